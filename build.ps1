@@ -1,0 +1,49 @@
+#!/usr/bin/env pwsh
+# ActorPool build script. Run through the local tool manifest:
+#   dotnet tool restore
+#   dotnet pwsh -File build.ps1 <target>
+# Targets: build (default), test, bench, run.
+param(
+    [ValidateSet('build', 'test', 'bench', 'run')]
+    [string] $Target = 'build',
+    [string] $Configuration = 'Release'
+)
+$ErrorActionPreference = 'Stop'
+Set-Location $PSScriptRoot
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Invoke-Step([string] $Name, [scriptblock] $Step) {
+    Write-Host "==> $Name"
+    & $Step
+    if ($LASTEXITCODE -ne 0) { throw "$Name failed with exit code $LASTEXITCODE" }
+}
+
+switch ($Target) {
+    'build' {
+        Invoke-Step 'build' { dotnet build ActorPool.sln -c $Configuration }
+    }
+    'test' {
+        Invoke-Step 'build' { dotnet build ActorPool.sln -c $Configuration }
+        $results = Join-Path $PSScriptRoot 'artifacts/test-results'
+        if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+        dotnet test ActorPool.sln -c $Configuration --no-build --logger 'trx' --results-directory $results
+        $testExit = $LASTEXITCODE
+        $passed = 0; $failed = 0
+        foreach ($trx in Get-ChildItem -Path $results -Filter '*.trx' -ErrorAction SilentlyContinue) {
+            [xml] $doc = Get-Content $trx.FullName
+            $counters = $doc.TestRun.ResultSummary.Counters
+            $passed += [int] $counters.passed
+            $failed += [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+        }
+        if ($testExit -ne 0 -and $failed -eq 0) { $failed = 1 }
+        Write-Host "$passed passed, $failed failed"
+        if ($testExit -ne 0 -or $failed -ne 0) { exit 1 }
+    }
+    'bench' {
+        Invoke-Step 'bench' { dotnet run --project bench/ActorPool.Bench -c Release -- @args }
+    }
+    'run' {
+        Invoke-Step 'run' { dotnet run --project src/ActorPool.Gateway -c $Configuration }
+    }
+}
