@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+using ActorPool.Modules;
+using ActorPool.Protocol;
+using Jint.Runtime;
+
+namespace ActorPool.Engines;
+
+/// <summary>What a failed call means for the caller and for the engine that ran it.</summary>
+/// <param name="Kind">The failure kind the caller receives.</param>
+/// <param name="Message">A human-readable message.</param>
+/// <param name="Details">The JavaScript stack, where there is one.</param>
+/// <param name="Limit">The limit that was hit, for <see cref="FailureKind.LimitExceeded"/>.</param>
+/// <param name="EngineSuspect">True when the call was cut off mid-way, so the engine is replaced before reuse.</param>
+internal readonly record struct EngineFailure(FailureKind Kind, string Message, string? Details, LimitKind Limit, bool EngineSuspect);
+
+/// <summary>Maps exceptions from an engine call to failure kinds (DESIGN §5).</summary>
+internal static class EngineFailures
+{
+    /// <summary>
+    /// Maps <paramref name="exception"/>; returns null for exceptions that mean the worker itself is broken
+    /// (they escape the worker and go to its supervisor).
+    /// </summary>
+    public static EngineFailure? Map(Exception exception, EngineLimitsDescription limits)
+    {
+        switch (exception)
+        {
+            case JavaScriptException js:
+                return new EngineFailure(FailureKind.ScriptError, js.Message, js.JavaScriptStackTrace, LimitKind.None, false);
+            case MemoryLimitExceededException:
+                return Limit(LimitKind.Memory, $"the script exceeded the memory limit of {limits.Memory} (actor-pool.engine.memory-limit)");
+            case RecursionDepthOverflowException:
+                return Limit(LimitKind.Recursion, $"the script exceeded the call depth limit of {limits.Recursion} (actor-pool.engine.recursion-limit)");
+            case StatementsCountOverflowException:
+                return Limit(LimitKind.Statements, $"the script exceeded the statement limit of {limits.Statements} (actor-pool.engine.max-statements)");
+            case RegexMatchTimeoutException:
+                return Limit(LimitKind.RegexTimeout, $"a regular expression ran longer than {limits.RegexTimeout} (actor-pool.engine.regex-timeout)");
+            case ExecutionCanceledException or OperationCanceledException:
+                return new EngineFailure(FailureKind.Cancelled, "the task was cancelled", null, LimitKind.None, true);
+            case TimeoutException:
+                return new EngineFailure(FailureKind.Timeout, $"the script ran longer than the engine time limit of {limits.Time} (actor-pool.engine.time-limit)", null, LimitKind.Time, true);
+            case ModuleLoadException { Failure: ModuleLoadFailure.NotFound } notFound:
+                return new EngineFailure(FailureKind.ModuleNotFound, notFound.Message, null, LimitKind.None, false);
+            case ModuleLoadException load:
+                // A module whose top level threw may have left partial state in this engine.
+                return new EngineFailure(FailureKind.ScriptError, load.Message, (load.InnerException as JavaScriptException)?.JavaScriptStackTrace, LimitKind.None, load.Failure == ModuleLoadFailure.EvaluationError);
+            case FunctionNotFoundException:
+                return new EngineFailure(FailureKind.ModuleNotFound, exception.Message, null, LimitKind.None, false);
+            case InvalidArgumentsException:
+                return new EngineFailure(FailureKind.InvalidRequest, exception.Message, null, LimitKind.None, false);
+            case ResultNotSerializableException:
+                return new EngineFailure(FailureKind.ScriptError, exception.Message, null, LimitKind.None, false);
+            default:
+                return exception.InnerException is { } inner && exception is Jint.JintException or InvalidOperationException
+                    ? Map(inner, limits)
+                    : null;
+        }
+
+        static EngineFailure Limit(LimitKind kind, string message) =>
+            new(FailureKind.LimitExceeded, message, null, kind, true);
+    }
+}
+
+/// <summary>The configured limits, as text for failure messages.</summary>
+internal sealed record EngineLimitsDescription(string Memory, string Recursion, string Statements, string RegexTimeout, string Time)
+{
+    public static EngineLimitsDescription From(Configuration.EngineLimits limits) => new(
+        limits.MemoryLimitBytes > 0 ? $"{limits.MemoryLimitBytes / (1024.0 * 1024.0):0.#} MiB" : "off",
+        limits.RecursionLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        limits.MaxStatements > 0 ? limits.MaxStatements.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off",
+        limits.RegexTimeout.ToString(),
+        limits.TimeLimit > TimeSpan.Zero ? limits.TimeLimit.ToString() : "off");
+}

@@ -1,0 +1,32 @@
+using ActorPool.Protocol;
+using Akka.Actor;
+
+namespace ActorPool;
+
+/// <summary>
+/// A pool of JavaScript workers, seen from .NET code. Every call gets exactly one outcome: a result, or a
+/// <see cref="ScriptPoolException"/> whose <see cref="ScriptPoolException.Kind"/> says why. Completions never
+/// run caller code on a pool thread.
+/// </summary>
+public interface IScriptPool
+{
+    /// <summary>The pool's supervisor actor (local or remote); send it protocol messages directly if you like.</summary>
+    IActorRef Supervisor { get; }
+
+    /// <summary>Calls <paramref name="functionName"/> of <paramref name="moduleName"/> with a JSON array of arguments.</summary>
+    /// <param name="moduleName">The module name.</param>
+    /// <param name="functionName">An exported function of the module.</param>
+    /// <param name="argsJson">A JSON array, e.g. <c>["abc", 1]</c>; <c>"[]"</c> for none.</param>
+    /// <param name="deadline">Optional time budget from now: the task is answered within it (plus grace) and never starts after it.</param>
+    /// <param name="cancellationToken">Cancels the task: removed from the queue, or cut off while running.</param>
+    /// <returns>The function's result as JSON.</returns>
+    /// <exception cref="ScriptPoolException">The task failed; the derived type and <see cref="ScriptPoolException.Kind"/> say why.</exception>
+    Task<ScriptResult> RunAsync(string moduleName, string functionName, string argsJson, TimeSpan? deadline = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Like <see cref="RunAsync(string, string, string, TimeSpan?, CancellationToken)"/>, serializing <paramref name="args"/> with System.Text.Json.</summary>
+    /// <exception cref="ScriptPoolException">The task failed.</exception>
+    Task<ScriptResult> RunAsync(string moduleName, string functionName, IReadOnlyList<object?> args, TimeSpan? deadline = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns a snapshot of the pool's state.</summary>
+    Task<PoolStats> GetStatsAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text.Json;
+using ActorPool.Configuration;
+using ActorPool.Modules;
+using ActorPool.Pool;
+using ActorPool.Protocol;
+using ActorPool.Telemetry;
+using ActorPool.Workers;
+using Akka.Actor;
+
+namespace ActorPool;
+
+/// <summary>
+/// The .NET facade of a pool, usable without dependency injection: <see cref="Start(ActorSystem, IModuleSource, PoolSettings?, string, PoolMetrics?)"/> a pool on an
+/// <see cref="ActorSystem"/> (or <see cref="Attach"/> to a supervisor elsewhere) and call
+/// <see cref="RunAsync(string, string, string, TimeSpan?, CancellationToken)"/>.
+/// </summary>
+public sealed class ScriptPool : IScriptPool, IAsyncDisposable
+{
+    private readonly ActorSystem _system;
+    private readonly ReplySink _sink;
+    private readonly IActorRef _watcher;
+    private readonly string _idPrefix;
+    private readonly TimeSpan _drainWait;
+    private readonly bool _owned;
+    private long _nextId;
+    private int _disposed;
+
+    private ScriptPool(ActorSystem system, IActorRef supervisor, TimeSpan drainWait, bool owned, PoolMetrics? metrics)
+    {
+        _system = system;
+        Supervisor = supervisor;
+        _drainWait = drainWait;
+        _owned = owned;
+        Metrics = metrics;
+        var extended = (ExtendedActorSystem)system;
+        var provider = extended.Provider;
+        _sink = new ReplySink(provider, provider.TempPath());
+        provider.RegisterTempActor(_sink, _sink.Path);
+        _idPrefix = Guid.NewGuid().ToString("N")[..8] + "-";
+        var sink = _sink;
+        _watcher = system.ActorOf(Props.Create(() => new PoolWatcher(supervisor, sink)).WithDeploy(Deploy.Local));
+    }
+
+    /// <inheritdoc />
+    public IActorRef Supervisor { get; }
+
+    /// <summary>The pool's metrics (null for a pool this facade attached to).</summary>
+    public PoolMetrics? Metrics { get; }
+
+    /// <summary>
+    /// Starts a pool as a top-level actor named <paramref name="name"/> and returns its facade. The pool drains
+    /// when the actor system runs its CoordinatedShutdown (phase <c>service-requests-done</c>) or when the
+    /// facade is disposed.
+    /// </summary>
+    /// <param name="system">The actor system to run the pool in.</param>
+    /// <param name="modules">Where the pool finds modules.</param>
+    /// <param name="settings">Settings; null reads the <c>actor-pool</c> section of the system's configuration.</param>
+    /// <param name="name">The supervisor's actor name, unique in the system.</param>
+    /// <param name="metrics">Instruments to use; null creates them on a standalone <c>ActorPool</c> meter.</param>
+    /// <exception cref="PoolConfigurationException">The settings are invalid.</exception>
+    public static ScriptPool Start(ActorSystem system, IModuleSource modules, PoolSettings? settings = null, string name = "script-pool", PoolMetrics? metrics = null) =>
+        Start(system, modules, settings, name, metrics, hooks: null, seed: null);
+
+    /// <summary>
+    /// Returns a facade for a pool supervisor that runs elsewhere (another node, or started by hosting code).
+    /// Disposing it does not drain the pool.
+    /// </summary>
+    public static ScriptPool Attach(ActorSystem system, IActorRef supervisor)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(supervisor);
+        return new ScriptPool(system, supervisor, TimeSpan.Zero, owned: false, metrics: null);
+    }
+
+    internal static ScriptPool Start(ActorSystem system, IModuleSource modules, PoolSettings? settings, string name, PoolMetrics? metrics, WorkerTestHooks? hooks, int? seed)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(modules);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        settings = (settings ?? PoolSettings.Create(system.Settings.Config)).Validate();
+        metrics ??= new PoolMetrics(name);
+        var setup = new WorkerSetup(settings, new ModuleCatalog(modules), metrics, hooks);
+        var supervisor = system.ActorOf(PoolSupervisor.Props(settings, setup, seed), name);
+        var pool = new ScriptPool(system, supervisor, settings.DrainTimeout + settings.GracePeriod, owned: true, metrics);
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actorpool-drain-" + name, async () =>
+        {
+            await pool.DrainAsync().ConfigureAwait(false);
+            return Akka.Done.Instance;
+        });
+        return pool;
+    }
+
+    /// <inheritdoc />
+    public Task<ScriptResult> RunAsync(string moduleName, string functionName, string argsJson, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(moduleName);
+        ArgumentNullException.ThrowIfNull(functionName);
+        ArgumentNullException.ThrowIfNull(argsJson);
+        var taskId = _idPrefix + Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromException<ScriptResult>(new ScriptCancelledException(new ScriptFailed(taskId, FailureKind.Cancelled, "the call was cancelled before it was sent")));
+        }
+
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return Task.FromException<ScriptResult>(new PoolRejectedException(new ScriptFailed(taskId, FailureKind.ShuttingDown, "the pool facade was disposed")));
+        }
+
+        var completion = _sink.Register(taskId);
+        Supervisor.Tell(new RunScript(taskId, moduleName, functionName, argsJson, deadline), _sink);
+        return cancellationToken.CanBeCanceled
+            ? AwaitCancellable(completion.Task, taskId, cancellationToken)
+            : completion.Task.ContinueWith(
+                static t => Unwrap(t.Result),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+    }
+
+    /// <inheritdoc />
+    public Task<ScriptResult> RunAsync(string moduleName, string functionName, IReadOnlyList<object?> args, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        return RunAsync(moduleName, functionName, JsonSerializer.Serialize(args), deadline, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<PoolStats> GetStatsAsync(CancellationToken cancellationToken = default) =>
+        Supervisor.Ask<PoolStats>(GetPoolStats.Instance, TimeSpan.FromSeconds(10), cancellationToken);
+
+    /// <summary>
+    /// Drains the pool: queued tasks are answered <see cref="FailureKind.ShuttingDown"/>, tasks in flight get up
+    /// to <c>drain-timeout</c> to finish. Completes when nothing is in flight.
+    /// </summary>
+    public async Task<PoolDrained> DrainAsync()
+    {
+        try
+        {
+            return await Supervisor.Ask<PoolDrained>(DrainPool.Instance, _drainWait + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            _sink.FailAll(FailureKind.ShuttingDown, "the pool did not finish draining in time");
+            return new PoolDrained(0, _sink.PendingCount);
+        }
+    }
+
+    /// <summary>Drains the pool if this facade started it, then stops it and releases the facade.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_owned && !Supervisor.IsNobody())
+        {
+            await DrainAsync().ConfigureAwait(false);
+            await Supervisor.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+
+        _sink.FailAll(FailureKind.ShuttingDown, "the pool facade was disposed");
+        _system.Stop(_watcher);
+        ((ExtendedActorSystem)_system).Provider.UnregisterTempActor(_sink.Path);
+        if (_owned)
+        {
+            Metrics?.Dispose();
+        }
+    }
+
+    private async Task<ScriptResult> AwaitCancellable(Task<IScriptReply> reply, string taskId, CancellationToken cancellationToken)
+    {
+        var supervisor = Supervisor;
+        using (cancellationToken.UnsafeRegister(
+            static state =>
+            {
+                var (target, id) = ((IActorRef, string))state!;
+                target.Tell(new CancelScript(id));
+            },
+            (supervisor, taskId)))
+        {
+            return Unwrap(await reply.ConfigureAwait(false));
+        }
+    }
+
+    private static ScriptResult Unwrap(IScriptReply reply) => reply switch
+    {
+        ScriptSucceeded ok => new ScriptResult(ok.TaskId, ok.ResultJson),
+        ScriptFailed failed => throw ScriptPoolException.From(failed),
+        _ => throw new ScriptPoolException($"unexpected reply {reply.GetType().Name}"),
+    };
+
+    /// <summary>Fails every pending call when the supervisor terminates, so no call waits forever.</summary>
+    private sealed class PoolWatcher : UntypedActor
+    {
+        private readonly IActorRef _supervisor;
+        private readonly ReplySink _sink;
+
+        public PoolWatcher(IActorRef supervisor, ReplySink sink)
+        {
+            _supervisor = supervisor;
+            _sink = sink;
+        }
+
+        protected override void PreStart() => Context.Watch(_supervisor);
+
+        protected override void OnReceive(object message)
+        {
+            if (message is Terminated terminated && terminated.ActorRef.Equals(_supervisor))
+            {
+                _sink.FailAll(FailureKind.WorkerCrashed, "the pool's supervisor stopped (or its node was lost) before answering");
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using ActorPool.Modules;
+using ActorPool.Workers;
+using ActorPool.Protocol;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorPool.Pool;
+
+internal sealed partial class PoolSupervisor
+{
+    private const int MaxTaskIdLength = 256;
+
+    private void Accept(RunScript run, IActorRef replyTo)
+    {
+        if (Validate(run) is { } problem)
+        {
+            Answer(replyTo, new ScriptFailed(run.TaskId ?? string.Empty, FailureKind.InvalidRequest, problem));
+            return;
+        }
+
+        if (_draining)
+        {
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.ShuttingDown, "the pool is shutting down and accepts no new tasks"));
+            return;
+        }
+
+        if (_latched)
+        {
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.PoolUnavailable, UnavailableMessage()));
+            return;
+        }
+
+        if (_tasks.ContainsKey(run.TaskId))
+        {
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.InvalidRequest, $"a task with id '{run.TaskId}' is already queued or running; task ids must be unique among tasks in flight"));
+            return;
+        }
+
+        if (_queue.Count >= _settings.MaxQueueLength)
+        {
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.Overloaded, $"the queue is full (actor-pool.max-queue-length = {_settings.MaxQueueLength}); retry later or raise the limit"));
+            return;
+        }
+
+        var task = new PendingTask(run, replyTo, Now);
+        task.QueueNode = _queue.AddLast(task);
+        _tasks.Add(run.TaskId, task);
+        Dispatch();
+    }
+
+    private string? Validate(RunScript run)
+    {
+        if (string.IsNullOrEmpty(run.TaskId) || run.TaskId.Length > MaxTaskIdLength)
+        {
+            return $"the task id must be 1..{MaxTaskIdLength} characters";
+        }
+
+        if (!ModuleNames.IsValid(run.Module))
+        {
+            return $"'{run.Module}' is not a valid module name: use 1..{ModuleNames.MaxLength} letters, digits, '_', '-', '.', '$'";
+        }
+
+        if (!ModuleNames.IsValid(run.Function))
+        {
+            return $"'{run.Function}' is not a valid function name: use 1..{ModuleNames.MaxLength} letters, digits, '_', '-', '.', '$'";
+        }
+
+        if (run.ArgsJson is null)
+        {
+            return "the arguments must be a JSON array (use \"[]\" for none)";
+        }
+
+        if (run.ArgsJson.Length > _settings.Engine.MaxArgsLength)
+        {
+            return $"the arguments are {run.ArgsJson.Length} characters long; the limit is {_settings.Engine.MaxArgsLength} (actor-pool.engine.max-args-length)";
+        }
+
+        if (run.Deadline is { } deadline && deadline <= TimeSpan.Zero)
+        {
+            return $"the deadline must be positive (was {deadline})";
+        }
+
+        return null;
+    }
+
+    private void Cancel(string taskId)
+    {
+        if (taskId is null || !_tasks.TryGetValue(taskId, out var task))
+        {
+            return;
+        }
+
+        if (task.QueueNode is not null)
+        {
+            Settle(task, new ScriptFailed(taskId, FailureKind.Cancelled, "the task was cancelled by its caller before it started"));
+        }
+        else
+        {
+            task.Worker?.Worker.Tell(new WorkerProtocol.CancelTask(taskId));
+        }
+    }
+
+    /// <summary>Answers every queued task that is past its age limit or its caller's deadline.</summary>
+    private void SweepQueue(DateTimeOffset now)
+    {
+        var node = _queue.First;
+        while (node is not null)
+        {
+            var next = node.Next;
+            if (ExpiryReason(node.Value, now) is { } reason)
+            {
+                Settle(node.Value, new ScriptFailed(node.Value.TaskId, FailureKind.QueueExpired, reason));
+            }
+
+            node = next;
+        }
+    }
+
+    private string? ExpiryReason(PendingTask task, DateTimeOffset now)
+    {
+        if (task.DeadlineAt is { } deadline && now >= deadline)
+        {
+            return $"the caller's deadline ({task.Command.Deadline}) passed before a worker was free; the task never ran";
+        }
+
+        var age = now - task.AcceptedAt;
+        return age >= _settings.MaxTaskAge
+            ? $"the task waited {age.TotalMilliseconds:0} ms in the queue, longer than actor-pool.max-task-age ({_settings.MaxTaskAge.TotalMilliseconds:0} ms); it never ran"
+            : null;
+    }
+
+    private void FailQueued(FailureKind kind, string message)
+    {
+        while (_queue.First is { } node)
+        {
+            Settle(node.Value, new ScriptFailed(node.Value.TaskId, kind, message));
+        }
+    }
+}

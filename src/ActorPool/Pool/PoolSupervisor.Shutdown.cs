@@ -1,0 +1,79 @@
+using ActorPool.Protocol;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorPool.Pool;
+
+internal sealed partial class PoolSupervisor
+{
+    private readonly List<IActorRef> _drainRequesters = [];
+    private bool _draining;
+    private bool _drained;
+    private int _drainCompleted;
+    private int _drainCutOff;
+
+    private void BeginDrain(IActorRef requester)
+    {
+        if (_drained)
+        {
+            requester.Tell(new PoolDrained(_drainCompleted, _drainCutOff));
+            return;
+        }
+
+        _drainRequesters.Add(requester);
+        if (_draining)
+        {
+            return;
+        }
+
+        _draining = true;
+        _log.Info("Draining: {0} queued tasks answered ShuttingDown, waiting up to {1} for {2} in flight", _queue.Count, _settings.DrainTimeout, _tasks.Count - _queue.Count);
+        FailQueued(FailureKind.ShuttingDown, "the pool is shutting down; the task was still queued and never ran");
+        Timers.StartSingleTimer("drain", DrainTimedOut.Instance, _settings.DrainTimeout);
+        CheckDrainComplete();
+    }
+
+    private void OnDrainTimedOut()
+    {
+        foreach (var task in _tasks.Values.ToList())
+        {
+            _drainCutOff++;
+            if (task.Worker is { } slot)
+            {
+                slot.Task = null;
+            }
+
+            Settle(task, new ScriptFailed(task.TaskId, FailureKind.ShuttingDown, $"the pool shut down before the task finished (actor-pool.drain-timeout = {_settings.DrainTimeout})"));
+        }
+
+        CheckDrainComplete();
+    }
+
+    private void CheckDrainComplete()
+    {
+        if (!_draining || _drained || _tasks.Count > 0)
+        {
+            return;
+        }
+
+        _drained = true;
+        Timers.Cancel("drain");
+        foreach (var worker in _slots.Keys)
+        {
+            Context.Stop(worker);
+        }
+
+        var drained = new PoolDrained(_drainCompleted, _drainCutOff);
+        foreach (var requester in _drainRequesters)
+        {
+            requester.Tell(drained);
+        }
+
+        _drainRequesters.Clear();
+    }
+
+    private sealed record DrainTimedOut
+    {
+        public static DrainTimedOut Instance { get; } = new();
+    }
+}

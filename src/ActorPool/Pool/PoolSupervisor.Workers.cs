@@ -1,0 +1,169 @@
+using ActorPool.Protocol;
+using ActorPool.Workers;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorPool.Pool;
+
+internal sealed partial class PoolSupervisor
+{
+    private int _spawned;
+    private int _consecutiveStartFailures;
+    private bool _latched;
+    private bool _backingOff;
+    private string? _lastStartFailure;
+
+    /// <summary>Starts workers until the pool has its target of active (not retiring) workers.</summary>
+    private void SpawnMissing()
+    {
+        if (_draining || _backingOff)
+        {
+            return;
+        }
+
+        var active = 0;
+        var starting = 0;
+        foreach (var slot in _slots.Values)
+        {
+            if (!slot.Replaced)
+            {
+                active++;
+                if (slot.State == SlotState.Starting)
+                {
+                    starting++;
+                }
+            }
+        }
+
+        var missing = _settings.Workers - active;
+        if (_latched)
+        {
+            // Half-open: one probe worker at a time until one starts.
+            missing = starting == 0 ? Math.Min(missing, 1) : 0;
+        }
+
+        for (var i = 0; i < missing; i++)
+        {
+            Spawn();
+        }
+    }
+
+    private void Spawn()
+    {
+        var jitter = _settings.BudgetJitter * ((_random.NextDouble() * 2) - 1);
+        var budget = Math.Max(1, (int)Math.Round(_settings.TaskBudget * (1 + jitter)));
+        var worker = Context.ActorOf(ScriptWorker.Props(_setup, budget), "worker-" + (++_spawned).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Context.Watch(worker);
+        _slots.Add(worker, new WorkerSlot(worker, budget));
+    }
+
+    private void OnWorkerReady(IActorRef worker)
+    {
+        if (!_slots.TryGetValue(worker, out var slot) || slot.State != SlotState.Starting)
+        {
+            return;
+        }
+
+        _consecutiveStartFailures = 0;
+        if (_latched)
+        {
+            _latched = false;
+            _log.Info("A worker started again: the pool is available ({0} workers)", _settings.Workers);
+            SpawnMissing();
+        }
+
+        MakeIdle(slot);
+        Dispatch();
+    }
+
+    private void OnWorkerAvailable(IActorRef worker)
+    {
+        if (_slots.TryGetValue(worker, out var slot) && slot.State == SlotState.Recovering)
+        {
+            MakeIdle(slot);
+            Dispatch();
+        }
+    }
+
+    /// <summary>Takes a worker out of service and starts its replacement (make-before-break).</summary>
+    private void RetireSlot(WorkerSlot slot, RetirementReason reason)
+    {
+        if (slot.Replaced)
+        {
+            return;
+        }
+
+        slot.Replaced = true;
+        slot.State = SlotState.Retiring;
+        _idle.Remove(slot);
+        _retirements[(int)reason]++;
+        _metrics.WorkerRetired(reason);
+        if (reason == RetirementReason.EngineAbandoned)
+        {
+            _abandoned++;
+        }
+
+        SpawnMissing();
+    }
+
+    private void OnWorkerTerminated(IActorRef worker)
+    {
+        if (!_slots.Remove(worker, out var slot))
+        {
+            return;
+        }
+
+        _idle.Remove(slot);
+        if (slot.Task is { } task)
+        {
+            slot.Task = null;
+            Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
+        }
+
+        if (slot.State == SlotState.Starting && !slot.Replaced)
+        {
+            OnStartFailure();
+        }
+        else
+        {
+            RetireSlot(slot, RetirementReason.Crashed);
+        }
+
+        if (_draining)
+        {
+            CheckDrainComplete();
+        }
+    }
+
+    private void OnStartFailure()
+    {
+        _consecutiveStartFailures++;
+        _retirements[(int)RetirementReason.StartFailed]++;
+        _metrics.WorkerRetired(RetirementReason.StartFailed);
+        if (!_latched && _consecutiveStartFailures >= _settings.CircuitFailureThreshold)
+        {
+            _latched = true;
+            _log.Error("{0} consecutive worker starts failed (last: {1}); the pool is unavailable until a worker starts", _consecutiveStartFailures, _lastStartFailure);
+            FailQueued(FailureKind.PoolUnavailable, UnavailableMessage());
+        }
+
+        if (_draining)
+        {
+            return;
+        }
+
+        var exponent = Math.Min(_consecutiveStartFailures - 1, 30);
+        var delay = TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, _settings.MinBackoff.Ticks * (1L << Math.Min(exponent, 20))));
+        delay += TimeSpan.FromTicks((long)(delay.Ticks * _settings.BackoffRandomFactor * _random.NextDouble()));
+        _backingOff = true;
+        Timers.StartSingleTimer("respawn", RespawnDue.Instance, delay);
+    }
+
+    private string UnavailableMessage() =>
+        $"the pool is unavailable: {_consecutiveStartFailures} consecutive worker starts failed (last: {_lastStartFailure ?? "unknown"}); it retries by itself, retry later";
+
+    private sealed record RespawnDue
+    {
+        public static RespawnDue Instance { get; } = new();
+    }
+}

@@ -1,0 +1,199 @@
+using System.Collections.Immutable;
+using ActorPool.Configuration;
+using ActorPool.Protocol;
+using ActorPool.Telemetry;
+using ActorPool.Workers;
+using Akka.Actor;
+using Akka.Event;
+using static ActorPool.Workers.WorkerProtocol;
+
+namespace ActorPool.Pool;
+
+/// <summary>
+/// Owns the task queue and the workers of one pool. Tasks are queued FIFO and handed, one at a time, to the
+/// most recently idled worker that has budget left (pull model, no router). The supervisor settles every task
+/// exactly once: workers report to it, and it forwards the answer to the caller. See DESIGN §3.
+/// </summary>
+/// <remarks>
+/// Split by concern: <c>PoolSupervisor.Queue.cs</c> (accepting, expiry, cancel),
+/// <c>PoolSupervisor.Dispatch.cs</c> (dispatch, answers, backstop), <c>PoolSupervisor.Workers.cs</c>
+/// (spawn, retire, back-off, circuit), <c>PoolSupervisor.Shutdown.cs</c> (drain).
+/// </remarks>
+internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
+{
+    private readonly PoolSettings _settings;
+    private readonly WorkerSetup _setup;
+    private readonly PoolMetrics _metrics;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<IActorRef, WorkerSlot> _slots = [];
+    private readonly List<WorkerSlot> _idle = [];
+    private readonly LinkedList<PendingTask> _queue = new();
+    private readonly Dictionary<string, PendingTask> _tasks = new(StringComparer.Ordinal);
+    private readonly long[] _failures = new long[Enum.GetValues<FailureKind>().Length];
+    private readonly long[] _retirements = new long[Enum.GetValues<RetirementReason>().Length];
+    private readonly Random _random;
+    private long _succeeded;
+    private long _abandoned;
+
+    public PoolSupervisor(PoolSettings settings, WorkerSetup setup, int? seed)
+    {
+        _settings = settings;
+        _setup = setup;
+        _metrics = setup.Metrics;
+        _random = seed is { } s ? new Random(s) : new Random();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private static DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    public static Props Props(PoolSettings settings, WorkerSetup setup, int? seed = null) =>
+        Akka.Actor.Props.Create(() => new PoolSupervisor(settings, setup, seed));
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        // A worker that throws is stopped; Terminated answers its task and starts its replacement.
+        new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void PreStart()
+    {
+        SpawnMissing();
+        var tick = _settings.SweepInterval < _settings.GracePeriod / 4 ? _settings.SweepInterval : _settings.GracePeriod / 4;
+        Timers.StartPeriodicTimer("tick", Tick.Instance, tick);
+        PublishGauges();
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case RunScript run:
+                Accept(run, Sender);
+                break;
+            case TaskFinished finished:
+                OnTaskFinished(finished, Sender);
+                break;
+            case WorkerReady:
+                OnWorkerReady(Sender);
+                break;
+            case WorkerAvailable:
+                OnWorkerAvailable(Sender);
+                break;
+            case WorkerRetiring retiring:
+                if (_slots.TryGetValue(Sender, out var retiringSlot))
+                {
+                    RetireSlot(retiringSlot, retiring.Reason);
+                }
+
+                break;
+            case WorkerStartFailed failed:
+                _lastStartFailure = failed.Reason;
+                break;
+            case Terminated terminated:
+                OnWorkerTerminated(terminated.ActorRef);
+                break;
+            case CancelScript cancel:
+                Cancel(cancel.TaskId);
+                break;
+            case GetPoolStats:
+                Sender.Tell(Stats());
+                break;
+            case Tick:
+                OnTick();
+                break;
+            case RespawnDue:
+                _backingOff = false;
+                SpawnMissing();
+                break;
+            case DrainPool:
+                BeginDrain(Sender);
+                break;
+            case DrainTimedOut:
+                OnDrainTimedOut();
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void OnTick()
+    {
+        var now = Now;
+        SweepQueue(now);
+        CheckBackstops(now);
+        PublishGauges();
+    }
+
+    private PoolStats Stats()
+    {
+        int idle = 0, busy = 0, starting = 0;
+        foreach (var slot in _slots.Values)
+        {
+            switch (slot.State)
+            {
+                case SlotState.Idle:
+                    idle++;
+                    break;
+                case SlotState.Busy or SlotState.Recovering:
+                    busy++;
+                    break;
+                case SlotState.Starting:
+                    starting++;
+                    break;
+            }
+        }
+
+        var failures = ImmutableDictionary.CreateBuilder<FailureKind, long>();
+        for (var i = 0; i < _failures.Length; i++)
+        {
+            if (_failures[i] > 0)
+            {
+                failures[(FailureKind)i] = _failures[i];
+            }
+        }
+
+        var retirements = ImmutableDictionary.CreateBuilder<RetirementReason, long>();
+        for (var i = 0; i < _retirements.Length; i++)
+        {
+            if (_retirements[i] > 0)
+            {
+                retirements[(RetirementReason)i] = _retirements[i];
+            }
+        }
+
+        return new PoolStats(
+            _settings.Workers, idle, busy, starting, _queue.Count, _settings.MaxQueueLength, _latched, _draining,
+            _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures);
+    }
+
+    private void PublishGauges()
+    {
+        int idle = 0, busy = 0, starting = 0, retiring = 0;
+        foreach (var slot in _slots.Values)
+        {
+            switch (slot.State)
+            {
+                case SlotState.Idle:
+                    idle++;
+                    break;
+                case SlotState.Busy or SlotState.Recovering:
+                    busy++;
+                    break;
+                case SlotState.Starting:
+                    starting++;
+                    break;
+                default:
+                    retiring++;
+                    break;
+            }
+        }
+
+        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, _queue.Count, _latched));
+    }
+
+    /// <summary>The periodic timer: queue sweep, backstops, gauges.</summary>
+    private sealed record Tick
+    {
+        public static Tick Instance { get; } = new();
+    }
+}

@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+
+namespace ActorPool.Protocol;
+
+/// <summary>A snapshot of one pool's state, the answer to <see cref="GetPoolStats"/>.</summary>
+/// <param name="TargetWorkers">How many workers the pool keeps.</param>
+/// <param name="IdleWorkers">Workers ready for a task.</param>
+/// <param name="BusyWorkers">Workers running a task or recovering their engine.</param>
+/// <param name="StartingWorkers">Workers starting their engine.</param>
+/// <param name="QueueLength">Tasks waiting for a worker.</param>
+/// <param name="MaxQueueLength">The queue bound.</param>
+/// <param name="Latched">True while the pool is latched <see cref="FailureKind.PoolUnavailable"/>.</param>
+/// <param name="Draining">True once shutdown has begun.</param>
+/// <param name="Succeeded">Tasks answered with success since start.</param>
+/// <param name="Failures">Tasks answered with a failure since start, by kind (kinds with zero are left out).</param>
+/// <param name="Retirements">Workers retired since start, by reason.</param>
+/// <param name="AbandonedEngines">Engine threads that did not come back after a cancel within the grace period.</param>
+/// <param name="ConsecutiveStartFailures">Worker start failures since the last successful start.</param>
+public sealed record PoolStats(
+    int TargetWorkers,
+    int IdleWorkers,
+    int BusyWorkers,
+    int StartingWorkers,
+    int QueueLength,
+    int MaxQueueLength,
+    bool Latched,
+    bool Draining,
+    long Succeeded,
+    ImmutableDictionary<FailureKind, long> Failures,
+    ImmutableDictionary<RetirementReason, long> Retirements,
+    long AbandonedEngines,
+    int ConsecutiveStartFailures) : IPoolMessage, INotInfluenceReceiveTimeout;
+
+/// <summary>Why a worker left the pool.</summary>
+public enum RetirementReason
+{
+    /// <summary>It ran its task budget.</summary>
+    Budget,
+
+    /// <summary>Its engine loaded more distinct modules than <c>max-modules-per-engine</c>.</summary>
+    ModuleLimit,
+
+    /// <summary>A script error with <c>recycle-on-script-error</c> on.</summary>
+    ScriptError,
+
+    /// <summary>Its engine thread did not come back from a cancel within the grace period.</summary>
+    EngineAbandoned,
+
+    /// <summary>It sent a reply for a task it was not running.</summary>
+    StrayReply,
+
+    /// <summary>It crashed (an exception escaped it).</summary>
+    Crashed,
+
+    /// <summary>It did not answer within in-flight timeout plus grace; the supervisor stopped it.</summary>
+    Unresponsive,
+
+    /// <summary>Its engine failed to start.</summary>
+    StartFailed,
+}

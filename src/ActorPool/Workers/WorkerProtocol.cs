@@ -1,0 +1,81 @@
+using ActorPool.Protocol;
+using Akka.Actor;
+
+namespace ActorPool.Workers;
+
+/// <summary>What a worker does after it answered a task.</summary>
+internal enum WorkerNext
+{
+    /// <summary>Ready for the next task.</summary>
+    Idle,
+
+    /// <summary>Replacing its engine; it sends <see cref="WorkerProtocol.WorkerAvailable"/> when done.</summary>
+    Recovering,
+
+    /// <summary>Leaving; it sends <see cref="WorkerProtocol.WorkerRetiring"/> and stops.</summary>
+    Retiring,
+}
+
+/// <summary>The messages between the supervisor and its workers (local only: workers never cross the wire).</summary>
+internal static class WorkerProtocol
+{
+    /// <summary>Supervisor to worker: run this task, for at most <paramref name="RunLimit"/>.</summary>
+    public sealed record StartTask(RunScript Command, TimeSpan RunLimit, bool Last);
+
+    /// <summary>Supervisor to worker: cut off the task in flight with this id.</summary>
+    public sealed record CancelTask(string TaskId);
+
+    /// <summary>Worker to supervisor: the engine started and preloaded its modules.</summary>
+    public sealed record WorkerReady;
+
+    /// <summary>Worker to supervisor: the engine did not start; the worker stops.</summary>
+    public sealed record WorkerStartFailed(string Reason);
+
+    /// <summary>Worker (or its engine thread, on its behalf) to supervisor: the task is settled.</summary>
+    public sealed record TaskFinished(string TaskId, IScriptReply Reply, WorkerNext Next, string? LoadedModule);
+
+    /// <summary>Worker to supervisor: its engine was replaced after a cut-off task; it is idle again.</summary>
+    public sealed record WorkerAvailable;
+
+    /// <summary>Worker to supervisor: it is leaving (make-before-break: start the replacement now).</summary>
+    public sealed record WorkerRetiring(RetirementReason Reason);
+
+    /// <summary>Worker internal: the engine thread finished its start.</summary>
+    public sealed record EngineStarted(Exception? Failure);
+
+    /// <summary>Worker internal: the engine thread settled the task itself.</summary>
+    public sealed record EngineSettled(string TaskId, WorkerNext Next, RetirementReason Reason);
+
+    /// <summary>Worker internal: the engine thread is back after a cut-off task, with a fresh engine.</summary>
+    public sealed record EngineRecovered(string TaskId, Exception? Failure);
+
+    /// <summary>Worker internal: the engine thread hit an exception that means the worker is broken.</summary>
+    public sealed record EngineCrashed(string TaskId, Exception Failure);
+
+    /// <summary>Worker internal timer key and message: the grace period for the engine thread ran out.</summary>
+    public sealed record GraceExpired(string TaskId);
+
+    /// <summary>Asks a worker for its state; never resets the in-flight timeout.</summary>
+    public sealed record GetWorkerState : INotInfluenceReceiveTimeout
+    {
+        public static GetWorkerState Instance { get; } = new();
+    }
+
+    /// <summary>A worker's answer to <see cref="GetWorkerState"/>.</summary>
+    public sealed record WorkerState(string State, string? TaskId, int TasksRun) : INotInfluenceReceiveTimeout;
+}
+
+/// <summary>
+/// Test-only faults that scripts cannot produce. Null members do nothing; production code never sets them.
+/// </summary>
+internal sealed record WorkerTestHooks
+{
+    /// <summary>The worker throws (crashes) when it is handed a task whose id matches.</summary>
+    public Func<string, bool>? CrashOnTask { get; init; }
+
+    /// <summary>The worker never answers a task whose id matches (and ignores its own timeout for it).</summary>
+    public Func<string, bool>? SilenceOnTask { get; init; }
+
+    /// <summary>After answering a task whose id matches, the worker also sends a reply for a task it never had.</summary>
+    public Func<string, bool>? StrayAfterTask { get; init; }
+}
