@@ -26,6 +26,9 @@ internal sealed class ReplySink : MinimalActorRef
 
     public int PendingCount => _pending.Count;
 
+    /// <summary>Set once the supervisor is known to have terminated.</summary>
+    public volatile bool SupervisorGone;
+
     public TaskCompletionSource<IScriptReply> Register(string taskId)
     {
         var completion = new TaskCompletionSource<IScriptReply>(TaskCreationOptions.RunContinuationsAsynchronously);

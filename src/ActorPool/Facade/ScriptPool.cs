@@ -85,7 +85,11 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         var pool = new ScriptPool(system, supervisor, settings.DrainTimeout + settings.GracePeriod, owned: true, metrics);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actorpool-drain-" + name, async () =>
         {
-            await pool.DrainAsync().ConfigureAwait(false);
+            if (Volatile.Read(ref pool._disposed) == 0)
+            {
+                await pool.DrainAsync().ConfigureAwait(false);
+            }
+
             return Akka.Done.Instance;
         });
         return pool;
@@ -136,6 +140,11 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
     /// </summary>
     public async Task<PoolDrained> DrainAsync()
     {
+        if (_sink.SupervisorGone)
+        {
+            return new PoolDrained(0, 0);
+        }
+
         try
         {
             return await Supervisor.Ask<PoolDrained>(DrainPool.Instance, _drainWait + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -155,7 +164,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
             return;
         }
 
-        if (_owned && !Supervisor.IsNobody())
+        if (_owned && !_sink.SupervisorGone)
         {
             await DrainAsync().ConfigureAwait(false);
             await Supervisor.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
@@ -210,6 +219,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         {
             if (message is Terminated terminated && terminated.ActorRef.Equals(_supervisor))
             {
+                _sink.SupervisorGone = true;
                 _sink.FailAll(FailureKind.WorkerCrashed, "the pool's supervisor stopped (or its node was lost) before answering");
             }
         }

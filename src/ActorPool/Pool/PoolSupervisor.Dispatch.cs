@@ -59,6 +59,7 @@ internal sealed partial class PoolSupervisor
         task.Worker = slot;
         task.StartedAt = now;
         _metrics.TaskWaited(now - task.AcceptedAt);
+        _setup.Hooks?.TaskDispatched?.Invoke(task.TaskId, now - task.AcceptedAt, task.Command.Deadline);
 
         var runLimit = _settings.InFlightTimeout;
         if (task.DeadlineAt is { } deadline && deadline - now < runLimit)

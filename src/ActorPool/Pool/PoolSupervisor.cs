@@ -97,6 +97,9 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             case GetPoolStats:
                 Sender.Tell(Stats());
                 break;
+            case GetWorkers:
+                Sender.Tell(new WorkerList([.. _slots.Keys]));
+                break;
             case Tick:
                 OnTick();
                 break;

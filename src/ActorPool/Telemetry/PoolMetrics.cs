@@ -13,8 +13,8 @@ public sealed class PoolMetrics : IDisposable
     /// <summary>The meter name every pool publishes under.</summary>
     public const string MeterName = "ActorPool";
 
-    private static readonly string[] s_kindNames = [.. Enum.GetValues<FailureKind>().Select(Snake)];
-    private static readonly string[] s_reasonNames = [.. Enum.GetValues<RetirementReason>().Select(Snake)];
+    private static readonly string[] s_kindNames = [.. Enum.GetValues<FailureKind>().Select(ToSnake)];
+    private static readonly string[] s_reasonNames = [.. Enum.GetValues<RetirementReason>().Select(ToSnake)];
 
     private readonly Meter _meter;
     private readonly Counter<long> _tasks;
@@ -74,7 +74,7 @@ public sealed class PoolMetrics : IDisposable
     /// <summary>The snake_case name used for a retirement reason.</summary>
     public static string Snake(RetirementReason reason) => s_reasonNames[(int)reason];
 
-    private static string Snake<T>(T value)
+    private static string ToSnake<T>(T value)
         where T : struct, Enum
     {
         var name = value.ToString();

@@ -165,6 +165,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
 
         _tasksRun++;
+        hooks?.TaskStarted?.Invoke(Self.Path.Name, command.TaskId, _tasksRun, _budget);
         var ticket = new TaskTicket(command.TaskId);
         _ticket = ticket;
         _state = "running";
@@ -188,6 +189,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         var suspect = false;
         try
         {
+            setup.Hooks?.BeforeRun?.Invoke(command.TaskId);
             var json = host.Engine.Call(command.Module, command.Function, command.ArgsJson, ticket.Cancellation.Token);
             reply = new ScriptSucceeded(command.TaskId, json);
         }

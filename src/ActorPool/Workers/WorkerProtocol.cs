@@ -61,6 +61,15 @@ internal static class WorkerProtocol
         public static GetWorkerState Instance { get; } = new();
     }
 
+    /// <summary>Asks a supervisor for its live workers (diagnostics and tests).</summary>
+    public sealed record GetWorkers : INotInfluenceReceiveTimeout
+    {
+        public static GetWorkers Instance { get; } = new();
+    }
+
+    /// <summary>The answer to <see cref="GetWorkers"/>.</summary>
+    public sealed record WorkerList(IReadOnlyList<IActorRef> Refs);
+
     /// <summary>A worker's answer to <see cref="GetWorkerState"/>.</summary>
     public sealed record WorkerState(string State, string? TaskId, int TasksRun) : INotInfluenceReceiveTimeout;
 }
@@ -78,4 +87,13 @@ internal sealed record WorkerTestHooks
 
     /// <summary>After answering a task whose id matches, the worker also sends a reply for a task it never had.</summary>
     public Func<string, bool>? StrayAfterTask { get; init; }
+
+    /// <summary>Runs on the engine thread just before the call (a test can block the engine thread here).</summary>
+    public Action<string>? BeforeRun { get; init; }
+
+    /// <summary>Observes every hand-over: task id, time it waited in the queue, the caller's deadline.</summary>
+    public Action<string, TimeSpan, TimeSpan?>? TaskDispatched { get; init; }
+
+    /// <summary>Observes every task a worker starts: worker name, task id, tasks run so far (this one included), budget.</summary>
+    public Action<string, string, int, int>? TaskStarted { get; init; }
 }

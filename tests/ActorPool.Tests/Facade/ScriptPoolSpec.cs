@@ -1,0 +1,152 @@
+using ActorPool.Protocol;
+using ActorPool.Tests.TestSupport;
+using Xunit.Abstractions;
+
+namespace ActorPool.Tests.Facade;
+
+public sealed class ScriptPoolSpec(ITestOutputHelper output) : PoolTestKit(RealTime, output)
+{
+    [Fact]
+    public async Task ScriptPool_should_return_the_functions_result_as_json()
+    {
+        await using var pool = StartPool(Settings());
+
+        var reversed = await pool.RunAsync("basic", "reverse", ["abc"]);
+        var sum = await pool.RunAsync("basic", "add", "[2, 40]");
+        var echoed = await pool.RunAsync("basic", "echo", """[{"a":[1,"x",null]}]""");
+
+        Assert.Equal("\"cba\"", reversed.Json);
+        Assert.Equal(42, sum.As<int>());
+        Assert.Equal("""{"a":[1,"x",null]}""", echoed.Json);
+    }
+
+    [Fact]
+    public async Task ScriptPool_should_map_undefined_to_null_and_await_async_functions()
+    {
+        await using var pool = StartPool(Settings());
+
+        Assert.Equal("null", (await pool.RunAsync("basic", "nothing", "[]")).Json);
+        Assert.Equal("42", (await pool.RunAsync("basic", "later", "[21]")).Json);
+    }
+
+    [Fact]
+    public async Task ScriptPool_should_answer_ScriptError_with_message_and_js_stack_and_reuse_the_worker()
+    {
+        await using var pool = StartPool(Settings());
+        Assert.Equal(1, (await pool.RunAsync("basic", "increment", "[]")).As<int>());
+
+        var error = await Assert.ThrowsAsync<ScriptErrorException>(() => pool.RunAsync("faults", "boom", ["kaput"]));
+
+        Assert.Equal(FailureKind.ScriptError, error.Kind);
+        Assert.Contains("kaput", error.Message, StringComparison.Ordinal);
+        Assert.Contains("boom", error.Details ?? string.Empty, StringComparison.Ordinal);
+        // Same engine: the module's counter kept its state.
+        Assert.Equal(2, (await pool.RunAsync("basic", "increment", "[]")).As<int>());
+    }
+
+    [Fact]
+    public async Task ScriptPool_should_retire_the_worker_after_a_script_error_when_recycle_on_script_error_is_on()
+    {
+        await using var pool = StartPool(Settings() with { RecycleOnScriptError = true });
+        Assert.Equal(1, (await pool.RunAsync("basic", "increment", "[]")).As<int>());
+
+        await Assert.ThrowsAsync<ScriptErrorException>(() => pool.RunAsync("faults", "throwString", "[]"));
+
+        Assert.Equal(1, (await pool.RunAsync("basic", "increment", "[]")).As<int>());
+        var stats = await pool.GetStatsAsync();
+        Assert.Equal(1, stats.Retirements[RetirementReason.ScriptError]);
+    }
+
+    [Theory]
+    [InlineData("allocate", LimitKind.Memory)]
+    [InlineData("recurse", LimitKind.Recursion)]
+    [InlineData("catastrophicRegex", LimitKind.RegexTimeout)]
+    public async Task ScriptPool_should_answer_LimitExceeded_naming_the_limit_and_keep_serving(string function, LimitKind limit)
+    {
+        await using var pool = StartPool(Settings());
+
+        var error = await Assert.ThrowsAsync<ScriptLimitExceededException>(() => pool.RunAsync("faults", function, "[0]"));
+
+        Assert.Equal(limit, error.Limit);
+        Assert.Contains("actor-pool.engine.", error.Message, StringComparison.Ordinal);
+        Assert.Equal("\"ok\"", (await pool.RunAsync("basic", "echo", ["ok"])).Json);
+    }
+
+    [Fact]
+    public async Task ScriptPool_should_answer_LimitExceeded_when_the_statement_limit_is_hit()
+    {
+        var settings = Settings();
+        await using var pool = StartPool(settings with { Engine = settings.Engine with { MaxStatements = 10_000 } });
+
+        var error = await Assert.ThrowsAsync<ScriptLimitExceededException>(() => pool.RunAsync("faults", "count", "[1000000]"));
+
+        Assert.Equal(LimitKind.Statements, error.Limit);
+        Assert.Equal("45", (await pool.RunAsync("faults", "count", "[10]")).Json);
+    }
+
+    [Theory]
+    [InlineData("bigint")]
+    [InlineData("returnsFunction")]
+    [InlineData("cyclic")]
+    public async Task ScriptPool_should_answer_ScriptError_for_results_json_cannot_represent(string function)
+    {
+        await using var pool = StartPool(Settings());
+
+        var error = await Assert.ThrowsAsync<ScriptErrorException>(() => pool.RunAsync("faults", function, "[]"));
+
+        Assert.Contains("JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("nope", "echo", FailureKind.ModuleNotFound)]
+    [InlineData("basic", "nope", FailureKind.ModuleNotFound)]
+    [InlineData("faults", "notAFunction", FailureKind.ModuleNotFound)]
+    [InlineData("../etc", "echo", FailureKind.InvalidRequest)]
+    [InlineData("basic", "", FailureKind.InvalidRequest)]
+    public async Task ScriptPool_should_reject_unknown_or_invalid_names(string module, string function, FailureKind kind)
+    {
+        await using var pool = StartPool(Settings());
+
+        var error = await Assert.ThrowsAsync<ScriptRequestException>(() => pool.RunAsync(module, function, "[]"));
+
+        Assert.Equal(kind, error.Kind);
+    }
+
+    [Theory]
+    [InlineData("{\"a\":1}")]
+    [InlineData("[1,")]
+    [InlineData("not json")]
+    public async Task ScriptPool_should_answer_InvalidRequest_for_arguments_that_are_not_a_json_array(string args)
+    {
+        await using var pool = StartPool(Settings());
+
+        var error = await Assert.ThrowsAsync<ScriptRequestException>(() => pool.RunAsync("basic", "echo", args));
+
+        Assert.Equal(FailureKind.InvalidRequest, error.Kind);
+        Assert.Equal("[1]", (await pool.RunAsync("basic", "echo", "[[1]]")).Json);
+    }
+
+    [Fact]
+    public async Task ScriptPool_should_never_complete_a_call_on_the_thread_that_delivered_the_reply()
+    {
+        await using var pool = StartPool(Settings());
+        var callerThread = Environment.CurrentManagedThreadId;
+
+        var continuationThread = await pool.RunAsync("basic", "echo", "[1]")
+            .ContinueWith(_ => Thread.CurrentThread.IsThreadPoolThread, TaskScheduler.Default);
+
+        Assert.True(continuationThread);
+        Assert.NotEqual(0, callerThread);
+    }
+
+    [Fact]
+    public async Task ScriptPool_should_reject_calls_after_it_was_disposed()
+    {
+        var pool = StartPool(Settings());
+        await pool.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<PoolRejectedException>(() => pool.RunAsync("basic", "echo", "[1]"));
+
+        Assert.Equal(FailureKind.ShuttingDown, error.Kind);
+    }
+}

@@ -1,0 +1,100 @@
+using ActorPool.Configuration;
+using ActorPool.Modules;
+using ActorPool.Workers;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit;
+using Xunit.Abstractions;
+
+namespace ActorPool.Tests.TestSupport;
+
+/// <summary>A TestKit with helpers to start pools and look at their workers.</summary>
+public abstract class PoolTestKit : Akka.TestKit.Xunit2.TestKit
+{
+    public static readonly Config VirtualTime = ConfigurationFactory.ParseString("""
+        akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
+        akka.loglevel = WARNING
+        """);
+
+    public static readonly Config RealTime = ConfigurationFactory.ParseString("akka.loglevel = WARNING");
+
+    protected PoolTestKit(Config config, ITestOutputHelper output)
+        : base(config, output: output)
+    {
+    }
+
+    protected TestScheduler VirtualScheduler => (TestScheduler)Sys.Scheduler;
+
+    /// <summary>Settings for tests: small, explicit, no jitter.</summary>
+    protected static PoolSettings Settings(int workers = 1, int budget = 1000) => PoolSettings.Default with
+    {
+        Workers = workers,
+        TaskBudget = budget,
+        BudgetJitter = 0,
+        InFlightTimeout = TimeSpan.FromSeconds(5),
+        GracePeriod = TimeSpan.FromSeconds(2),
+        MaxTaskAge = TimeSpan.FromSeconds(30),
+        SweepInterval = TimeSpan.FromMilliseconds(100),
+        Engine = PoolSettings.Default.Engine with
+        {
+            MemoryLimitBytes = 64L << 20,
+            RecursionLimit = 500,
+            RegexTimeout = TimeSpan.FromMilliseconds(200),
+            TimeLimit = TimeSpan.FromMinutes(5),
+        },
+    };
+
+    internal ScriptPool StartPool(PoolSettings settings, IModuleSource? modules = null, WorkerTestHooks? hooks = null, string name = "pool", int? seed = 1) =>
+        ScriptPool.Start(Sys, modules ?? TestModules.Source(), settings, name, metrics: null, hooks, seed);
+
+    /// <summary>The state of every live worker of a pool.</summary>
+    internal IReadOnlyList<(IActorRef Worker, WorkerProtocol.WorkerState State)> WorkerStates(ScriptPool pool)
+    {
+        var probe = CreateTestProbe();
+        pool.Supervisor.Tell(WorkerProtocol.GetWorkers.Instance, probe);
+        var refs = probe.ExpectMsg<WorkerProtocol.WorkerList>().Refs;
+        var states = new List<(IActorRef, WorkerProtocol.WorkerState)>();
+        foreach (var worker in refs)
+        {
+            worker.Tell(WorkerProtocol.GetWorkerState.Instance, probe);
+            // A worker that stopped meanwhile does not answer; skip it.
+            if (probe.ReceiveOne(TimeSpan.FromSeconds(1)) is WorkerProtocol.WorkerState state)
+            {
+                states.Add((worker, state));
+            }
+        }
+
+        return states;
+    }
+
+    /// <summary>Waits until some worker runs <paramref name="taskId"/> (so its in-flight timeout is armed) and returns it.</summary>
+    internal IActorRef AwaitRunning(ScriptPool pool, string taskId)
+    {
+        IActorRef? found = null;
+        AwaitAssert(
+            () =>
+            {
+                found = WorkerStates(pool).Where(w => w.State.TaskId == taskId && w.State.State == "running").Select(w => w.Worker).FirstOrDefault();
+                Assert.NotNull(found);
+            },
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(20));
+        return found!;
+    }
+
+    /// <summary>Waits until the pool reports all of its target workers idle.</summary>
+    internal Protocol.PoolStats AwaitIdleAtTarget(ScriptPool pool, TimeSpan? max = null)
+    {
+        Protocol.PoolStats stats = null!;
+        AwaitAssert(
+            () =>
+            {
+                pool.Supervisor.Tell(Protocol.GetPoolStats.Instance, TestActor);
+                stats = ExpectMsg<Protocol.PoolStats>();
+                Assert.True(stats.IdleWorkers == stats.TargetWorkers && stats.BusyWorkers == 0 && stats.QueueLength == 0, $"pool not idle at target: {stats}");
+            },
+            max ?? TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(20));
+        return stats;
+    }
+}
