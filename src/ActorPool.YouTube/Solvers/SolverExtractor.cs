@@ -16,7 +16,8 @@ namespace ActorPool.YouTube.Solvers;
 /// alone instead of failing the module. A few browser stubs (<c>window</c>, <c>document</c>, <c>navigator</c>,
 /// <c>location</c>, <c>XMLHttpRequest</c>) are shipped with the module.</para>
 /// <para>The entry points are found by the structure of the code that builds stream URLs, not by names:
-/// the signature function is the call in <c>x &amp;&amp; (x = F(…, decode(x)), url.set(key, encode(x)))</c>
+/// the signature function is the call in <c>x &amp;&amp; (x = F(…, decode(x)), url.set(key, encode(x)))</c>, where
+/// <c>decode</c>, <c>encode</c> may themselves be obfuscated calls such as <c>D(16, 857, x)</c>
 /// (2018 on), <c>e.sig || F(e.s)</c> (2014–2015) or <c>url.set("signature", F(x))</c> (2015–2017);
 /// the n function is the call in <c>x = F(x), url.set(key, x)</c> where <c>F</c> is a name or <c>name[0]</c>.
 /// When a player hides its n call behind computed dispatch (2026 players), n is solved through the player's own
@@ -225,7 +226,7 @@ public static class SolverExtractor
                         _n.Add("function (s) { return " + Text(transform.Callee) + "(s); }");
                     }
                 }
-                else if (value is CallExpression { Arguments.Count: 1 } encode && encode.Arguments[0] is Identifier e && e.Name == target.Name)
+                else if (value is CallExpression encode && WrapsOnly(encode, target.Name))
                 {
                     var sig = SigCall(transform, target.Name);
                     if (sig is not null)
@@ -254,7 +255,7 @@ public static class SolverExtractor
             var found = false;
             foreach (var argument in transform.Arguments)
             {
-                if (argument is CallExpression { Arguments.Count: 1 } decode && decode.Arguments[0] is Identifier x && x.Name == name && !found)
+                if (argument is CallExpression decode && WrapsOnly(decode, name) && !found)
                 {
                     args.Add("s");
                     found = true;
@@ -353,6 +354,25 @@ public static class SolverExtractor
             }
 
             return null;
+        }
+
+        // decode(x), encode(x), or their obfuscated forms D(16, 857, x): constants plus x itself.
+        private static bool WrapsOnly(CallExpression call, string name)
+        {
+            var seen = false;
+            foreach (var argument in call.Arguments)
+            {
+                if (argument is Identifier id && id.Name == name && !seen)
+                {
+                    seen = true;
+                }
+                else if (argument is not (Literal or UnaryExpression { Argument: Literal }))
+                {
+                    return false;
+                }
+            }
+
+            return seen;
         }
 
         private static bool IsTrue(Node node) =>
