@@ -43,10 +43,12 @@ public static class SolverExtractor
             throw new SolverExtractionException("the player script is empty");
         }
 
+        // The scan sees every node as the parser completes it, so no second walk over the ~1M nodes is needed.
+        var scan = new PlayerScan(playerSource);
         Script script;
         try
         {
-            var parser = new Parser();
+            var parser = new Parser(new ParserOptions { OnNode = scan.Inspect });
             script = parser.ParseScript(playerSource);
         }
         catch (ParseErrorException ex)
@@ -57,11 +59,8 @@ public static class SolverExtractor
         var wrapper = FindPlayerFunction(script)
             ?? throw new SolverExtractionException("the player script has no outer player function ((function(g){...})(_yt_player) or (function(){...})())");
 
-        var scan = new PlayerScan(playerSource);
-        scan.Run(wrapper.Body);
-
         var sig = scan.SigExpression();
-        var n = scan.NExpression();
+        var n = scan.NExpression(wrapper.Body);
         if (sig is null)
         {
             throw new SolverExtractionException("no signature function found: the player has none of the known shapes of the code that applies it to a stream URL (x && (x = F(decode(x)), url.set(key, encode(x))), e.sig || F(e.s), url.set(\"signature\", F(x)))");
@@ -104,45 +103,29 @@ public static class SolverExtractor
         private readonly List<string> _modernSig = [];
         private readonly List<string> _legacySig = [];
         private readonly List<string> _n = [];
-        private readonly List<Node> _modernSigFunctions = [];
+        private readonly List<int> _modernSigPositions = [];
         private readonly Dictionary<string, int> _signatureTimestamps = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _stsValues = new(StringComparer.Ordinal);
 
         public string? Sts =>
             MostFrequent(_signatureTimestamps) ?? MostFrequent(_stsValues);
 
-        public void Run(Node root)
+        public void Inspect(Node node, in OnNodeContext context)
         {
-            var stack = new Stack<(Node Node, Node? Function)>();
-            stack.Push((root, null));
-            while (stack.Count > 0)
+            switch (node)
             {
-                var (node, function) = stack.Pop();
-                if (node is IFunction)
-                {
-                    function = node;
-                }
-
-                switch (node)
-                {
-                    case SequenceExpression sequence:
-                        InspectSequence(sequence, function);
-                        break;
-                    case LogicalExpression logical:
-                        InspectLogical(logical);
-                        break;
-                    case CallExpression call:
-                        InspectCall(call);
-                        break;
-                    case Property property:
-                        InspectProperty(property);
-                        break;
-                }
-
-                foreach (var child in node.ChildNodes)
-                {
-                    stack.Push((child, function));
-                }
+                case SequenceExpression sequence:
+                    InspectSequence(sequence);
+                    break;
+                case LogicalExpression logical:
+                    InspectLogical(logical);
+                    break;
+                case CallExpression call:
+                    InspectCall(call);
+                    break;
+                case Property property:
+                    InspectProperty(property);
+                    break;
             }
         }
 
@@ -158,7 +141,7 @@ public static class SolverExtractor
             return legacy.Count > 0 ? Single(legacy, "signature") : null;
         }
 
-        public string? NExpression()
+        public string? NExpression(Node playerBody)
         {
             var direct = Distinct(_n);
             if (direct.Count == 1)
@@ -167,7 +150,12 @@ public static class SolverExtractor
             }
 
             // No single direct n call: go through the stream URL class the signature code uses.
-            var urlClass = Distinct(_modernSigFunctions.Select(FindUrlClass).OfType<string>().ToList());
+            var urlClass = Distinct(_modernSigPositions
+                .Select(position => InnermostFunction(playerBody, position))
+                .OfType<Node>()
+                .Select(FindUrlClass)
+                .OfType<string>()
+                .ToList());
             if (urlClass.Count == 1)
             {
                 return "function (s) { var u = new (" + urlClass[0] + ")(\"" + ProbeUrlPrefix
@@ -201,7 +189,7 @@ public static class SolverExtractor
 
         // x = F(x), url.set(key, x)            → n (F is a name or name[number])
         // x = F(…, decode(x)), url.set(key, encode(x))  → sig
-        private void InspectSequence(SequenceExpression sequence, Node? function)
+        private void InspectSequence(SequenceExpression sequence)
         {
             var expressions = sequence.Expressions;
             if (expressions.Count < 2
@@ -232,10 +220,7 @@ public static class SolverExtractor
                     if (sig is not null)
                     {
                         _modernSig.Add(sig);
-                        if (function is not null)
-                        {
-                            _modernSigFunctions.Add(function);
-                        }
+                        _modernSigPositions.Add(sequence.Start);
                     }
                 }
 
@@ -325,6 +310,36 @@ public static class SolverExtractor
 
             var text = ((long)number.Value).ToString(CultureInfo.InvariantCulture);
             table[text] = table.GetValueOrDefault(text) + 1;
+        }
+
+        private static Node? InnermostFunction(Node root, int position)
+        {
+            Node? function = null;
+            var node = root;
+            while (true)
+            {
+                if (node is IFunction && node != root)
+                {
+                    function = node;
+                }
+
+                Node? next = null;
+                foreach (var child in node.ChildNodes)
+                {
+                    if (child.Start <= position && position < child.End)
+                    {
+                        next = child;
+                        break;
+                    }
+                }
+
+                if (next is null)
+                {
+                    return function;
+                }
+
+                node = next;
+            }
         }
 
         // In the function that applies the signature: new C(url, !0) or new C(url, true) on its first parameter.
