@@ -6,13 +6,15 @@ using Xunit.Abstractions;
 
 namespace ActorPool.YouTube.Tests.Solvers;
 
-/// <summary>Measures extraction, module load and per-call solve times; prints them, asserts only loose bounds.</summary>
+/// <summary>Measures extraction, module load and per-call solve times; prints them, asserts only a loose bound
+/// (the CI machine has 2 cores, so tight time assertions would be flaky).</summary>
+[Collection(TimingGroup.Name)]
 public sealed class SolverTimingSpec(ITestOutputHelper output)
 {
     [Theory]
     [InlineData("4918c89a")]
     [InlineData("449ea0a5")]
-    public void Extraction_of_a_warm_extractor_takes_well_under_a_second(string playerId)
+    public void Extraction_of_a_warm_extractor_takes_under_two_seconds_even_on_a_busy_two_core_machine(string playerId)
     {
         var vector = Fixtures.Player(playerId);
         var source = Fixtures.ReadPlayer(vector);
@@ -55,6 +57,13 @@ public sealed class SolverTimingSpec(ITestOutputHelper output)
         var nMs = watch.Elapsed.TotalMilliseconds / Calls;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{playerId}: player {source.Length / 1024} KiB, extract {extractMs:F0} ms, module {solver.ModuleSource.Length / 1024} KiB, Jint load {loadMs:F0} ms, sig {sigMs:F2} ms/call, n {nMs:F2} ms/call"));
-        Assert.True(extractMs < 1000, $"extraction took {extractMs:F0} ms");
+        Assert.True(extractMs < 2000, $"extraction took {extractMs:F0} ms");
     }
+}
+
+/// <summary>Timing measurements run alone, not beside the other specs.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingGroup
+{
+    public const string Name = "timing";
 }
