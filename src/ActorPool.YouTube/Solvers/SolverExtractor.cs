@@ -35,7 +35,15 @@ public static class SolverExtractor
     /// <returns>The module source, the sts, and which of <c>sig</c> and <c>n</c> the module exports.</returns>
     /// <exception cref="SolverExtractionException">The script does not parse, has no recognisable player
     /// structure, or no signature function could be located.</exception>
-    public static ExtractedSolver Extract(string playerSource)
+    public static ExtractedSolver Extract(string playerSource) => Extract(playerSource, SolverModuleShape.Full);
+
+    /// <summary>Extracts the solver module in the given shape and the signature timestamp from a player script.</summary>
+    /// <param name="playerSource">The full JavaScript source of the player (<c>base.js</c>).</param>
+    /// <param name="shape">How much of the player the module keeps.</param>
+    /// <returns>The module source, the sts, and which of <c>sig</c> and <c>n</c> the module exports.</returns>
+    /// <exception cref="SolverExtractionException">The script does not parse, has no recognisable player
+    /// structure, or no signature function could be located.</exception>
+    public static ExtractedSolver Extract(string playerSource, SolverModuleShape shape)
     {
         ArgumentNullException.ThrowIfNull(playerSource);
         if (playerSource.Length == 0)
@@ -66,7 +74,7 @@ public static class SolverExtractor
             throw new SolverExtractionException("no signature function found: the player has none of the known shapes of the code that applies it to a stream URL (x && (x = F(decode(x)), url.set(key, encode(x))), e.sig || F(e.s), url.set(\"signature\", F(x)))");
         }
 
-        var module = ModuleWriter.Write(playerSource, wrapper, sig, n, scan.Sts);
+        var module = ModuleWriter.Write(playerSource, wrapper, sig, n, scan.Sts, shape);
         return new ExtractedSolver(module, scan.Sts, HasSig: true, HasN: n is not null);
     }
 

@@ -8,12 +8,15 @@ namespace ActorPool.YouTube.Tests.Solvers;
 
 public sealed class SolverExtractorSpec(ITestOutputHelper output)
 {
-    public static TheoryData<string> Players()
+    public static TheoryData<string, SolverModuleShape> Players()
     {
-        var data = new TheoryData<string>();
-        foreach (var vector in Fixtures.Vectors)
+        var data = new TheoryData<string, SolverModuleShape>();
+        foreach (var shape in new[] { SolverModuleShape.Full, SolverModuleShape.Lean })
         {
-            data.Add(vector.PlayerId);
+            foreach (var vector in Fixtures.Vectors)
+            {
+                data.Add(vector.PlayerId, shape);
+            }
         }
 
         return data;
@@ -21,13 +24,13 @@ public sealed class SolverExtractorSpec(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Players))]
-    public void Extracted_module_reproduces_every_sig_and_n_vector_and_the_sts(string playerId)
+    public void Extracted_module_reproduces_every_sig_and_n_vector_and_the_sts(string playerId, SolverModuleShape shape)
     {
         var vector = Fixtures.Player(playerId);
         var source = Fixtures.ReadPlayer(vector);
 
         var watch = Stopwatch.StartNew();
-        var solver = SolverExtractor.Extract(source);
+        var solver = SolverExtractor.Extract(source, shape);
         var extractMs = watch.Elapsed.TotalMilliseconds;
 
         Assert.Equal(vector.Sts.ToString(System.Globalization.CultureInfo.InvariantCulture), solver.Sts);
@@ -43,7 +46,7 @@ public sealed class SolverExtractorSpec(ITestOutputHelper output)
         var failures = new List<string>();
         Check(engine, exports, "sig", vector.Sig, failures);
         Check(engine, exports, "n", vector.N, failures);
-        output.WriteLine($"{playerId}: extract {extractMs:F0} ms, module {solver.ModuleSource.Length / 1024} KiB, load {loadMs:F0} ms");
+        output.WriteLine($"{playerId} {shape}: extract {extractMs:F0} ms, module {solver.ModuleSource.Length / 1024} KiB, load {loadMs:F0} ms");
         Assert.True(failures.Count == 0, $"{playerId}: {string.Join("; ", failures)}");
     }
 

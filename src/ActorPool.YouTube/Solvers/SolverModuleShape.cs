@@ -1,0 +1,13 @@
+namespace ActorPool.YouTube.Solvers;
+
+/// <summary>How much of the player a solver module keeps.</summary>
+public enum SolverModuleShape
+{
+    /// <summary>Every top-level declaration of the player (as yt-dlp's ejs solver does): the most tolerant shape,
+    /// about the size of the player, so each engine spends about a second loading it.</summary>
+    Full,
+
+    /// <summary>Only the declarations the entry points reach, found by following names from the sig and n calls
+    /// through the player's top-level declarations: a fraction of the size and load time.</summary>
+    Lean,
+}
