@@ -35,7 +35,7 @@ public static class SolverExtractor
     /// <returns>The module source, the sts, and which of <c>sig</c> and <c>n</c> the module exports.</returns>
     /// <exception cref="SolverExtractionException">The script does not parse, has no recognisable player
     /// structure, or no signature function could be located.</exception>
-    public static ExtractedSolver Extract(string playerSource) => Extract(playerSource, SolverModuleShape.Full);
+    public static ExtractedSolver Extract(string playerSource) => Extract(playerSource, SolverModuleShape.Auto);
 
     /// <summary>Extracts the solver module in the given shape and the signature timestamp from a player script.</summary>
     /// <param name="playerSource">The full JavaScript source of the player (<c>base.js</c>).</param>
@@ -72,6 +72,17 @@ public static class SolverExtractor
         if (sig is null)
         {
             throw new SolverExtractionException("no signature function found: the player has none of the known shapes of the code that applies it to a stream URL (x && (x = F(decode(x)), url.set(key, encode(x))), e.sig || F(e.s), url.set(\"signature\", F(x)))");
+        }
+
+        if (shape == SolverModuleShape.Auto)
+        {
+            var lean = ModuleWriter.Write(playerSource, wrapper, sig, n, scan.Sts, SolverModuleShape.Lean);
+            if (ModuleSelfCheck.Passes(lean, n is not null))
+            {
+                return new ExtractedSolver(lean, scan.Sts, HasSig: true, HasN: n is not null);
+            }
+
+            shape = SolverModuleShape.Full;
         }
 
         var module = ModuleWriter.Write(playerSource, wrapper, sig, n, scan.Sts, shape);

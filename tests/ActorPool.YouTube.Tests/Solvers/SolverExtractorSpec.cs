@@ -11,7 +11,7 @@ public sealed class SolverExtractorSpec(ITestOutputHelper output)
     public static TheoryData<string, SolverModuleShape> Players()
     {
         var data = new TheoryData<string, SolverModuleShape>();
-        foreach (var shape in new[] { SolverModuleShape.Full, SolverModuleShape.Lean })
+        foreach (var shape in new[] { SolverModuleShape.Auto, SolverModuleShape.Lean, SolverModuleShape.Full })
         {
             foreach (var vector in Fixtures.Vectors)
             {
