@@ -1,0 +1,20 @@
+namespace ActorPool.YouTube.Solvers;
+
+/// <summary>
+/// The solver built from one player script: an ES module that exports <c>sig(s)</c> when <see cref="HasSig"/> and
+/// <c>n(s)</c> when <see cref="HasN"/>, plus the player's signature timestamp.
+/// </summary>
+/// <param name="ModuleSource">Self-contained ES module source. It carries the player's own declarations and a few
+/// browser stubs, needs nothing from the host, and is written for Jint (it runs unchanged on V8).</param>
+/// <param name="Sts">The player's <c>signatureTimestamp</c> as digits (e.g. <c>20632</c>), or <see langword="null"/>
+/// when the script does not state one.</param>
+/// <param name="HasSig">Whether the module exports <c>sig(s)</c>, the <c>s</c> → <c>sig</c> transform.</param>
+/// <param name="HasN">Whether the module exports <c>n(s)</c>, the <c>n</c> parameter transform (players from 2020 on).</param>
+public sealed record ExtractedSolver(string ModuleSource, string? Sts, bool HasSig, bool HasN)
+{
+    /// <summary>Name of the exported signature function: <c>sig</c>.</summary>
+    public const string SigExport = "sig";
+
+    /// <summary>Name of the exported n function: <c>n</c>.</summary>
+    public const string NExport = "n";
+}
