@@ -61,9 +61,12 @@ public sealed class ModuleCatalog
             var prepared = Engine.PrepareModule(text.Code, text.Name);
             return new PreparedModule(text.Name, text.Version, prepared);
         }
-        catch (ParseErrorException ex)
+#pragma warning disable CA1031 // Jint wraps parse errors in its own exception type; every preparation failure means "does not parse".
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            throw new ModuleLoadException(text.Name, ModuleLoadFailure.SyntaxError, $"module '{text.Name}' does not parse: {ex.Message}", ex);
+            var parseError = ex as ParseErrorException ?? ex.InnerException as ParseErrorException;
+            throw new ModuleLoadException(text.Name, ModuleLoadFailure.SyntaxError, $"module '{text.Name}' does not parse: {(parseError ?? ex).Message}", ex);
         }
     }
 

@@ -106,6 +106,17 @@ internal sealed partial class PoolSupervisor
         SpawnMissing();
     }
 
+    private void OnWorkerStartFailed(IActorRef worker, string reason)
+    {
+        _lastStartFailure = reason;
+        if (_slots.Remove(worker, out var slot))
+        {
+            _idle.Remove(slot);
+            Context.Stop(worker);
+            OnStartFailure();
+        }
+    }
+
     private void OnWorkerTerminated(IActorRef worker)
     {
         if (!_slots.Remove(worker, out var slot))

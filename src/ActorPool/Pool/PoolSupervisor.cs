@@ -86,7 +86,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
                 break;
             case WorkerStartFailed failed:
-                _lastStartFailure = failed.Reason;
+                OnWorkerStartFailed(Sender, failed.Reason);
                 break;
             case Terminated terminated:
                 OnWorkerTerminated(terminated.ActorRef);

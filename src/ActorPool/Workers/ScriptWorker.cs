@@ -137,9 +137,9 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         if (started.Failure is { } failure)
         {
             _log.Warning("Worker {0} failed to start its engine: {1}", Self.Path.Name, failure.Message);
+            // The supervisor counts the failure and stops this worker (so it reads the reason first).
             _supervisor.Tell(new WorkerStartFailed(failure.Message));
-            _state = "stopped";
-            Context.Stop(Self);
+            _state = "start-failed";
             return;
         }
 

@@ -82,6 +82,17 @@ public abstract class PoolTestKit : Akka.TestKit.Xunit2.TestKit
         return found!;
     }
 
+    /// <summary>
+    /// Returns once the supervisor has processed everything sent to it before (its mailbox is FIFO), so that
+    /// virtual time advanced next is measured from after those messages.
+    /// </summary>
+    internal Protocol.PoolStats Sync(ScriptPool pool)
+    {
+        var probe = CreateTestProbe();
+        pool.Supervisor.Tell(Protocol.GetPoolStats.Instance, probe);
+        return probe.ExpectMsg<Protocol.PoolStats>();
+    }
+
     /// <summary>Waits until the pool reports all of its target workers idle.</summary>
     internal Protocol.PoolStats AwaitIdleAtTarget(ScriptPool pool, TimeSpan? max = null)
     {

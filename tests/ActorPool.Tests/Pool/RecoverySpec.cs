@@ -1,0 +1,98 @@
+using ActorPool.Modules;
+using ActorPool.Protocol;
+using ActorPool.Tests.TestSupport;
+using ActorPool.Workers;
+using Xunit.Abstractions;
+
+namespace ActorPool.Tests.Pool;
+
+public sealed class RecoverySpec(ITestOutputHelper output) : PoolTestKit(VirtualTime, output)
+{
+    [Fact]
+    public void PoolSupervisor_should_answer_WorkerCrashed_for_a_crashed_workers_task_and_return_to_target_size()
+    {
+        var pool = StartPool(Settings(workers: 2), hooks: new WorkerTestHooks { CrashOnTask = id => id == "crash" });
+        var caller = CreateTestProbe();
+        AwaitIdleAtTarget(pool);
+
+        pool.Supervisor.Tell(new RunScript("crash", "basic", "echo", "[1]"), caller);
+
+        var failed = caller.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(10));
+        Assert.Equal(("crash", FailureKind.WorkerCrashed), (failed.TaskId, failed.Kind));
+        var stats = AwaitIdleAtTarget(pool);
+        Assert.Equal(1, stats.Retirements[RetirementReason.Crashed]);
+        pool.Supervisor.Tell(new RunScript("next", "basic", "echo", "[2]"), caller);
+        Assert.Equal("2", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_retire_a_worker_that_sends_a_stray_reply()
+    {
+        var pool = StartPool(Settings(workers: 1), hooks: new WorkerTestHooks { StrayAfterTask = id => id == "t1" });
+        var caller = CreateTestProbe();
+
+        pool.Supervisor.Tell(new RunScript("t1", "basic", "increment", "[]"), caller);
+        Assert.Equal("1", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
+
+        var stats = AwaitIdleAtTarget(pool);
+        Assert.Equal(1, stats.Retirements[RetirementReason.StrayReply]);
+        caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        // A fresh engine: the module counter starts again.
+        pool.Supervisor.Tell(new RunScript("t2", "basic", "increment", "[]"), caller);
+        Assert.Equal("1", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_back_off_latch_unavailable_and_recover_by_itself_when_the_module_is_fixed()
+    {
+        var modules = TestModules.Source().Set("broken", "export function f( {");
+        var settings = Settings(workers: 2) with
+        {
+            PreloadModules = ["broken"],
+            MinBackoff = TimeSpan.FromSeconds(1),
+            MaxBackoff = TimeSpan.FromSeconds(8),
+            BackoffRandomFactor = 0,
+            CircuitFailureThreshold = 4,
+        };
+        var pool = StartPool(settings, modules);
+        var caller = CreateTestProbe();
+
+        // Both first starts fail; the next attempt waits for the back-off (2 s after the second failure).
+        AwaitStartFailures(pool, 2);
+        pool.Supervisor.Tell(new RunScript("early", "basic", "echo", "[1]"), caller);
+        Sync(pool);
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(1900));
+        Assert.Equal(2, Sync(pool).ConsecutiveStartFailures);
+        caller.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(200));
+        AwaitStartFailures(pool, 4);
+
+        // Latched: the queued task and new ones are answered at once.
+        var queued = caller.ExpectMsg<ScriptFailed>();
+        Assert.Equal(("early", FailureKind.PoolUnavailable), (queued.TaskId, queued.Kind));
+        pool.Supervisor.Tell(new RunScript("fast", "basic", "echo", "[1]"), caller);
+        var fast = caller.ExpectMsg<ScriptFailed>();
+        Assert.Equal(FailureKind.PoolUnavailable, fast.Kind);
+        Assert.True(fast.Message.Contains("does not parse", StringComparison.Ordinal), fast.Message);
+
+        // Fix the module: the next half-open probe starts, and the pool fills up again.
+        modules.Set("broken", "export function f() { return 1; }");
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(8));
+        var stats = AwaitIdleAtTarget(pool);
+        Assert.False(stats.Latched);
+        pool.Supervisor.Tell(new RunScript("after", "basic", "echo", "[3]"), caller);
+        Assert.Equal("3", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
+    }
+
+    private void AwaitStartFailures(ScriptPool pool, int count) =>
+        AwaitAssert(
+            () =>
+            {
+                pool.Supervisor.Tell(GetPoolStats.Instance, TestActor);
+                var stats = ExpectMsg<PoolStats>();
+                Assert.Equal(count, stats.ConsecutiveStartFailures);
+                Assert.Equal(0, stats.StartingWorkers);
+            },
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(20));
+}

@@ -1,0 +1,126 @@
+using ActorPool.Protocol;
+using ActorPool.Tests.TestSupport;
+using ActorPool.Workers;
+using Xunit.Abstractions;
+
+namespace ActorPool.Tests.Workers;
+
+public sealed class TimeoutSpec(ITestOutputHelper output) : PoolTestKit(VirtualTime, output)
+{
+    [Fact]
+    public void ScriptWorker_should_cut_off_an_endless_loop_at_the_in_flight_timeout_and_serve_the_next_task()
+    {
+        var pool = StartPool(Settings());
+        var caller = CreateTestProbe();
+
+        pool.Supervisor.Tell(new RunScript("loop", "faults", "spin", "[]"), caller);
+        AwaitRunning(pool, "loop");
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(4.9));
+        caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(0.2));
+
+        var failed = caller.ExpectMsg<ScriptFailed>();
+        Assert.Equal(("loop", FailureKind.Timeout), (failed.TaskId, failed.Kind));
+        pool.Supervisor.Tell(new RunScript("next", "basic", "add", "[1, 2]"), caller);
+        Assert.Equal("3", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_cut_off_a_loop_that_catches_everything()
+    {
+        var pool = StartPool(Settings());
+        var caller = CreateTestProbe();
+
+        pool.Supervisor.Tell(new RunScript("stubborn", "faults", "stubbornSpin", "[]"), caller);
+        AwaitRunning(pool, "stubborn");
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(FailureKind.Timeout, caller.ExpectMsg<ScriptFailed>().Kind);
+        pool.Supervisor.Tell(new RunScript("next", "basic", "echo", "[7]"), caller);
+        Assert.Equal("7", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_not_postpone_the_in_flight_timeout_for_stats_queries()
+    {
+        var pool = StartPool(Settings());
+        var caller = CreateTestProbe();
+        var observer = CreateTestProbe();
+
+        pool.Supervisor.Tell(new RunScript("loop", "faults", "spin", "[]"), caller);
+        var worker = AwaitRunning(pool, "loop");
+        for (var i = 0; i < 10; i++)
+        {
+            VirtualScheduler.Advance(TimeSpan.FromMilliseconds(490));
+            worker.Tell(WorkerProtocol.GetWorkerState.Instance, observer);
+            observer.ExpectMsg<WorkerProtocol.WorkerState>();
+            pool.Supervisor.Tell(GetPoolStats.Instance, observer);
+            observer.ExpectMsg<PoolStats>();
+        }
+
+        // 4.9 s of virtual time with a query every 0.49 s: a timer reset by queries would need 5 s more.
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(110));
+        Assert.Equal(FailureKind.Timeout, caller.ExpectMsg<ScriptFailed>().Kind);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_limit_the_run_to_the_callers_deadline()
+    {
+        var pool = StartPool(Settings());
+        var caller = CreateTestProbe();
+
+        pool.Supervisor.Tell(new RunScript("loop", "faults", "spin", "[]", Deadline: TimeSpan.FromSeconds(1)), caller);
+        AwaitRunning(pool, "loop");
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(FailureKind.Timeout, caller.ExpectMsg<ScriptFailed>().Kind);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_retire_when_its_engine_thread_does_not_come_back_within_the_grace_period()
+    {
+        using var release = new ManualResetEventSlim();
+        var pool = StartPool(Settings(), hooks: new WorkerTestHooks
+        {
+            BeforeRun = id =>
+            {
+                if (id == "stuck")
+                {
+                    release.Wait();
+                }
+            },
+        });
+        var caller = CreateTestProbe();
+
+        pool.Supervisor.Tell(new RunScript("stuck", "basic", "echo", "[1]"), caller);
+        AwaitRunning(pool, "stuck");
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(FailureKind.Timeout, caller.ExpectMsg<ScriptFailed>().Kind);
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(2));
+
+        var stats = AwaitIdleAtTarget(pool);
+        Assert.Equal(1, stats.AbandonedEngines);
+        Assert.Equal(1, stats.Retirements[RetirementReason.EngineAbandoned]);
+        pool.Supervisor.Tell(new RunScript("next", "basic", "echo", "[2]"), caller);
+        Assert.Equal("2", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
+        release.Set();
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_answer_and_replace_a_worker_that_never_answers()
+    {
+        var pool = StartPool(Settings(), hooks: new WorkerTestHooks { SilenceOnTask = id => id == "silent" });
+        var caller = CreateTestProbe();
+
+        pool.Supervisor.Tell(new RunScript("silent", "basic", "echo", "[1]"), caller);
+        AwaitRunning(pool, "silent");
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(5));
+        caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(1.5));
+
+        var failed = caller.ExpectMsg<ScriptFailed>();
+        Assert.Equal(FailureKind.WorkerCrashed, failed.Kind);
+        var stats = AwaitIdleAtTarget(pool);
+        Assert.Equal(1, stats.Retirements[RetirementReason.Unresponsive]);
+    }
+}
