@@ -178,7 +178,11 @@ public sealed record PoolSettings
 
         public int Int(string key, int min, int max)
         {
-            var value = Read(key, () => config.GetLong(key));
+            if (!TryRead(key, () => config.GetLong(key), out var value))
+            {
+                return min;
+            }
+
             if (value < min || value > max)
             {
                 Fail(key, value, $"an integer in {min} .. {max}");
@@ -190,7 +194,11 @@ public sealed record PoolSettings
 
         public long Bytes(string key, long min, long max)
         {
-            var value = Read(key, () => config.GetByteSize(key) ?? 0L);
+            if (!TryRead(key, () => config.GetByteSize(key) ?? 0L, out var value))
+            {
+                return min;
+            }
+
             if (value < min || value > max)
             {
                 Fail(key, value, $"a size in {min} .. {max} bytes");
@@ -202,7 +210,11 @@ public sealed record PoolSettings
 
         public double Double(string key, double min, double max)
         {
-            var value = Read(key, () => config.GetDouble(key));
+            if (!TryRead(key, () => config.GetDouble(key), out var value))
+            {
+                return min;
+            }
+
             if (double.IsNaN(value) || value < min || value > max)
             {
                 Fail(key, value, $"a number in {min} .. {max}");
@@ -214,7 +226,11 @@ public sealed record PoolSettings
 
         public TimeSpan Duration(string key, TimeSpan min, TimeSpan max)
         {
-            var value = Read(key, () => config.GetTimeSpan(key, null, allowInfinite: false));
+            if (!TryRead(key, () => config.GetTimeSpan(key, null, allowInfinite: false), out var value))
+            {
+                return TimeSpan.FromMilliseconds(1);
+            }
+
             if (value < min || value > max)
             {
                 Fail(key, value, $"a duration in {min} .. {max}");
@@ -224,12 +240,11 @@ public sealed record PoolSettings
             return value;
         }
 
-        public bool Bool(string key) => Read(key, () => config.GetBoolean(key));
+        public bool Bool(string key) => TryRead(key, () => config.GetBoolean(key), out var value) && value;
 
         public ImmutableArray<string> Strings(string key)
         {
-            var list = Read(key, () => config.GetStringList(key));
-            return list is null ? [] : [.. list];
+            return TryRead(key, () => config.GetStringList(key), out var list) && list is not null ? [.. list] : [];
         }
 
         public void ThrowIfInvalid()
@@ -240,18 +255,20 @@ public sealed record PoolSettings
             }
         }
 
-        private T Read<T>(string key, Func<T> read)
+        private bool TryRead<T>(string key, Func<T> read, out T value)
         {
             try
             {
-                return read();
+                value = read();
+                return true;
             }
 #pragma warning disable CA1031 // Any parse failure becomes one line of the aggregated configuration error.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
                 Errors.Add($"actor-pool.{key}: {ex.Message}");
-                return default!;
+                value = default!;
+                return false;
             }
         }
 
