@@ -67,7 +67,7 @@ internal sealed partial class PoolSupervisor
             runLimit = deadline - now;
         }
 
-        task.BackstopAt = now + runLimit + _settings.GracePeriod / 2;
+        task.BackstopAt = now + runLimit + _settings.GracePeriod;
         slot.Worker.Tell(new StartTask(task.Command, runLimit, Last: !slot.HasBudget));
     }
 
@@ -154,7 +154,7 @@ internal sealed partial class PoolSupervisor
             var task = slot.Task!;
             slot.Task = null;
             _log.Warning("Worker {0} did not answer task {1} within its run limit plus grace; stopping it", slot.Worker.Path.Name, task.TaskId);
-            Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, $"the worker did not answer within the task's run limit plus half the grace period ({_settings.GracePeriod / 2}); it was stopped and replaced"));
+            Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, $"the worker did not answer within the task's run limit plus the grace period ({_settings.GracePeriod}); it was stopped and replaced"));
             RetireSlot(slot, RetirementReason.Unresponsive);
             Context.Stop(slot.Worker);
         }

@@ -113,6 +113,11 @@ public sealed class ChaosSpec : PoolTestKit
         var kinds = answers.Values.Select(q => q.Single()).GroupBy(r => r is ScriptFailed f ? f.Kind.ToString() : "Succeeded").ToDictionary(g => g.Key, g => g.Count());
         _output.WriteLine("outcomes: " + string.Join(", ", kinds.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key}={k.Value}")));
         _output.WriteLine($"final: {final}; failures {string.Join(", ", final.Failures)}; retirements {string.Join(", ", final.Retirements)}");
+        foreach (var crash in answers.Values.Select(q => q.Single()).OfType<ScriptFailed>().Where(f => f.Kind == FailureKind.WorkerCrashed).Select(f => f.Message).Distinct(StringComparer.Ordinal))
+        {
+            _output.WriteLine("worker crashed: " + crash);
+        }
+
         Assert.True(kinds.GetValueOrDefault("Succeeded") > TaskCount / 4, "too few tasks succeeded for the storm to mean anything");
         Assert.Equal(TaskCount, final.Succeeded + final.Failures.Values.Sum());
     }

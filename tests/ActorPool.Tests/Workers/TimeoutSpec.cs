@@ -114,9 +114,9 @@ public sealed class TimeoutSpec(ITestOutputHelper output) : PoolTestKit(VirtualT
 
         pool.Supervisor.Tell(new RunScript("silent", "basic", "echo", "[1]"), caller);
         AwaitRunning(pool, "silent");
-        VirtualScheduler.Advance(TimeSpan.FromSeconds(5));
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(6.5));
         caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        VirtualScheduler.Advance(TimeSpan.FromSeconds(1.5));
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(0.6));
 
         var failed = caller.ExpectMsg<ScriptFailed>();
         Assert.Equal(FailureKind.WorkerCrashed, failed.Kind);
