@@ -26,6 +26,8 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
     private readonly bool _owned;
     private readonly bool _remote;
     private readonly long _maxPayload;
+    private const string SupervisorGoneMessage = "the pool's supervisor stopped (or its node was lost) before answering; start or attach to a running pool";
+
     private long _nextId;
     private int _disposed;
 
@@ -136,6 +138,14 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         }
 
         var completion = _sink.Register(taskId);
+        // Checked after registering: the watcher sets the flag before failing what is registered, so a call
+        // either sees the flag or is failed by the watcher, and never waits on a supervisor that is gone.
+        if (_sink.SupervisorGone)
+        {
+            _sink.Forget(taskId);
+            return Task.FromException<ScriptResult>(ScriptPoolException.From(new ScriptFailed(taskId, FailureKind.WorkerCrashed, SupervisorGoneMessage)));
+        }
+
         Supervisor.Tell(run, _sink);
         return cancellationToken.CanBeCanceled
             ? AwaitCancellable(completion.Task, taskId, cancellationToken)
@@ -243,7 +253,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
             if (message is Terminated terminated && terminated.ActorRef.Equals(_supervisor))
             {
                 _sink.SupervisorGone = true;
-                _sink.FailAll(FailureKind.WorkerCrashed, "the pool's supervisor stopped (or its node was lost) before answering");
+                _sink.FailAll(FailureKind.WorkerCrashed, SupervisorGoneMessage);
             }
         }
     }
