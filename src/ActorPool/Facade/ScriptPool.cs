@@ -18,6 +18,8 @@ namespace ActorPool;
 /// </summary>
 public sealed class ScriptPool : IScriptPool, IAsyncDisposable
 {
+    private const string SupervisorGoneMessage = "the pool's supervisor stopped (or its node was lost) before answering; start or attach to a running pool";
+
     private readonly ActorSystem _system;
     private readonly ReplySink _sink;
     private readonly IActorRef _watcher;
@@ -26,8 +28,6 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
     private readonly bool _owned;
     private readonly bool _remote;
     private readonly long _maxPayload;
-    private const string SupervisorGoneMessage = "the pool's supervisor stopped (or its node was lost) before answering; start or attach to a running pool";
-
     private long _nextId;
     private int _disposed;
 
