@@ -13,6 +13,10 @@ public sealed record PoolSettings
     /// <summary>The HOCON path of the section these settings are read from.</summary>
     public const string SectionPath = "actor-pool";
 
+    private const long DefaultMaxRemotePayload = 120_000;
+    private const long MinRemotePayload = 1024;
+    private const long MaxRemotePayloadLimit = 1L << 30;
+
     private static readonly Lazy<Config> s_reference = new(LoadReference);
 
     /// <summary>Number of workers (<c>workers</c>; 0 in HOCON means one per core). At least 1.</summary>
@@ -66,6 +70,12 @@ public sealed record PoolSettings
     /// <summary>How long shutdown waits for tasks in flight (<c>drain-timeout</c>).</summary>
     public required TimeSpan DrainTimeout { get; init; }
 
+    /// <summary>
+    /// Largest serialized message sent to or answered across the network, in bytes (<c>remote.max-payload</c>,
+    /// default 120000). Not required so that settings built in code keep the default.
+    /// </summary>
+    public long MaxRemotePayload { get; init; } = DefaultMaxRemotePayload;
+
     /// <summary>The embedded reference configuration (the <c>actor-pool</c> defaults).</summary>
     public static Config Reference => s_reference.Value;
 
@@ -114,6 +124,7 @@ public sealed record PoolSettings
             BackoffRandomFactor = reader.Double("respawn.random-factor", 0, 1),
             CircuitFailureThreshold = reader.Int("circuit.failure-threshold", 1, 1000),
             DrainTimeout = reader.Duration("drain-timeout", TimeSpan.Zero, TimeSpan.FromHours(1)),
+            MaxRemotePayload = reader.Bytes("remote.max-payload", MinRemotePayload, MaxRemotePayloadLimit),
         };
         if (reader.Errors.Count == 0 && settings.MaxBackoff < settings.MinBackoff)
         {
@@ -155,12 +166,34 @@ public sealed record PoolSettings
         Check(BackoffRandomFactor is >= 0 and <= 1, "respawn.random-factor", BackoffRandomFactor, "0 .. 1");
         Check(CircuitFailureThreshold >= 1, "circuit.failure-threshold", CircuitFailureThreshold, ">= 1");
         Check(DrainTimeout >= TimeSpan.Zero, "drain-timeout", DrainTimeout, ">= 0");
+        Check(MaxRemotePayload is >= MinRemotePayload and <= MaxRemotePayloadLimit, "remote.max-payload", MaxRemotePayload, "1KiB .. 1GiB");
         if (errors.Count > 0)
         {
             throw new PoolConfigurationException(errors);
         }
 
         return this;
+    }
+
+    /// <summary>
+    /// Reads only <c>actor-pool.remote.max-payload</c> (for a client that attaches to a remote pool and has no
+    /// other pool settings), falling back to the default when it is absent or invalid.
+    /// </summary>
+    internal static long ReadMaxRemotePayload(Config config)
+    {
+        const string Key = SectionPath + ".remote.max-payload";
+        try
+        {
+            return config.HasPath(Key) && config.GetByteSize(Key) is { } value and >= MinRemotePayload and <= MaxRemotePayloadLimit
+                ? value
+                : DefaultMaxRemotePayload;
+        }
+#pragma warning disable CA1031 // A malformed value is reported by PoolSettings.Create; here the default is the safe answer.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return DefaultMaxRemotePayload;
+        }
     }
 
     private static Config LoadReference()

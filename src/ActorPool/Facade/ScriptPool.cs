@@ -4,6 +4,7 @@ using ActorPool.Configuration;
 using ActorPool.Modules;
 using ActorPool.Pool;
 using ActorPool.Protocol;
+using ActorPool.Serialization;
 using ActorPool.Telemetry;
 using ActorPool.Workers;
 using Akka.Actor;
@@ -17,19 +18,25 @@ namespace ActorPool;
 /// </summary>
 public sealed class ScriptPool : IScriptPool, IAsyncDisposable
 {
+    private const string SupervisorGoneMessage = "the pool's supervisor stopped (or its node was lost) before answering; start or attach to a running pool";
+
     private readonly ActorSystem _system;
     private readonly ReplySink _sink;
     private readonly IActorRef _watcher;
     private readonly string _idPrefix;
     private readonly TimeSpan _drainWait;
     private readonly bool _owned;
+    private readonly bool _remote;
+    private readonly long _maxPayload;
     private long _nextId;
     private int _disposed;
 
-    private ScriptPool(ActorSystem system, IActorRef supervisor, TimeSpan drainWait, bool owned, PoolMetrics? metrics)
+    private ScriptPool(ActorSystem system, IActorRef supervisor, TimeSpan drainWait, bool owned, PoolMetrics? metrics, long maxPayload)
     {
         _system = system;
         Supervisor = supervisor;
+        _remote = !supervisor.Path.Address.HasLocalScope;
+        _maxPayload = maxPayload;
         _drainWait = drainWait;
         _owned = owned;
         Metrics = metrics;
@@ -64,13 +71,24 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
 
     /// <summary>
     /// Returns a facade for a pool supervisor that runs elsewhere (another node, or started by hosting code).
-    /// Disposing it does not drain the pool.
+    /// Disposing it does not drain the pool. Calls to a supervisor on another node have the same semantics as
+    /// local ones; a request whose serialized size is over <c>actor-pool.remote.max-payload</c> (read from
+    /// <paramref name="system"/>'s configuration) fails with <see cref="FailureKind.InvalidRequest"/> without being sent,
+    /// and every pending call fails with <see cref="FailureKind.WorkerCrashed"/> as soon as the supervisor or its node
+    /// is known to be gone.
     /// </summary>
+    /// <param name="system">The local actor system the facade's calls are sent from.</param>
+    /// <param name="supervisor">The pool's supervisor, e.g. resolved with an <see cref="ActorSelection"/>.</param>
+    /// <exception cref="Configuration.PoolConfigurationException">
+    /// <paramref name="system"/> has remoting on but lacks <see cref="Configuration.ActorPoolConfig.Default"/>'s serializer binding.
+    /// </exception>
     public static ScriptPool Attach(ActorSystem system, IActorRef supervisor)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(supervisor);
-        return new ScriptPool(system, supervisor, TimeSpan.Zero, owned: false, metrics: null);
+        var maxPayload = PoolSettings.ReadMaxRemotePayload(system.Settings.Config);
+        ActorPoolConfig.EnsureWireReady(system, maxPayload);
+        return new ScriptPool(system, supervisor, TimeSpan.Zero, owned: false, metrics: null, maxPayload);
     }
 
     internal static ScriptPool Start(ActorSystem system, IModuleSource modules, PoolSettings? settings, string name, PoolMetrics? metrics, WorkerTestHooks? hooks, int? seed)
@@ -79,10 +97,11 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(modules);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         settings = (settings ?? PoolSettings.Create(system.Settings.Config)).Validate();
+        ActorPoolConfig.EnsureWireReady(system, settings.MaxRemotePayload);
         metrics ??= new PoolMetrics(name);
         var setup = new WorkerSetup(settings, new ModuleCatalog(modules), metrics, hooks);
         var supervisor = system.ActorOf(PoolSupervisor.Props(settings, setup, seed), name);
-        var pool = new ScriptPool(system, supervisor, settings.DrainTimeout + settings.GracePeriod, owned: true, metrics);
+        var pool = new ScriptPool(system, supervisor, settings.DrainTimeout + settings.GracePeriod, owned: true, metrics, settings.MaxRemotePayload);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actorpool-drain-" + name, async () =>
         {
             if (Volatile.Read(ref pool._disposed) == 0)
@@ -112,8 +131,22 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
             return Task.FromException<ScriptResult>(new PoolRejectedException(new ScriptFailed(taskId, FailureKind.ShuttingDown, "the pool facade was disposed")));
         }
 
+        var run = new RunScript(taskId, moduleName, functionName, argsJson, deadline);
+        if (_remote && PayloadLimit.Oversize(run, _maxPayload) is { } size)
+        {
+            return Task.FromException<ScriptResult>(new ScriptRequestException(PayloadLimit.RequestTooLarge(taskId, size, _maxPayload)));
+        }
+
         var completion = _sink.Register(taskId);
-        Supervisor.Tell(new RunScript(taskId, moduleName, functionName, argsJson, deadline), _sink);
+        // Checked after registering: the watcher sets the flag before failing what is registered, so a call
+        // either sees the flag or is failed by the watcher, and never waits on a supervisor that is gone.
+        if (_sink.SupervisorGone)
+        {
+            _sink.Forget(taskId);
+            return Task.FromException<ScriptResult>(ScriptPoolException.From(new ScriptFailed(taskId, FailureKind.WorkerCrashed, SupervisorGoneMessage)));
+        }
+
+        Supervisor.Tell(run, _sink);
         return cancellationToken.CanBeCanceled
             ? AwaitCancellable(completion.Task, taskId, cancellationToken)
             : completion.Task.ContinueWith(
@@ -220,7 +253,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
             if (message is Terminated terminated && terminated.ActorRef.Equals(_supervisor))
             {
                 _sink.SupervisorGone = true;
-                _sink.FailAll(FailureKind.WorkerCrashed, "the pool's supervisor stopped (or its node was lost) before answering");
+                _sink.FailAll(FailureKind.WorkerCrashed, SupervisorGoneMessage);
             }
         }
     }

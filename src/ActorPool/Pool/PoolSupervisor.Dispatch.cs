@@ -1,4 +1,5 @@
 using ActorPool.Protocol;
+using ActorPool.Serialization;
 using ActorPool.Workers;
 using Akka.Actor;
 using Akka.Event;
@@ -184,6 +185,12 @@ internal sealed partial class PoolSupervisor
 
     private void Answer(IActorRef replyTo, IScriptReply reply)
     {
+        if (!replyTo.Path.Address.HasLocalScope)
+        {
+            // The transport would drop a frame over its limit and leave the caller waiting for its deadline.
+            reply = PayloadLimit.Fit(reply, _settings.MaxRemotePayload);
+        }
+
         if (reply is ScriptFailed failed)
         {
             _failures[(int)failed.Kind]++;
