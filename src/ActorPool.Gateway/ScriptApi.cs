@@ -12,7 +12,6 @@ internal static class ScriptApi
         var group = routes.MapGroup("/v1/scripts").WithTags("Scripts");
         group.MapPost("/{module}/{function}", RunAsync)
             .WithSummary("Calls an exported function of a module with JSON arguments.")
-            .Accepts<ScriptRequest>("application/json")
             .Produces<ScriptResponse>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status404NotFound)
