@@ -10,7 +10,8 @@ public sealed class PoolLimitsSpec
     public async Task Gateway_should_answer_overloaded_at_once_when_the_queue_is_full()
     {
         await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["MAX_THREADS"] = "1", ["MAX_QUEUE_LENGTH"] = "1" });
-        var busy = gateway.CallAsync("faults", "sleep", """{"args": [800]}""");
+        var busy = gateway.CallAsync("faults", "sleep", """{"args": [1500]}""");
+        await WaitForAsync(gateway, p => p.GetProperty("workers").GetProperty("busy").GetInt32() == 1);
         var queued = gateway.CallAsync("faults", "sleep", """{"args": [1]}""");
         await WaitForAsync(gateway, p => p.GetProperty("queue").GetProperty("length").GetInt32() == 1);
 

@@ -74,7 +74,8 @@ public sealed class ScriptApiSpec : IAsyncLifetime
         // Chunked (no Content-Length) is bounded too.
         using var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("{\"args\": [\"" + new string('x', 200) + "\"]}")));
         chunked.Headers.ContentType = new("application/json");
-        using var response = await gateway.Client.PostAsync("/v1/scripts/faults/echo", chunked);
+        using var fresh = new HttpClient { BaseAddress = gateway.Client.BaseAddress };
+        using var response = await fresh.PostAsync("/v1/scripts/faults/echo", chunked);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
