@@ -30,7 +30,7 @@ public sealed class PoolLimitsSpec
     public async Task Gateway_should_answer_queue_expired_when_a_task_waits_too_long()
     {
         await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["MAX_THREADS"] = "1", ["MAX_TASK_AGE_MS"] = "100" });
-        var busy = gateway.CallAsync("faults", "sleep", """{"args": [700]}""");
+        var busy = gateway.CallAsync("faults", "sleep", """{"args": [1500]}""");
         await WaitForAsync(gateway, p => p.GetProperty("workers").GetProperty("busy").GetInt32() == 1);
         var (status, body) = await gateway.CallAsync("faults", "add", """{"args": [1, 2]}""").ReadAsync();
         Assert.Equal(503, status);
