@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Net;
+using ActorPool.Configuration;
+using ActorPool.Hosting;
+using Microsoft.Extensions.Configuration;
+using Serilog.Events;
+
+namespace ActorPool.Gateway;
+
+/// <summary>
+/// The gateway's settings, read from environment variables (or the same keys in any configuration source).
+/// Every bad variable is reported at once, by name; docs/gateway.md has the table.
+/// </summary>
+internal sealed record GatewaySettings
+{
+    public required string Host { get; init; }
+
+    public required int Port { get; init; }
+
+    public string? ApiToken { get; init; }
+
+    public required long MaxRequestBytes { get; init; }
+
+    public required bool JsonLogs { get; init; }
+
+    public required LogEventLevel LogLevel { get; init; }
+
+    public required ScriptPoolOptions Pool { get; init; }
+
+    public static GatewaySettings From(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        int? Int(string key, int min, int max)
+        {
+            var text = configuration[key];
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return null;
+            }
+
+            if (!int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{key} = '{text}': expected an integer in {min} .. {max}"));
+                return null;
+            }
+
+            return value;
+        }
+
+        static TimeSpan? Ms(int? ms) => ms is { } v ? TimeSpan.FromMilliseconds(v) : null;
+
+        var host = configuration["HOST"] is { Length: > 0 } h ? h.Trim() : "127.0.0.1";
+        if (host != "localhost" && !IPAddress.TryParse(host.Trim('[', ']'), out _))
+        {
+            errors.Add($"HOST = '{host}': expected an IP address such as 127.0.0.1, 0.0.0.0 or [::], or localhost");
+        }
+
+        var scripts = configuration["SCRIPTS_DIR"] is { Length: > 0 } dir ? Path.GetFullPath(dir, AppContext.BaseDirectory) : Path.Combine(AppContext.BaseDirectory, "scripts");
+        if (!Directory.Exists(scripts))
+        {
+            errors.Add($"SCRIPTS_DIR = '{scripts}': the directory does not exist");
+        }
+
+        var format = configuration["LOG_FORMAT"] ?? "text";
+        if (format is not ("text" or "json"))
+        {
+            errors.Add($"LOG_FORMAT = '{format}': expected text or json");
+        }
+
+        var levelText = configuration["LOG_LEVEL"] ?? "information";
+        var level = ParseLevel(levelText);
+        if (level is null)
+        {
+            errors.Add($"LOG_LEVEL = '{levelText}': expected verbose, debug, information, warning, error or fatal");
+        }
+
+        var memoryMb = Int("ENGINE_MEMORY_LIMIT_MB", 0, 1 << 20);
+        var settings = new GatewaySettings
+        {
+            Host = host,
+            Port = Int("PORT", 0, 65535) ?? 8001,
+            ApiToken = configuration["API_TOKEN"] is { Length: > 0 } token ? token : null,
+            MaxRequestBytes = Int("MAX_REQUEST_BYTES", 1, int.MaxValue) ?? 1 << 20,
+            JsonLogs = format == "json",
+            LogLevel = level ?? LogEventLevel.Information,
+            Pool = new ScriptPoolOptions
+            {
+                ModulesDirectory = scripts,
+                Workers = Int("MAX_THREADS", 1, 4096),
+                TaskBudget = Int("MESSAGES_LIMIT", 1, 1_000_000_000),
+                InFlightTimeout = Ms(Int("IN_FLIGHT_TIMEOUT_MS", 1, 86_400_000)),
+                MaxTaskAge = Ms(Int("MAX_TASK_AGE_MS", 1, 86_400_000)),
+                MaxQueueLength = Int("MAX_QUEUE_LENGTH", 1, 10_000_000),
+                DrainTimeout = Ms(Int("DRAIN_TIMEOUT_MS", 0, 3_600_000)),
+                EngineMemoryLimitBytes = memoryMb is { } mb ? (long)mb << 20 : null,
+                EngineRecursionLimit = Int("ENGINE_RECURSION_LIMIT", 16, 100_000),
+            },
+        };
+        if (errors.Count > 0)
+        {
+            throw new PoolConfigurationException(errors);
+        }
+
+        return settings;
+    }
+
+    private static LogEventLevel? ParseLevel(string text) => text.Trim().ToUpperInvariant() switch
+    {
+        "VERBOSE" or "TRACE" => LogEventLevel.Verbose,
+        "DEBUG" => LogEventLevel.Debug,
+        "INFORMATION" or "INFO" => LogEventLevel.Information,
+        "WARNING" or "WARN" => LogEventLevel.Warning,
+        "ERROR" => LogEventLevel.Error,
+        "FATAL" or "CRITICAL" => LogEventLevel.Fatal,
+        _ => null,
+    };
+}

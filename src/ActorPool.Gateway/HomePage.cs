@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace ActorPool.Gateway;
+
+/// <summary><c>GET /</c>: a small HTML page that says what the service is and shows the live pool state.</summary>
+internal static class HomePage
+{
+    public static IEndpointConventionBuilder MapHomePage(this IEndpointRouteBuilder routes) =>
+        routes.MapGet("/", async (IScriptPool pool, CancellationToken cancellationToken) =>
+        {
+            var state = PoolApi.PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false));
+            return Results.Content(Render(state), "text/html; charset=utf-8");
+        }).ExcludeFromDescription();
+
+    internal static string Render(PoolApi.PoolState state)
+    {
+        static string E(object value) => WebUtility.HtmlEncode(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
+        var html = new StringBuilder();
+        html.Append("""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
+            <title>ActorPool gateway</title>
+            <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:48rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}</style>
+            </head><body>
+            <h1>ActorPool gateway</h1>
+            <p>Runs JavaScript module functions in a fault-tolerant pool of Jint engines:
+            <code>POST /v1/scripts/{module}/{function}</code> with <code>{"args": [...]}</code>.
+            See <a href="/v1/pool">/v1/pool</a>, <a href="/metrics">/metrics</a>, <a href="/health/ready">/health/ready</a>
+            and <a href="/openapi/v1.json">/openapi/v1.json</a>. This page refreshes every 5 seconds.</p>
+            """);
+        html.Append(CultureInfo.InvariantCulture, $"<h2>Pool: {(state.Latched ? "UNAVAILABLE (latched)" : state.Draining ? "draining" : "running")}</h2>");
+        html.Append("<table><tr><th>workers</th><th>target</th><th>idle</th><th>busy</th><th>starting</th></tr>");
+        html.Append(CultureInfo.InvariantCulture, $"<tr><td></td><td id=\"target\">{E(state.Workers.Target)}</td><td id=\"idle\">{E(state.Workers.Idle)}</td><td id=\"busy\">{E(state.Workers.Busy)}</td><td id=\"starting\">{E(state.Workers.Starting)}</td></tr></table>");
+        html.Append(CultureInfo.InvariantCulture, $"<p>Queue: <span id=\"queue\">{E(state.Queue.Length)}</span> of {E(state.Queue.Max)}. Abandoned engines: {E(state.AbandonedEngines)}.</p>");
+        html.Append("<h2>Tasks by outcome</h2><table>");
+        foreach (var (outcome, count) in state.Tasks)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(outcome)}</th><td>{E(count)}</td></tr>");
+        }
+
+        html.Append("</table><h2>Retirements by reason</h2><table>");
+        foreach (var (reason, count) in state.Retirements)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(reason)}</th><td>{E(count)}</td></tr>");
+        }
+
+        return html.Append("</table></body></html>\n").ToString();
+    }
+}

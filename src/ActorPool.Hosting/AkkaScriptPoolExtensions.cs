@@ -1,0 +1,162 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using ActorPool.Configuration;
+using ActorPool.Modules;
+using ActorPool.Telemetry;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.DependencyInjection;
+using Akka.Event;
+using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace ActorPool.Hosting;
+
+/// <summary>
+/// <see cref="AkkaConfigurationBuilder"/> extensions that start an ActorPool with the actor system.
+/// Precedence of configuration, highest first: options set in code, the <c>IConfiguration</c> section
+/// <c>ActorPool</c> (appsettings, environment), HOCON added to the builder, the embedded <c>reference.conf</c>.
+/// </summary>
+public static class AkkaScriptPoolExtensions
+{
+    /// <summary>The health check tag of the pool's readiness check.</summary>
+    public const string ReadyTag = "ready";
+
+    private const string PhaseTimeoutKey = "akka.coordinated-shutdown.phases.service-requests-done.timeout";
+
+    /// <summary>Starts a pool over the modules in <paramref name="modulesDirectory"/>.</summary>
+    /// <param name="builder">The Akka.Hosting builder.</param>
+    /// <param name="modulesDirectory">Directory of <c>.mjs</c>/<c>.js</c> modules; relative paths are taken from the app's base directory.</param>
+    /// <param name="workers">Worker count; null keeps the configured value (default one per core).</param>
+    /// <param name="name">The supervisor's actor name (default <c>script-pool</c>).</param>
+    public static AkkaConfigurationBuilder WithScriptPool(this AkkaConfigurationBuilder builder, string modulesDirectory, int? workers = null, string? name = null) =>
+        builder.WithScriptPool(new ScriptPoolOptions { ModulesDirectory = modulesDirectory, Workers = workers, Name = name });
+
+    /// <summary>Starts a pool configured by <paramref name="configure"/>.</summary>
+    public static AkkaConfigurationBuilder WithScriptPool(this AkkaConfigurationBuilder builder, Action<ScriptPoolOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new ScriptPoolOptions();
+        configure(options);
+        return builder.WithScriptPool(options);
+    }
+
+    /// <summary>
+    /// Starts a pool with <paramref name="options"/> when the actor system starts, registers its supervisor in the
+    /// <see cref="ActorRegistry"/> under <see cref="ScriptPoolSupervisor"/>, its facade in the
+    /// <see cref="ScriptPoolRegistry"/>, and a readiness health check tagged <see cref="ReadyTag"/>. Invalid
+    /// configuration fails the start with one <see cref="PoolConfigurationException"/> naming every bad key.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithScriptPool(this AkkaConfigurationBuilder builder, ScriptPoolOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        var name = options.EffectiveName;
+
+        // The pool's drain runs in this phase; its timeout must outlast drain-timeout + grace-period, or
+        // CoordinatedShutdown moves on while tasks still finish.
+        var drain = (options.DrainTimeout ?? PoolSettings.Default.DrainTimeout) + (options.GracePeriod ?? PoolSettings.Default.GracePeriod) + TimeSpan.FromSeconds(10);
+        builder.AddHocon(
+            ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $"{PhaseTimeoutKey} = {(long)drain.TotalMilliseconds}ms")),
+            HoconAddMode.Prepend);
+
+        builder.WithActors((system, registry, resolver) => Start(system, registry, resolver, options, name));
+        builder.WithHealthCheck(
+            "actorpool-" + name,
+            (system, _, cancellationToken) => CheckReadyAsync(system, name, cancellationToken),
+            HealthStatus.Unhealthy,
+            [ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>Reads the options bound from <paramref name="configuration"/>'s <c>ActorPool</c> section, overridden by <paramref name="code"/>.</summary>
+    /// <exception cref="PoolConfigurationException">A value is invalid; the message names every bad key.</exception>
+    public static PoolSettings ResolveSettings(ScriptPoolOptions code, IConfiguration? configuration, Config? hocon)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        var errors = new List<string>();
+        var bound = configuration is null
+            ? new ScriptPoolOptions()
+            : ScriptPoolOptions.FromConfiguration(configuration.GetSection(ScriptPoolOptions.ConfigurationSection), errors);
+        var merged = bound.OverriddenBy(code);
+        try
+        {
+            var settings = merged.ToSettings(hocon);
+            if (errors.Count == 0)
+            {
+                return settings;
+            }
+        }
+        catch (PoolConfigurationException ex)
+        {
+            errors.AddRange(ex.Errors);
+        }
+
+        throw new PoolConfigurationException(errors);
+    }
+
+    private static void Start(ActorSystem system, IActorRegistry registry, IDependencyResolver resolver, ScriptPoolOptions code, string name)
+    {
+        var pools = ScriptPoolRegistry.For(system);
+        try
+        {
+            var configuration = resolver.GetService<IConfiguration>();
+            var bound = configuration is null
+                ? new ScriptPoolOptions()
+                : ScriptPoolOptions.FromConfiguration(configuration.GetSection(ScriptPoolOptions.ConfigurationSection), []);
+            var merged = bound.OverriddenBy(code);
+            var settings = ResolveSettings(code, configuration, system.Settings.Config);
+            var phase = system.Settings.Config.GetTimeSpan(PhaseTimeoutKey, null, allowInfinite: true);
+            if (settings.DrainTimeout + settings.GracePeriod > phase)
+            {
+                system.Log.Warning(
+                    "ActorPool drain-timeout {0} + grace-period {1} exceeds {2} = {3}; set the drain timeout in code options or raise that phase timeout",
+                    settings.DrainTimeout, settings.GracePeriod, PhaseTimeoutKey, phase);
+            }
+
+            var modules = merged.ModuleSource ?? new DirectoryModuleSource(Path.Combine(AppContext.BaseDirectory, merged.ModulesDirectory ?? "scripts"));
+            var meters = resolver.GetService<IMeterFactory>();
+            var pool = ScriptPool.Start(system, modules, settings, name, new PoolMetrics(name, meters));
+            registry.Register<ScriptPoolSupervisor>(pool.Supervisor);
+            pools.Started(name, pool);
+        }
+        catch (Exception ex)
+        {
+            pools.Failed(name, ex);
+            throw;
+        }
+    }
+
+    private static async Task<HealthCheckResult> CheckReadyAsync(ActorSystem system, string name, CancellationToken cancellationToken)
+    {
+        var pool = ScriptPoolRegistry.For(system).TryGet(name);
+        if (pool is null)
+        {
+            return HealthCheckResult.Unhealthy($"the script pool '{name}' has not started");
+        }
+
+        var stats = await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false);
+        var data = new Dictionary<string, object>
+        {
+            ["target"] = stats.TargetWorkers,
+            ["idle"] = stats.IdleWorkers,
+            ["busy"] = stats.BusyWorkers,
+            ["starting"] = stats.StartingWorkers,
+            ["queue"] = stats.QueueLength,
+        };
+        if (stats.Latched)
+        {
+            return HealthCheckResult.Unhealthy("the pool is latched unavailable: workers keep failing to start", data: data);
+        }
+
+        if (stats.Draining)
+        {
+            return HealthCheckResult.Unhealthy("the pool is shutting down", data: data);
+        }
+
+        return stats.IdleWorkers + stats.BusyWorkers >= 1
+            ? HealthCheckResult.Healthy($"{stats.IdleWorkers + stats.BusyWorkers} of {stats.TargetWorkers} workers ready", data)
+            : HealthCheckResult.Unhealthy("no worker is ready yet", data: data);
+    }
+}

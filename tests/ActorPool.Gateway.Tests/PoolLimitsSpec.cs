@@ -1,0 +1,150 @@
+using System.Net.Http.Headers;
+using System.Text;
+using ActorPool.Configuration;
+
+namespace ActorPool.Gateway.Tests;
+
+public sealed class PoolLimitsSpec
+{
+    [Fact]
+    public async Task Gateway_should_answer_overloaded_at_once_when_the_queue_is_full()
+    {
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["MAX_THREADS"] = "1", ["MAX_QUEUE_LENGTH"] = "1" });
+        var busy = gateway.CallAsync("faults", "sleep", """{"args": [1500]}""");
+        await WaitForAsync(gateway, p => p.GetProperty("workers").GetProperty("busy").GetInt32() == 1);
+        var queued = gateway.CallAsync("faults", "sleep", """{"args": [1]}""");
+        await WaitForAsync(gateway, p => p.GetProperty("queue").GetProperty("length").GetInt32() == 1);
+
+        using var response = await gateway.CallAsync("faults", "add", """{"args": [1, 2]}""");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.Contains("\"kind\":\"overloaded\"", body, StringComparison.Ordinal);
+        Assert.NotNull(response.Headers.RetryAfter);
+        using var busyResponse = await busy;
+        Assert.True(busyResponse.IsSuccessStatusCode, await busyResponse.Content.ReadAsStringAsync());
+        using var queuedResponse = await queued;
+        Assert.True(queuedResponse.IsSuccessStatusCode, await queuedResponse.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Gateway_should_answer_queue_expired_when_a_task_waits_too_long()
+    {
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["MAX_THREADS"] = "1", ["MAX_TASK_AGE_MS"] = "100" });
+        var busy = gateway.CallAsync("faults", "sleep", """{"args": [1500]}""");
+        await WaitForAsync(gateway, p => p.GetProperty("workers").GetProperty("busy").GetInt32() == 1);
+        var (status, body) = await gateway.CallAsync("faults", "add", """{"args": [1, 2]}""").ReadAsync();
+        Assert.Equal(503, status);
+        Assert.Equal("queue_expired", body.Kind());
+        Assert.Equal(200, (int)(await busy).StatusCode);
+    }
+
+    [Fact]
+    public async Task Gateway_should_answer_500_sequential_calls_while_workers_retire_on_budget()
+    {
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["MAX_THREADS"] = "2", ["MESSAGES_LIMIT"] = "20" });
+        for (var i = 0; i < 500; i++)
+        {
+            using var response = await gateway.CallAsync("faults", "add", $$"""{"args": [{{i}}, 1]}""");
+            Assert.True(response.IsSuccessStatusCode, $"call {i} got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var pool = await gateway.PoolAsync();
+        Assert.True(pool.GetProperty("retirements").GetProperty("budget").GetInt64() >= 15, pool.ToString());
+    }
+
+    [Fact]
+    public async Task Gateway_should_answer_each_of_2000_concurrent_mixed_calls_exactly_once_and_return_to_idle()
+    {
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["MAX_THREADS"] = "2", ["MESSAGES_LIMIT"] = "50", ["MAX_QUEUE_LENGTH"] = "500", ["IN_FLIGHT_TIMEOUT_MS"] = "1000" });
+        string[] bodies = ["add|{\"args\": [1, 2]}", "fail|{\"args\": [\"x\"]}", "nope|{\"args\": []}", "echo|{\"args\": 5}", "echo|{bad", "cyclic|{\"args\": []}"];
+        var calls = Enumerable.Range(0, 2000).Select(async i =>
+        {
+            var parts = bodies[i % bodies.Length].Split('|', 2);
+            using var response = await gateway.CallAsync("faults", parts[0], parts[1]);
+            var text = await response.Content.ReadAsStringAsync();
+            return ((int)response.StatusCode, text);
+        }).ToList();
+        var results = await Task.WhenAll(calls);
+
+        var malformed = results.Where(r => !(r.Item2.StartsWith("{\"result\":", StringComparison.Ordinal) || r.Item2.Contains("\"kind\":", StringComparison.Ordinal))).ToList();
+        Assert.True(malformed.Count == 0, $"responses that are neither a result nor an error: {string.Join(", ", malformed.Take(3))}");
+        Assert.DoesNotContain(results, r => r.Item1 == 500);
+        await WaitForAsync(gateway, p => p.GetProperty("workers").GetProperty("idle").GetInt32() == 2 && p.GetProperty("queue").GetProperty("length").GetInt32() == 0);
+    }
+
+    [Fact]
+    public async Task Gateway_should_require_the_token_on_the_api_but_not_on_public_pages()
+    {
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["API_TOKEN"] = "s3cret" });
+        var (status, body) = await gateway.CallAsync("faults", "add", """{"args": [1, 2]}""").ReadAsync();
+        Assert.Equal(401, status);
+        Assert.Equal("unauthorized", body.Kind());
+
+        async Task<int> WithToken(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/scripts/faults/add") { Content = new StringContent("""{"args": [1, 2]}""", Encoding.UTF8, "application/json") };
+            request.Headers.TryAddWithoutValidation("Authorization", token);
+            using var response = await gateway.Client.SendAsync(request);
+            return (int)response.StatusCode;
+        }
+
+        Assert.Equal(401, await WithToken("wrong"));
+        Assert.Equal(200, await WithToken("s3cret"));
+        foreach (var path in new[] { "/", "/metrics", "/health/live", "/openapi/v1.json" })
+        {
+            using var response = await gateway.Client.GetAsync(path);
+            Assert.True(response.IsSuccessStatusCode, path);
+        }
+
+        using var pool = await gateway.Client.GetAsync("/v1/pool");
+        Assert.Equal(401, (int)pool.StatusCode);
+    }
+
+    [Fact]
+    public void Gateway_should_refuse_to_start_naming_every_bad_variable()
+    {
+        var error = Assert.Throws<PoolConfigurationException>(() => GatewayApp.Build([], new Dictionary<string, string?>
+        {
+            ["MAX_THREADS"] = "many",
+            ["PORT"] = "70000",
+            ["LOG_FORMAT"] = "xml",
+            ["SCRIPTS_DIR"] = GatewayHost.ModulesDirectory,
+            ["ActorPool:TaskBudget"] = "lots",
+        }));
+        Assert.Contains("MAX_THREADS", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PORT", error.Message, StringComparison.Ordinal);
+        Assert.Contains("LOG_FORMAT", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gateway_should_name_bad_keys_of_the_ActorPool_section()
+    {
+        var error = Assert.Throws<PoolConfigurationException>(() => GatewayApp.Build([], new Dictionary<string, string?>
+        {
+            ["SCRIPTS_DIR"] = GatewayHost.ModulesDirectory,
+            ["ActorPool:TaskBudget"] = "lots",
+            ["ActorPool:MaxQueueLength"] = "0",
+        }));
+        Assert.Contains("ActorPool:TaskBudget", error.Message, StringComparison.Ordinal);
+        Assert.Contains("max-queue-length", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Polls /v1/pool (a cheap ask) until <paramref name="condition"/> holds; fails after 10 s.</summary>
+    internal static async Task WaitForAsync(GatewayHost gateway, Func<System.Text.Json.JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        System.Text.Json.JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await gateway.PoolAsync();
+            if (condition(last))
+            {
+                return;
+            }
+
+            await Task.Delay(10);
+        }
+
+        Assert.Fail("the pool never reached the expected state: " + last);
+    }
+}

@@ -1,0 +1,96 @@
+using ActorPool.Configuration;
+using ActorPool.Hosting;
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ActorPool.Hosting.Tests;
+
+public sealed class WithScriptPoolSpec
+{
+    private static readonly string s_modules = Path.Combine(AppContext.BaseDirectory, "modules");
+
+    private static IHost BuildHost(Action<ScriptPoolOptions> configure, IDictionary<string, string?>? configuration = null, string? hocon = null)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>());
+        builder.Services.AddAkka("hosting-spec", akka =>
+        {
+            if (hocon is not null)
+            {
+                akka.AddHocon(ConfigurationFactory.ParseString(hocon), HoconAddMode.Append);
+            }
+
+            akka.WithScriptPool(configure);
+        });
+        builder.Services.AddScriptPoolFacade();
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task WithScriptPool_should_start_a_pool_that_an_injected_IScriptPool_runs_and_stop_cleanly()
+    {
+        using var host = BuildHost(o => { o.ModulesDirectory = s_modules; o.Workers = 1; });
+        await host.StartAsync();
+        var pool = host.Services.GetRequiredService<IScriptPool>();
+        var result = await pool.RunAsync("calc", "add", "[2, 3]");
+        Assert.Equal("5", result.Json);
+        var registry = host.Services.GetRequiredService<ActorRegistry>();
+        Assert.True(registry.TryGet<ScriptPoolSupervisor>(out var supervisor));
+        Assert.Equal(pool.Supervisor, supervisor);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public void Settings_should_take_code_over_configuration_over_hocon_over_reference()
+    {
+        var hocon = ConfigurationFactory.ParseString("actor-pool { workers = 3, task-budget = 33, max-queue-length = 333 }");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ActorPool:TaskBudget"] = "44",
+            ["ActorPool:Workers"] = "4",
+        }).Build();
+        var settings = AkkaScriptPoolExtensions.ResolveSettings(new ScriptPoolOptions { Workers = 5 }, configuration, hocon);
+        Assert.Equal(5, settings.Workers);
+        Assert.Equal(44, settings.TaskBudget);
+        Assert.Equal(333, settings.MaxQueueLength);
+        Assert.Equal(PoolSettings.Default.MaxTaskAge, settings.MaxTaskAge);
+    }
+
+    [Fact]
+    public void Options_should_turn_only_set_values_into_hocon()
+    {
+        var hocon = new ScriptPoolOptions { InFlightTimeout = TimeSpan.FromMilliseconds(300), EngineMemoryLimitBytes = 1024 }.ToHocon();
+        Assert.Contains("in-flight-timeout = 300ms", hocon, StringComparison.Ordinal);
+        Assert.Contains("engine.memory-limit = 1024", hocon, StringComparison.Ordinal);
+        Assert.DoesNotContain("workers", hocon, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_should_fail_with_one_message_naming_every_bad_key()
+    {
+        using var host = BuildHost(
+            o => { o.ModulesDirectory = s_modules; o.MaxQueueLength = 0; },
+            new Dictionary<string, string?> { ["ActorPool:TaskBudget"] = "many", ["ActorPool:InFlightTimeout"] = "soon" });
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        var text = error.ToString();
+        Assert.Contains("ActorPool:TaskBudget", text, StringComparison.Ordinal);
+        Assert.Contains("ActorPool:InFlightTimeout", text, StringComparison.Ordinal);
+        Assert.Contains("max-queue-length", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_file_in_hocon_should_parse_into_valid_settings()
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "hocon");
+        var files = Directory.GetFiles(dir, "*.conf");
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var settings = PoolSettings.Create(ConfigurationFactory.ParseString(File.ReadAllText(file))).Validate();
+            Assert.True(settings.Workers >= 1, file);
+        }
+    }
+}
