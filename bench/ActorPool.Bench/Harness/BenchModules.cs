@@ -24,14 +24,15 @@ internal static class BenchModules
 
     /// <summary>
     /// A deterministic ES module of about <paramref name="bytes"/> bytes: many small exported functions, each
-    /// with its own constants and a string literal, so parsing and module linking do real work.
+    /// with its own constants and a string literal, so parsing and module linking do real work. With
+    /// <paramref name="exportAll"/> false only <c>f0</c> is exported and the rest are module-private.
     /// </summary>
-    public static string Large(int bytes)
+    public static string Large(int bytes, bool exportAll = true)
     {
         var code = new StringBuilder(bytes + 512);
         for (var i = 0; code.Length < bytes; i++)
         {
-            code.Append("export function f").Append(i).Append("(x) {\n")
+            code.Append(exportAll || i == 0 ? "export function f" : "function f").Append(i).Append("(x) {\n")
                 .Append("  const label = 'function number ").Append(i).Append(" of the generated module';\n")
                 .Append("  let acc = x + ").Append(i * 31 % 1009).Append(";\n")
                 .Append("  for (let k = 0; k < 3; k++) { acc = (acc * ").Append((i % 97) + 3).Append(" + k) % 1000003; }\n")
