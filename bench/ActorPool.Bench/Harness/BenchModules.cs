@@ -14,7 +14,10 @@ internal static class BenchModules
     /// <summary>The tiny task's arguments as the JSON array every runner sends.</summary>
     public static string ReverseArgs { get; } = "[\"" + HundredChars + "\"]";
 
-    /// <summary>The repository root (the folder holding ActorPool.sln), found from the working or program folder.</summary>
+    /// <summary>
+    /// The repository root (the folder holding ActorPool.sln): above the program's own folder first (so a
+    /// build inside one worktree never reads another's modules), then above the working folder.
+    /// </summary>
     public static string RepoRoot { get; } = FindRoot();
 
     public static string TransformPath => Path.Combine(RepoRoot, "bench", "modules", "transform.mjs");
@@ -45,7 +48,7 @@ internal static class BenchModules
 
     private static string FindRoot()
     {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
