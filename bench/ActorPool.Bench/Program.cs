@@ -20,11 +20,12 @@ var scenarios = new Dictionary<string, Func<BenchOptions, Task>>(StringComparer.
     ["respawn"] = RespawnScenario.RunAsync,
     ["soak"] = SoakScenario.RunAsync,
     ["profile"] = ProfileScenario.RunAsync,
+    ["hops"] = HopsScenario.RunAsync,
 };
 foreach (var (name, run) in scenarios)
 {
-    // "all" runs the four targets; "profile" is only for attaching a profiler.
-    if (options.Scenario == name || (options.Scenario == "all" && name != "profile"))
+    // "all" runs the four targets; "profile" and "hops" are diagnostics.
+    if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops")))
     {
         await run(options);
     }

@@ -1,5 +1,6 @@
 using ActorPool.Configuration;
 using ActorPool.Modules;
+using ActorPool.Workers;
 using Akka.Actor;
 using Akka.Configuration;
 
@@ -18,11 +19,11 @@ internal sealed class PoolHost : IAsyncDisposable
 
     public ScriptPool Pool { get; }
 
-    public static PoolHost Start(IModuleSource modules, PoolSettings settings)
+    public static PoolHost Start(IModuleSource modules, PoolSettings settings, WorkerTestHooks? hooks = null)
     {
         var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
         var system = ActorSystem.Create("bench", config);
-        return new PoolHost(system, ScriptPool.Start(system, modules, settings, "bench-pool"));
+        return new PoolHost(system, ScriptPool.Start(system, modules, settings, "bench-pool", metrics: null, hooks, seed: null));
     }
 
     public async ValueTask DisposeAsync()
