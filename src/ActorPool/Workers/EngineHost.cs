@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActorPool.Engines;
 
 namespace ActorPool.Workers;
@@ -7,19 +8,13 @@ namespace ActorPool.Workers;
 /// time, so the engine is only ever touched by this thread and the worker's mailbox stays responsive while a
 /// script runs. The thread has a large stack for deep (but allowed) recursion.
 /// </summary>
-/// <remarks>
-/// The queue is a plain queue under a lock with <see cref="Monitor.Wait(object)"/> rather than a
-/// <c>BlockingCollection</c>: a worker posts one task at a time, so the engine thread waits after every task,
-/// and <c>BlockingCollection</c>'s <c>SemaphoreSlim</c> spins before it blocks. That spin burns the CPU the
-/// supervisor and worker need to produce the next task (measured with bench/ActorPool.Bench on 2 cores).
-/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The engine thread owns the queue and disposes it when it ends; Stop() is the disposal signal.")]
 internal sealed class EngineHost
 {
-    private readonly Queue<Action<EngineHost>> _work = new();
+    private readonly BlockingCollection<Action<EngineHost>> _work = new(new ConcurrentQueue<Action<EngineHost>>());
     private readonly Func<IScriptEngine> _factory;
     private readonly Action<Exception> _onFault;
     private IScriptEngine? _engine;
-    private volatile bool _stopped;
 
     public EngineHost(string name, int stackSize, Func<IScriptEngine> factory, Action<Exception> onFault)
     {
@@ -37,21 +32,18 @@ internal sealed class EngineHost
     public IScriptEngine Engine => _engine ?? throw new InvalidOperationException("The engine has not been created.");
 
     /// <summary>True once <see cref="Stop"/> was called: work still running must not report anything.</summary>
-    public bool IsStopped => _stopped;
+    public bool IsStopped => _work.IsAddingCompleted;
 
     /// <summary>Runs <paramref name="item"/> on the engine thread after the items posted before it.</summary>
     public void Post(Action<EngineHost> item)
     {
-        lock (_work)
+        try
         {
-            if (_stopped)
-            {
-                // Stopped: the worker is gone and nobody waits for the result.
-                return;
-            }
-
-            _work.Enqueue(item);
-            Monitor.Pulse(_work);
+            _work.Add(item);
+        }
+        catch (InvalidOperationException)
+        {
+            // Stopped: the worker is gone and nobody waits for the result.
         }
     }
 
@@ -65,20 +57,13 @@ internal sealed class EngineHost
     }
 
     /// <summary>Lets the thread finish its current item, dispose the engine and end.</summary>
-    public void Stop()
-    {
-        lock (_work)
-        {
-            _stopped = true;
-            Monitor.Pulse(_work);
-        }
-    }
+    public void Stop() => _work.CompleteAdding();
 
     private void Loop()
     {
         try
         {
-            while (Next() is { } item)
+            foreach (var item in _work.GetConsumingEnumerable())
             {
                 try
                 {
@@ -96,25 +81,7 @@ internal sealed class EngineHost
         {
             _engine?.Dispose();
             _engine = null;
-        }
-    }
-
-    /// <summary>The next item, waiting for one; null once stopped and every item posted before is done.</summary>
-    private Action<EngineHost>? Next()
-    {
-        lock (_work)
-        {
-            while (_work.Count == 0)
-            {
-                if (_stopped)
-                {
-                    return null;
-                }
-
-                Monitor.Wait(_work);
-            }
-
-            return _work.Dequeue();
+            _work.Dispose();
         }
     }
 }
