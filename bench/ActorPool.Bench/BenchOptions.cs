@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace ActorPool.Bench;
+
+/// <summary>Command-line knobs of the benchmark program.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage =
+        "usage: dotnet run -c Release --project bench/ActorPool.Bench -- <tiny|node|respawn|soak|all|profile|hops>\n" +
+        "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16]";
+
+    public required string Scenario { get; init; }
+
+    /// <summary>Measured seconds per round (after a one-second warm-up).</summary>
+    public double Seconds { get; init; } = 5;
+
+    /// <summary>Rounds of A/B interleaving; medians are taken over them.</summary>
+    public int Rounds { get; init; } = 3;
+
+    /// <summary>Concurrent callers (tasks in flight) for pool runs.</summary>
+    public int InFlight { get; init; } = 32;
+
+    /// <summary>Pool workers and raw-Jint threads.</summary>
+    public int Workers { get; init; } = 2;
+
+    /// <summary>Tasks in the soak run.</summary>
+    public int Count { get; init; } = 1_000_000;
+
+    /// <summary>Loop rounds of the heavy function.</summary>
+    public int WorkN { get; init; } = 2_000;
+
+    /// <summary>Calls per task in the batched tiny run.</summary>
+    public int Batch { get; init; } = 16;
+
+    public static BenchOptions? Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("tiny" or "node" or "respawn" or "soak" or "profile" or "hops" or "all"))
+        {
+            return null;
+        }
+
+        var options = new BenchOptions { Scenario = args[0] };
+        for (var i = 1; i + 1 < args.Length; i += 2)
+        {
+            var value = args[i + 1];
+            options = args[i] switch
+            {
+                "--seconds" => options with { Seconds = double.Parse(value, CultureInfo.InvariantCulture) },
+                "--rounds" => options with { Rounds = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--inflight" => options with { InFlight = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--workers" => options with { Workers = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--count" => options with { Count = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--work-n" => options with { WorkN = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--batch" => options with { Batch = int.Parse(value, CultureInfo.InvariantCulture) },
+                _ => null,
+            };
+            if (options is null)
+            {
+                return null;
+            }
+        }
+
+        return args.Length % 2 == 1 ? options : null;
+    }
+}

@@ -1,0 +1,34 @@
+using ActorPool.Bench;
+using ActorPool.Bench.Scenarios;
+
+// Parse the scenario and knobs first, so a typo fails before any minute-long run starts.
+var options = BenchOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+// Print the machine once: every number below is only meaningful next to it.
+Console.WriteLine(MachineInfo.Describe());
+
+// Run the chosen scenarios in a fixed order; each prints its own Markdown table.
+var scenarios = new Dictionary<string, Func<BenchOptions, Task>>(StringComparer.Ordinal)
+{
+    ["tiny"] = TinyScenario.RunAsync,
+    ["node"] = NodeScenario.RunAsync,
+    ["respawn"] = RespawnScenario.RunAsync,
+    ["soak"] = SoakScenario.RunAsync,
+    ["profile"] = ProfileScenario.RunAsync,
+    ["hops"] = HopsScenario.RunAsync,
+};
+foreach (var (name, run) in scenarios)
+{
+    // "all" runs the four targets; "profile" and "hops" are diagnostics.
+    if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops")))
+    {
+        await run(options);
+    }
+}
+
+return 0;
