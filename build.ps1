@@ -31,7 +31,7 @@ switch ($Target) {
         $testExit = $LASTEXITCODE
         $passed = 0; $failed = 0
         foreach ($trx in Get-ChildItem -Path $results -Filter '*.trx' -ErrorAction SilentlyContinue) {
-            [xml] $doc = Get-Content $trx.FullName
+            [xml] $doc = Get-Content -LiteralPath $trx.FullName -Raw
             $counters = $doc.TestRun.ResultSummary.Counters
             $passed += [int] $counters.passed
             $failed += [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
