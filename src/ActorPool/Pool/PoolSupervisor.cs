@@ -129,22 +129,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
     private PoolStats Stats()
     {
-        int idle = 0, busy = 0, starting = 0;
-        foreach (var slot in _slots.Values)
-        {
-            switch (slot.State)
-            {
-                case SlotState.Idle:
-                    idle++;
-                    break;
-                case SlotState.Busy or SlotState.Recovering:
-                    busy++;
-                    break;
-                case SlotState.Starting:
-                    starting++;
-                    break;
-            }
-        }
+        var (idle, busy, starting, _) = CountSlots();
 
         var failures = ImmutableDictionary.CreateBuilder<FailureKind, long>();
         for (var i = 0; i < _failures.Length; i++)
@@ -171,6 +156,13 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
     private void PublishGauges()
     {
+        var (idle, busy, starting, retiring) = CountSlots();
+        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, _queue.Count, _latched));
+    }
+
+    /// <summary>Workers by state; recovering ones count as busy.</summary>
+    private (int Idle, int Busy, int Starting, int Retiring) CountSlots()
+    {
         int idle = 0, busy = 0, starting = 0, retiring = 0;
         foreach (var slot in _slots.Values)
         {
@@ -191,7 +183,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             }
         }
 
-        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, _queue.Count, _latched));
+        return (idle, busy, starting, retiring);
     }
 
     /// <summary>The periodic timer: queue sweep, backstops, gauges.</summary>

@@ -153,7 +153,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         if (_ticket is not null || _state != "idle")
         {
             // The supervisor never does this; answer rather than lose the task.
-            _supervisor.Tell(new TaskFinished(command.TaskId, new ScriptFailed(command.TaskId, FailureKind.WorkerCrashed, $"worker was {_state}, not idle"), WorkerNext.Retiring, null));
+            _supervisor.Tell(new TaskFinished(command.TaskId, new ScriptFailed(command.TaskId, FailureKind.WorkerCrashed, $"worker was {_state}, not idle"), WorkerNext.Retiring));
             Retire(RetirementReason.Crashed);
             return;
         }
@@ -216,19 +216,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             // The worker answered first (timeout or cancel): give it a fresh engine and report back.
             if (!host.IsStopped)
             {
-                Exception? rebuildFailure = null;
-                try
-                {
-                    host.CreateEngine();
-                }
-#pragma warning disable CA1031 // Reported to the worker, which retires.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    rebuildFailure = ex;
-                }
-
-                self.Tell(new EngineRecovered(command.TaskId, rebuildFailure));
+                ReplaceEngine(host, command.TaskId, self);
             }
 
             return;
@@ -246,31 +234,37 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         self.Tell(new EngineSettled(command.TaskId, next, reason));
         if (setup.Hooks?.SilenceOnTask?.Invoke(command.TaskId) != true)
         {
-            supervisor.Tell(new TaskFinished(command.TaskId, reply, next, command.Module), self);
+            supervisor.Tell(new TaskFinished(command.TaskId, reply, next), self);
         }
 
         if (setup.Hooks?.StrayAfterTask?.Invoke(command.TaskId) == true)
         {
             var stray = "stray-" + command.TaskId;
-            supervisor.Tell(new TaskFinished(stray, new ScriptSucceeded(stray, "null"), WorkerNext.Idle, null), self);
+            supervisor.Tell(new TaskFinished(stray, new ScriptSucceeded(stray, "null"), WorkerNext.Idle), self);
         }
 
         if (next == WorkerNext.Recovering)
         {
-            Exception? rebuildFailure = null;
-            try
-            {
-                host.CreateEngine();
-            }
-#pragma warning disable CA1031 // Reported to the worker, which retires.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                rebuildFailure = ex;
-            }
-
-            self.Tell(new EngineRecovered(command.TaskId, rebuildFailure));
+            ReplaceEngine(host, command.TaskId, self);
         }
+    }
+
+    /// <summary>Engine thread: replaces a cut-off or suspect engine and tells the worker how that went.</summary>
+    private static void ReplaceEngine(EngineHost host, string taskId, IActorRef self)
+    {
+        Exception? failure = null;
+        try
+        {
+            host.CreateEngine();
+        }
+#pragma warning disable CA1031 // Reported to the worker, which retires.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure = ex;
+        }
+
+        self.Tell(new EngineRecovered(taskId, failure));
     }
 
     private void OnEngineSettled(EngineSettled settled)
@@ -309,7 +303,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
 
         ticket.Cancellation.Cancel();
         _state = "recovering";
-        _supervisor.Tell(new TaskFinished(ticket.TaskId, new ScriptFailed(ticket.TaskId, kind, message), WorkerNext.Recovering, null));
+        _supervisor.Tell(new TaskFinished(ticket.TaskId, new ScriptFailed(ticket.TaskId, kind, message), WorkerNext.Recovering));
         Timers.StartSingleTimer("grace", new GraceExpired(ticket.TaskId), _setup.Settings.GracePeriod);
     }
 

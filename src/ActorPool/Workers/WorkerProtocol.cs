@@ -32,7 +32,7 @@ internal static class WorkerProtocol
     public sealed record WorkerStartFailed(string Reason);
 
     /// <summary>Worker (or its engine thread, on its behalf) to supervisor: the task is settled.</summary>
-    public sealed record TaskFinished(string TaskId, IScriptReply Reply, WorkerNext Next, string? LoadedModule);
+    public sealed record TaskFinished(string TaskId, IScriptReply Reply, WorkerNext Next);
 
     /// <summary>Worker to supervisor: its engine was replaced after a cut-off task; it is idle again.</summary>
     public sealed record WorkerAvailable;
