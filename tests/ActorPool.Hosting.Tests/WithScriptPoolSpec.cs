@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace ActorPool.Hosting.Tests;
@@ -15,6 +16,7 @@ public sealed class WithScriptPoolSpec
     private static IHost BuildHost(Action<ScriptPoolOptions> configure, IDictionary<string, string?>? configuration = null, string? hocon = null)
     {
         var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddHealthChecks();
         builder.Configuration.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>());
         builder.Services.AddAkka("hosting-spec", akka =>
         {
@@ -92,5 +94,43 @@ public sealed class WithScriptPoolSpec
             var settings = PoolSettings.Create(ConfigurationFactory.ParseString(File.ReadAllText(file))).Validate();
             Assert.True(settings.Workers >= 1, file);
         }
+    }
+
+    [Fact]
+    public async Task Readiness_should_be_healthy_with_ready_workers_and_unhealthy_while_the_pool_is_latched()
+    {
+        using var good = BuildHost(o => { o.ModulesDirectory = s_modules; o.Workers = 1; });
+        await good.StartAsync();
+        Assert.Equal(HealthStatus.Healthy, await AwaitReadiness(good, HealthStatus.Healthy));
+        await good.StopAsync();
+
+        // A preloaded module that never parses: every start fails, and one failure latches the pool.
+        var broken = new ActorPool.Modules.InMemoryModuleSource().Set("broken", "export function f( {");
+        using var latched = BuildHost(
+            o => { o.ModuleSource = broken; o.Workers = 1; },
+            hocon: "actor-pool { preload-modules = [broken], circuit.failure-threshold = 1, respawn { min-backoff = 1h, max-backoff = 1h } }");
+        await latched.StartAsync();
+        Assert.Equal(HealthStatus.Unhealthy, await AwaitReadiness(latched, HealthStatus.Unhealthy, mustMention: "latched"));
+        await latched.StopAsync();
+    }
+
+    private static async Task<HealthStatus> AwaitReadiness(IHost host, HealthStatus wanted, string? mustMention = null)
+    {
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        HealthReport report;
+        do
+        {
+            report = await health.CheckHealthAsync(c => c.Tags.Contains(AkkaScriptPoolExtensions.ReadyTag));
+            if (report.Status == wanted && (mustMention is null || report.Entries.Values.Any(e => e.Description?.Contains(mustMention, StringComparison.Ordinal) == true)))
+            {
+                return report.Status;
+            }
+
+            await Task.Delay(20);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        return report.Status;
     }
 }
