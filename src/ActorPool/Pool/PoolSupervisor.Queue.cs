@@ -133,7 +133,8 @@ internal sealed partial class PoolSupervisor
     {
         while (_queue.First is { } node)
         {
-            Settle(node.Value, new ScriptFailed(node.Value.TaskId, kind, message));
+            // Every queued task is answered before it ran: say so, so a router may send it elsewhere.
+            Settle(node.Value, new ScriptFailed(node.Value.TaskId, kind, message, ScriptFailed.NeverStarted));
         }
     }
 }

@@ -68,7 +68,17 @@ public sealed record ScriptFailed(
     FailureKind Kind,
     string Message,
     string? Details = null,
-    LimitKind Limit = LimitKind.None) : IScriptReply;
+    LimitKind Limit = LimitKind.None) : IScriptReply
+{
+    /// <summary>
+    /// The <see cref="Details"/> of a failure whose task never started (it was still queued), e.g. the
+    /// <see cref="FailureKind.ShuttingDown"/> answers of a drain: such a task is safe to send to another pool.
+    /// </summary>
+    public const string NeverStarted = "never-started";
+
+    /// <summary>True when the pool says the task never started.</summary>
+    public bool TaskNeverStarted => Details == NeverStarted;
+}
 
 /// <summary>
 /// Asks the pool to shut down gracefully: stop accepting tasks, answer queued ones

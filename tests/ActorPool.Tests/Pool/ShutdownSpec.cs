@@ -31,6 +31,7 @@ public sealed class ShutdownSpec(ITestOutputHelper output) : PoolTestKit(Virtual
 
         var queued = caller.ExpectMsg<ScriptFailed>();
         Assert.Equal(("queued", FailureKind.ShuttingDown), (queued.TaskId, queued.Kind));
+        Assert.True(queued.TaskNeverStarted);
         pool.Supervisor.Tell(new RunScript("late", "basic", "echo", "[3]"), caller);
         Assert.Equal(FailureKind.ShuttingDown, caller.ExpectMsg<ScriptFailed>().Kind);
         drainer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));

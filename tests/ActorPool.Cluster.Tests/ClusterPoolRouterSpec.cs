@@ -1,0 +1,137 @@
+using ActorPool.Configuration;
+using ActorPool.Modules;
+using ActorPool.Protocol;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Remote;
+using Akka.Remote.Transport;
+using Xunit.Abstractions;
+
+namespace ActorPool.Cluster.Tests;
+
+/// <summary>
+/// Three actor systems on 127.0.0.1 in one process: a gateway node (the TestKit's system) running the router,
+/// and two script-worker nodes, each with a pool whose modules answer with the node's name.
+/// </summary>
+public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
+{
+    private const int Modules = 16;
+
+    private readonly ActorSystem _w1;
+    private readonly ActorSystem _w2;
+    private ScriptPool? _client;
+    private IActorRef _router = ActorRefs.Nobody;
+
+    public ClusterPoolRouterSpec(ITestOutputHelper output)
+        : base(NodeConfig("gateway"), "actorpool", output)
+    {
+        _w1 = ActorSystem.Create("actorpool", NodeConfig("script-worker"));
+        _w2 = ActorSystem.Create("actorpool", NodeConfig("script-worker"));
+    }
+
+    private static Config NodeConfig(string role) => ConfigurationFactory.ParseString($$"""
+        akka.loglevel = WARNING
+        akka.actor.provider = cluster
+        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
+        akka.remote.dot-netty.tcp.port = 0
+        akka.remote.dot-netty.tcp.applied-adapters = [trttl]
+        akka.cluster.roles = [{{role}}]
+        akka.cluster.gossip-interval = 200ms
+        akka.cluster.leader-actions-interval = 200ms
+        akka.cluster.failure-detector.heartbeat-interval = 200ms
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 1s
+        akka.cluster.unreachable-nodes-reaper-interval = 200ms
+        akka.coordinated-shutdown.exit-clr = off
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        """).WithFallback(ActorPoolConfig.Default);
+
+    public async Task InitializeAsync()
+    {
+        var settings = PoolSettings.Default with { Workers = 2, BudgetJitter = 0, InFlightTimeout = TimeSpan.FromSeconds(30), DrainTimeout = TimeSpan.FromSeconds(5) };
+        ScriptPool.Start(_w1, NodeModules("w1"), settings);
+        ScriptPool.Start(_w2, NodeModules("w2"), settings);
+        var seed = Akka.Cluster.Cluster.Get(Sys).SelfAddress;
+        foreach (var system in new[] { Sys, _w1, _w2 })
+        {
+            Akka.Cluster.Cluster.Get(system).Join(seed);
+        }
+
+        _router = Sys.ActorOf(ClusterPoolRouter.Props(new ClusterPoolOptions()), "script-router");
+        _client = ScriptPool.Attach(Sys, _router);
+        await AwaitAssertAsync(() => Assert.Equal(2, State().Members.Count(m => m.Routable)), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Task.WhenAll(_w1.Terminate(), _w2.Terminate());
+    }
+
+    [Fact]
+    public async Task Router_should_use_both_worker_nodes_and_keep_each_module_on_one_node()
+    {
+        var calls = Enumerable.Range(0, Modules * 4).Select(i => (Module: $"m{i % Modules}", Call: _client!.RunAsync($"m{i % Modules}", "where", "[]"))).ToList();
+        await Task.WhenAll(calls.Select(c => c.Call));
+
+        var byModule = calls.GroupBy(c => c.Module, c => c.Call.Result.As<string>()).ToDictionary(g => g.Key, g => g.Distinct().ToList());
+        Assert.All(byModule, m => Assert.Single(m.Value));
+        Assert.Equal(["w1", "w2"], byModule.Values.Select(v => v[0]!).Distinct().Order(StringComparer.Ordinal));
+        var served = State().Members.Where(m => m.Routable).Select(m => m.Served).ToList();
+        Assert.Equal(Modules * 4, served.Sum());
+        Assert.All(served, s => Assert.True(s > 0));
+    }
+
+    [Fact]
+    public async Task Router_should_lose_no_task_when_a_worker_node_leaves_gracefully()
+    {
+        var before = Enumerable.Range(0, Modules).Select(i => _client!.RunAsync($"m{i}", "slow", "[100]")).ToList();
+        await Akka.Cluster.Cluster.Get(_w2).LeaveAsync();
+
+        var results = await Task.WhenAll(before);
+        Assert.All(results, r => Assert.True(r.As<string>() is "w1" or "w2", r.Json));
+        await AwaitAssertAsync(() => Assert.Single(State().Members, m => m.Routable), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
+        var after = await Task.WhenAll(Enumerable.Range(0, Modules).Select(i => _client!.RunAsync($"m{i}", "where", "[]")));
+        Assert.All(after, r => Assert.Equal("w1", r.As<string>()));
+    }
+
+    [Fact]
+    public async Task Router_should_answer_tasks_of_a_lost_node_at_once_and_retry_idempotent_ones_elsewhere()
+    {
+        // Find where module m0 lives, then hang a task there (the other node's copy returns at once).
+        var home = (await _client!.RunAsync("m0", "where", "[]")).As<string>()!;
+        var lostSystem = home == "w1" ? _w1 : _w2;
+        var survivor = home == "w1" ? "w2" : "w1";
+        var plain = Run(new RunScript("plain", "m0", "hangOn", $"[\"{home}\"]"));
+        var idempotent = Run(new RunScript("idempotent", "m0", "hangOn", $"[\"{home}\"]", Idempotent: true));
+        await AwaitAssertAsync(() => Assert.Equal(2, State().Members.Single(m => m.Routable && m.InFlight > 0).InFlight), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
+
+        var lost = ((ExtendedActorSystem)lostSystem).Provider.DefaultAddress;
+        var transport = ((RemoteActorRefProvider)((ExtendedActorSystem)Sys).Provider).Transport;
+        Assert.True(await transport.ManagementCommand(new SetThrottle(new Address("akka", lost.System, lost.Host, lost.Port), ThrottleTransportAdapter.Direction.Both, Blackhole.Instance)));
+
+        // The in-flight timeout is 30 s; the failure detector (1 s pause) must answer long before it.
+        var crashed = Assert.IsType<ScriptFailed>(await plain.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal(FailureKind.WorkerCrashed, crashed.Kind);
+        Assert.Contains(lost.ToString(), crashed.Message, StringComparison.Ordinal);
+        var retried = Assert.IsType<ScriptSucceeded>(await idempotent.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal($"\"{survivor}\"", retried.ResultJson);
+    }
+
+    private Task<IScriptReply> Run(RunScript command) => _router.Ask<IScriptReply>(command, TimeSpan.FromSeconds(60));
+
+    private ClusterPoolState State() => _router.Ask<ClusterPoolState>(GetClusterPoolState.Instance, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+
+    private static InMemoryModuleSource NodeModules(string node)
+    {
+        var source = new InMemoryModuleSource();
+        for (var i = 0; i < Modules; i++)
+        {
+            source.Set($"m{i}", $$"""
+                export function where() { return '{{node}}'; }
+                export function slow(ms) { const end = Date.now() + ms; while (Date.now() < end) { } return '{{node}}'; }
+                export function hangOn(target) { while (target === '{{node}}') { } return '{{node}}'; }
+                """);
+        }
+
+        return source;
+    }
+}
