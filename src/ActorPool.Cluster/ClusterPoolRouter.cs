@@ -92,7 +92,10 @@ public sealed class ClusterPoolRouter : UntypedActor
                 NodeLost(terminated.ActorRef.Path.Address, "its pool supervisor terminated");
                 break;
             case GetClusterPoolState:
-                Sender.Tell(State());
+                StateAsync().PipeTo(Sender);
+                break;
+            case GetPoolStats:
+                TotalsAsync().PipeTo(Sender);
                 break;
             case ClusterEvent.IMemberEvent or ClusterEvent.IReachabilityEvent:
                 break;
@@ -269,15 +272,65 @@ public sealed class ClusterPoolRouter : UntypedActor
         return hash;
     }
 
-    private ClusterPoolState State() => new(
-        [.. _cluster.State.Members.Select(m => new ClusterMemberState(
-            m.Address.ToString(),
-            [.. m.Roles.Order(StringComparer.Ordinal)],
-            m.Status.ToString(),
-            !_cluster.State.Unreachable.Contains(m),
-            _nodes.TryGetValue(m.Address, out var node) && node.Supervisor is not null,
-            node?.InFlight ?? 0,
-            node?.Served ?? 0))]);
+    /// <summary>Asks every routable node's pool for its stats (a node that does not answer in time is left out).</summary>
+    private Task<(Address Address, PoolStats? Stats)[]> NodeStatsAsync() =>
+        Task.WhenAll(_nodes.Values.Where(n => n.Reachable && n.Supervisor is not null).Select(async n =>
+        {
+            try
+            {
+                return (n.Address, (PoolStats?)await n.Supervisor!.Ask<PoolStats>(GetPoolStats.Instance, _options.StatsTimeout).ConfigureAwait(false));
+            }
+            catch (AskTimeoutException)
+            {
+                return (n.Address, (PoolStats?)null);
+            }
+        }));
+
+    private async Task<ClusterPoolState> StateAsync()
+    {
+        // Read actor state now, on the actor's thread; only the asks run later.
+        var members = _cluster.State.Members.ToList();
+        var unreachable = _cluster.State.Unreachable;
+        var routing = _nodes.Values.ToDictionary(n => n.Address, n => (Routable: n.Reachable && n.Supervisor is not null, n.InFlight, n.Served));
+        var stats = (await NodeStatsAsync().ConfigureAwait(false)).ToDictionary(s => s.Address, s => s.Stats);
+        return new ClusterPoolState([.. members.Select(m =>
+        {
+            var node = routing.TryGetValue(m.Address, out var r) ? r : default;
+            return new ClusterMemberState(
+                m.Address.ToString(),
+                [.. m.Roles.Order(StringComparer.Ordinal)],
+                m.Status.ToString(),
+                !unreachable.Contains(m),
+                node.Routable,
+                node.InFlight,
+                node.Served,
+                stats.GetValueOrDefault(m.Address));
+        })]);
+    }
+
+    /// <summary>The pools of all routable nodes added up, as one <see cref="PoolStats"/>.</summary>
+    private async Task<PoolStats> TotalsAsync()
+    {
+        var all = (await NodeStatsAsync().ConfigureAwait(false)).Select(s => s.Stats).OfType<PoolStats>().ToList();
+        static ImmutableDictionary<TKey, long> Sum<TKey>(IEnumerable<ImmutableDictionary<TKey, long>> maps)
+            where TKey : notnull =>
+            maps.SelectMany(m => m).GroupBy(kv => kv.Key).ToImmutableDictionary(g => g.Key, g => g.Sum(kv => kv.Value));
+
+        return new PoolStats(
+            all.Sum(s => s.TargetWorkers),
+            all.Sum(s => s.IdleWorkers),
+            all.Sum(s => s.BusyWorkers),
+            all.Sum(s => s.StartingWorkers),
+            all.Sum(s => s.QueueLength),
+            all.Sum(s => s.MaxQueueLength),
+            all.Count == 0 || all.All(s => s.Latched),
+            all.Count > 0 && all.All(s => s.Draining),
+            all.Sum(s => s.Succeeded),
+            Sum(all.Select(s => s.Failures)),
+            Sum(all.Select(s => s.Retirements)),
+            all.Sum(s => s.AbandonedEngines),
+            all.Count == 0 ? 0 : all.Min(s => s.ConsecutiveStartFailures));
+    }
 
     private sealed class Node(Address address)
     {
@@ -316,6 +369,9 @@ public sealed record ClusterPoolOptions
 
     /// <summary>The actor name of the pool supervisor on worker nodes (under <c>/user</c>). Default <c>script-pool</c>.</summary>
     public string PoolName { get; init; } = "script-pool";
+
+    /// <summary>How long the router waits for each node's stats when asked for the cluster's state. Default 2 s.</summary>
+    public TimeSpan StatsTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>Asks a <see cref="ClusterPoolRouter"/> for a <see cref="ClusterPoolState"/>.</summary>
@@ -341,4 +397,5 @@ public sealed record ClusterPoolState(ImmutableArray<ClusterMemberState> Members
 /// <param name="Routable">True when the router has found its pool and sends it tasks.</param>
 /// <param name="InFlight">Tasks the router has waiting on it now.</param>
 /// <param name="Served">Tasks it has answered through this router.</param>
-public sealed record ClusterMemberState(string Address, ImmutableArray<string> Roles, string Status, bool Reachable, bool Routable, int InFlight, long Served);
+/// <param name="Pool">Its pool's stats (queue, workers), or null for a node without a pool or that did not answer.</param>
+public sealed record ClusterMemberState(string Address, ImmutableArray<string> Roles, string Status, bool Reachable, bool Routable, int InFlight, long Served, PoolStats? Pool);

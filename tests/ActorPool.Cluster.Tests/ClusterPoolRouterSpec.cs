@@ -78,6 +78,9 @@ public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
         var served = State().Members.Where(m => m.Routable).Select(m => m.Served).ToList();
         Assert.Equal(Modules * 4, served.Sum());
         Assert.All(served, s => Assert.True(s > 0));
+        var totals = await _client!.GetStatsAsync();
+        Assert.Equal((4, Modules * 4L), (totals.TargetWorkers, totals.Succeeded));
+        Assert.All(State().Members.Where(m => m.Routable), m => Assert.Equal(2, m.Pool!.TargetWorkers));
     }
 
     [Fact]
