@@ -1,3 +1,4 @@
+using ActorPool.Cluster;
 using ActorPool.Configuration;
 using ActorPool.Hosting;
 using ActorPool.Telemetry;
@@ -30,7 +31,12 @@ internal static class GatewayApp
 
         // Every bad variable is reported before anything starts.
         var settings = GatewaySettings.From(builder.Configuration);
-        var hocon = LocalHocon();
+        var cluster = ReadCluster(builder.Configuration);
+        var hocon = cluster.IsStandalone
+            ? LocalHocon()
+            : cluster.ToConfig()
+                .WithFallback(EmbeddedHocon(cluster.IsGateway ? "gateway.conf" : "worker-node.conf"))
+                .WithFallback(ActorPoolConfig.Default);
         var poolSettings = AkkaScriptPoolExtensions.ResolveSettings(settings.Pool, builder.Configuration, hocon);
 
         // Logs: Serilog for ASP.NET Core and Akka alike; compact JSON when LOG_FORMAT=json.
@@ -56,7 +62,8 @@ internal static class GatewayApp
 
         // The pool, on an actor system that logs through Serilog.
         builder.Services.AddSingleton(settings);
-        builder.Services.AddAkka("actorpool-gateway", akka =>
+        builder.Services.AddSingleton(cluster);
+        builder.Services.AddAkka(ClusterNodeSettings.SystemName, akka =>
         {
             akka.AddHocon(hocon, HoconAddMode.Append);
             akka.ConfigureLoggers(loggers =>
@@ -65,9 +72,27 @@ internal static class GatewayApp
                 loggers.ClearLoggers();
                 loggers.AddLogger<SerilogLogger>();
             });
-            akka.WithScriptPool(settings.Pool);
+            // Standalone and worker nodes run a pool; a gateway node routes to the workers' pools.
+            if (cluster.IsStandalone || cluster.IsWorker)
+            {
+                akka.WithScriptPool(settings.Pool);
+            }
+
+            if (cluster.IsGateway)
+            {
+                akka.WithActors((system, registry) => registry.Register<ClusterPoolRouter>(system.ActorOf(ClusterPoolRouter.Props(new ClusterPoolOptions()), "script-router")));
+            }
         });
-        builder.Services.AddScriptPoolFacade();
+        if (cluster.IsGateway)
+        {
+            builder.Services.AddSingleton<IScriptPool>(sp => ScriptPool.Attach(sp.GetRequiredService<Akka.Actor.ActorSystem>(), sp.GetRequiredService<ActorRegistry>().Get<ClusterPoolRouter>()));
+            builder.Services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: [AkkaScriptPoolExtensions.ReadyTag]);
+            ClusterMetrics.Register();
+        }
+        else
+        {
+            builder.Services.AddScriptPoolFacade();
+        }
 
         builder.Services.AddHealthChecks().AddCheck("process", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddOpenApi();
@@ -78,6 +103,11 @@ internal static class GatewayApp
         }
 
         var app = builder.Build();
+        if (cluster.IsGateway)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => ClusterMetrics.Attach(app.Services.GetRequiredService<ActorRegistry>()));
+        }
+
         app.UseJsonErrors();
         app.UseJsonStatusPages();
         app.UseShutdownGate();
@@ -85,9 +115,14 @@ internal static class GatewayApp
         app.UseRouting();
         app.UseHttpMetrics();
 
-        app.MapHomePage();
-        app.MapScriptApi();
-        app.MapPoolApi();
+        // A worker-only node serves health and metrics; the API lives on gateway (or standalone) nodes.
+        if (cluster.IsStandalone || cluster.IsGateway)
+        {
+            app.MapHomePage();
+            app.MapScriptApi();
+            app.MapPoolApi();
+        }
+
         app.MapMetrics("/metrics");
         app.MapHealthChecks("/health/live", new() { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(AkkaScriptPoolExtensions.ReadyTag) });
@@ -100,11 +135,26 @@ internal static class GatewayApp
     public static Uri Address(WebApplication app) =>
         new(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.GetRequiredFeature<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>().Addresses.First());
 
-    /// <summary>The gateway's embedded HOCON overlay (hocon/local.conf).</summary>
-    internal static Akka.Configuration.Config LocalHocon()
+    /// <summary>The gateway's embedded HOCON overlay for a single process (hocon/local.conf).</summary>
+    internal static Akka.Configuration.Config LocalHocon() => EmbeddedHocon("local.conf");
+
+    private static ClusterNodeSettings ReadCluster(ConfigurationManager configuration)
     {
-        using var stream = typeof(GatewayApp).Assembly.GetManifestResourceStream("ActorPool.Gateway.local.conf")
-            ?? throw new InvalidOperationException("the embedded local.conf is missing");
+        try
+        {
+            return ClusterNodeSettings.FromVariables(name => configuration[name]);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new PoolConfigurationException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>One of the overlays from hocon/ embedded in the gateway.</summary>
+    private static Akka.Configuration.Config EmbeddedHocon(string file)
+    {
+        using var stream = typeof(GatewayApp).Assembly.GetManifestResourceStream("ActorPool.Gateway." + file)
+            ?? throw new InvalidOperationException($"the embedded {file} is missing");
         using var reader = new StreamReader(stream);
         return Akka.Configuration.ConfigurationFactory.ParseString(reader.ReadToEnd());
     }

@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
+using ActorPool.Cluster;
 using ActorPool.Protocol;
+using Akka.Actor;
 using ActorPool.Telemetry;
 
 namespace ActorPool.Gateway;
@@ -10,7 +12,18 @@ internal static class PoolApi
     public static RouteGroupBuilder MapPoolApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/pool").WithTags("Pool");
-        group.MapGet("/", async (IScriptPool pool, CancellationToken cancellationToken) => Results.Json(PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false))))
+        group.MapGet("/", async (IScriptPool pool, Akka.Hosting.ActorRegistry registry, CancellationToken cancellationToken) =>
+            {
+                var state = PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false));
+                if (registry.TryGet<ClusterPoolRouter>(out var router))
+                {
+                    // On a cluster gateway the totals above add up every worker node; the members say who is who.
+                    var cluster = await router.Ask<ClusterPoolState>(GetClusterPoolState.Instance, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+                    state = state with { Cluster = [.. cluster.Members.Select(ClusterMember.From)] };
+                }
+
+                return Results.Json(state);
+            })
             .WithSummary("Workers, queue, tasks by outcome, retirements by reason.")
             .Produces<PoolState>();
         return group;
@@ -26,6 +39,11 @@ internal static class PoolApi
         [property: JsonPropertyName("latched")] bool Latched,
         [property: JsonPropertyName("draining")] bool Draining)
     {
+        /// <summary>The cluster's members, on a gateway node of a cluster; absent otherwise.</summary>
+        [JsonPropertyName("cluster")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<ClusterMember>? Cluster { get; init; }
+
         public static PoolState From(PoolStats stats)
         {
             var tasks = new SortedDictionary<string, long>(StringComparer.Ordinal) { ["succeeded"] = stats.Succeeded };
@@ -49,6 +67,29 @@ internal static class PoolApi
                 stats.Latched,
                 stats.Draining);
         }
+    }
+
+    internal sealed record ClusterMember(
+        [property: JsonPropertyName("address")] string Address,
+        [property: JsonPropertyName("roles")] IReadOnlyList<string> Roles,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("reachable")] bool Reachable,
+        [property: JsonPropertyName("routable")] bool Routable,
+        [property: JsonPropertyName("in_flight")] int InFlight,
+        [property: JsonPropertyName("served")] long Served,
+        [property: JsonPropertyName("workers")] WorkerCounts? Workers,
+        [property: JsonPropertyName("queue")] QueueState? Queue)
+    {
+        public static ClusterMember From(ClusterMemberState member) => new(
+            member.Address,
+            member.Roles,
+            member.Status.ToLowerInvariant(),
+            member.Reachable,
+            member.Routable,
+            member.InFlight,
+            member.Served,
+            member.Pool is { } p ? new WorkerCounts(p.TargetWorkers, p.IdleWorkers, p.BusyWorkers, p.StartingWorkers) : null,
+            member.Pool is { } q ? new QueueState(q.QueueLength, q.MaxQueueLength) : null);
     }
 
     internal sealed record WorkerCounts(
