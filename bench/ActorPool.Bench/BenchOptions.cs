@@ -6,7 +6,7 @@ namespace ActorPool.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/ActorPool.Bench -- <tiny|node|respawn|soak|all|profile|hops>\n" +
+        "usage: dotnet run -c Release --project bench/ActorPool.Bench -- <tiny|node|respawn|soak|gateway|all|profile|hops>\n" +
         "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16]";
 
     public required string Scenario { get; init; }
@@ -17,7 +17,7 @@ internal sealed record BenchOptions
     /// <summary>Rounds of A/B interleaving; medians are taken over them.</summary>
     public int Rounds { get; init; } = 3;
 
-    /// <summary>Concurrent callers (tasks in flight) for pool runs.</summary>
+    /// <summary>Concurrent callers (tasks in flight) for pool runs; HTTP connections for the gateway run.</summary>
     public int InFlight { get; init; } = 32;
 
     /// <summary>Pool workers and raw-Jint threads.</summary>
@@ -34,7 +34,7 @@ internal sealed record BenchOptions
 
     public static BenchOptions? Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("tiny" or "node" or "respawn" or "soak" or "profile" or "hops" or "all"))
+        if (args.Length == 0 || args[0] is not ("tiny" or "node" or "respawn" or "soak" or "gateway" or "profile" or "hops" or "all"))
         {
             return null;
         }

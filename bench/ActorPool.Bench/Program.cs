@@ -19,12 +19,13 @@ var scenarios = new Dictionary<string, Func<BenchOptions, Task>>(StringComparer.
     ["node"] = NodeScenario.RunAsync,
     ["respawn"] = RespawnScenario.RunAsync,
     ["soak"] = SoakScenario.RunAsync,
+    ["gateway"] = GatewayScenario.RunAsync,
     ["profile"] = ProfileScenario.RunAsync,
     ["hops"] = HopsScenario.RunAsync,
 };
 foreach (var (name, run) in scenarios)
 {
-    // "all" runs the four targets; "profile" and "hops" are diagnostics.
+    // "all" runs the five targets; "profile" and "hops" are diagnostics.
     if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops")))
     {
         await run(options);

@@ -14,8 +14,6 @@ namespace ActorPool.Gateway;
 /// <summary>Builds the gateway: the composition root that Program.cs and the tests share.</summary>
 internal static class GatewayApp
 {
-    private static int s_meterAdapterConfigured;
-
     /// <summary>
     /// Builds the gateway from <paramref name="args"/>, the environment, and <paramref name="overrides"/>
     /// (highest precedence; tests use it instead of environment variables).
@@ -96,11 +94,8 @@ internal static class GatewayApp
 
         builder.Services.AddHealthChecks().AddCheck("process", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddOpenApi();
-        if (Interlocked.Exchange(ref s_meterAdapterConfigured, 1) == 0)
-        {
-            // Export only the pool's meter; HTTP metrics come from UseHttpMetrics, so no double counting.
-            Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i => i.Meter.Name == PoolMetrics.MeterName);
-        }
+        // Export only the pool's meter, under Prometheus names; HTTP metrics come from UseHttpMetrics.
+        PoolMeterExporter.EnsureStarted();
 
         var app = builder.Build();
         if (cluster.IsGateway)

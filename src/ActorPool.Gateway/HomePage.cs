@@ -22,7 +22,7 @@ internal static class HomePage
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
             <title>ActorPool gateway</title>
-            <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:48rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}</style>
+            <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:48rem}code{white-space:nowrap}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}th{background:#f3f3f3}.none{color:#666}</style>
             </head><body>
             <h1>ActorPool gateway</h1>
             <p>Runs JavaScript module functions in a fault-tolerant pool of Jint engines:
@@ -31,8 +31,8 @@ internal static class HomePage
             and <a href="/openapi/v1.json">/openapi/v1.json</a>. This page refreshes every 5 seconds.</p>
             """);
         html.Append(CultureInfo.InvariantCulture, $"<h2>Pool: {(state.Latched ? "UNAVAILABLE (latched)" : state.Draining ? "draining" : "running")}</h2>");
-        html.Append("<table><tr><th>workers</th><th>target</th><th>idle</th><th>busy</th><th>starting</th></tr>");
-        html.Append(CultureInfo.InvariantCulture, $"<tr><td></td><td id=\"target\">{E(state.Workers.Target)}</td><td id=\"idle\">{E(state.Workers.Idle)}</td><td id=\"busy\">{E(state.Workers.Busy)}</td><td id=\"starting\">{E(state.Workers.Starting)}</td></tr></table>");
+        html.Append("<table><tr><td></td><th>target</th><th>idle</th><th>busy</th><th>starting</th></tr>");
+        html.Append(CultureInfo.InvariantCulture, $"<tr><th>workers</th><td id=\"target\">{E(state.Workers.Target)}</td><td id=\"idle\">{E(state.Workers.Idle)}</td><td id=\"busy\">{E(state.Workers.Busy)}</td><td id=\"starting\">{E(state.Workers.Starting)}</td></tr></table>");
         html.Append(CultureInfo.InvariantCulture, $"<p>Queue: <span id=\"queue\">{E(state.Queue.Length)}</span> of {E(state.Queue.Max)}. Abandoned engines: {E(state.AbandonedEngines)}.</p>");
         html.Append("<h2>Tasks by outcome</h2><table>");
         foreach (var (outcome, count) in state.Tasks)
@@ -40,7 +40,8 @@ internal static class HomePage
             html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(outcome)}</th><td>{E(count)}</td></tr>");
         }
 
-        html.Append("</table><h2>Retirements by reason</h2><table>");
+        // An empty table renders as nothing, which reads as a broken page.
+        html.Append(state.Retirements.Count == 0 ? "</table><h2>Retirements by reason</h2><p class=\"none\">none yet</p><table>" : "</table><h2>Retirements by reason</h2><table>");
         foreach (var (reason, count) in state.Retirements)
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(reason)}</th><td>{E(count)}</td></tr>");

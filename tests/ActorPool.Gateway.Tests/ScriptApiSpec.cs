@@ -106,7 +106,7 @@ public sealed class ScriptApiSpec : IAsyncLifetime
         Assert.Contains("succeeded", home, StringComparison.Ordinal);
 
         var metrics = await _gateway.Client.GetStringAsync("/metrics");
-        Assert.True(metrics.Contains("actorpool_actorpool_workers", StringComparison.Ordinal), metrics);
+        Assert.True(metrics.Contains("actorpool_workers{", StringComparison.Ordinal), metrics);
         Assert.Contains("http_request_duration_seconds", metrics, StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.OK, (await _gateway.Client.GetAsync("/health/live")).StatusCode);

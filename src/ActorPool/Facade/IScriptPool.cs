@@ -28,5 +28,9 @@ public interface IScriptPool
     Task<ScriptResult> RunAsync(string moduleName, string functionName, IReadOnlyList<object?> args, TimeSpan? deadline = null, CancellationToken cancellationToken = default);
 
     /// <summary>Returns a snapshot of the pool's state.</summary>
+    /// <exception cref="ScriptPoolException">
+    /// The supervisor is gone (kind <see cref="FailureKind.WorkerCrashed"/>); thrown as soon as that is known, not after a timeout.
+    /// </exception>
+    /// <exception cref="AskTimeoutException">The supervisor did not answer within 10 seconds.</exception>
     Task<PoolStats> GetStatsAsync(CancellationToken cancellationToken = default);
 }

@@ -26,8 +26,16 @@ internal sealed class ReplySink : MinimalActorRef
 
     public int PendingCount => _pending.Count;
 
-    /// <summary>Set once the supervisor is known to have terminated.</summary>
-    public volatile bool SupervisorGone;
+    private readonly TaskCompletionSource _gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>True once the supervisor is known to have terminated.</summary>
+    public bool SupervisorGone => _gone.Task.IsCompleted;
+
+    /// <summary>Completes when the supervisor is known to have terminated (for calls that cannot register here).</summary>
+    public Task Gone => _gone.Task;
+
+    /// <summary>Records that the supervisor terminated; call before <see cref="FailAll"/>.</summary>
+    public void MarkSupervisorGone() => _gone.TrySetResult();
 
     public TaskCompletionSource<IScriptReply> Register(string taskId)
     {

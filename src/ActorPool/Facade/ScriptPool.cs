@@ -18,6 +18,8 @@ namespace ActorPool;
 /// </summary>
 public sealed class ScriptPool : IScriptPool, IAsyncDisposable
 {
+    private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(10);
+
     private const string SupervisorGoneMessage = "the pool's supervisor stopped (or its node was lost) before answering; start or attach to a running pool";
 
     private readonly ActorSystem _system;
@@ -164,8 +166,32 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public Task<PoolStats> GetStatsAsync(CancellationToken cancellationToken = default) =>
-        Supervisor.Ask<PoolStats>(GetPoolStats.Instance, TimeSpan.FromSeconds(10), cancellationToken);
+    public Task<PoolStats> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        // A supervisor known to be gone would leave the Ask waiting its whole timeout; answer at once instead.
+        return _sink.SupervisorGone
+            ? Task.FromException<PoolStats>(StatsUnavailable())
+            : AskStatsAsync(cancellationToken);
+    }
+
+    private async Task<PoolStats> AskStatsAsync(CancellationToken cancellationToken)
+    {
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ask = Supervisor.Ask<PoolStats>(GetPoolStats.Instance, StatsTimeout, abandon.Token);
+
+        // The supervisor may stop after the question was sent; the watcher then ends the wait too.
+        if (await Task.WhenAny(ask, _sink.Gone).ConfigureAwait(false) == ask)
+        {
+            return await ask.ConfigureAwait(false);
+        }
+
+        await abandon.CancelAsync().ConfigureAwait(false);
+        await ask.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        throw StatsUnavailable();
+    }
+
+    private static ScriptPoolException StatsUnavailable() =>
+        new(FailureKind.WorkerCrashed, string.Empty, "cannot read the pool's stats: " + SupervisorGoneMessage);
 
     /// <summary>
     /// Drains the pool: queued tasks are answered <see cref="FailureKind.ShuttingDown"/>, tasks in flight get up
@@ -252,7 +278,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         {
             if (message is Terminated terminated && terminated.ActorRef.Equals(_supervisor))
             {
-                _sink.SupervisorGone = true;
+                _sink.MarkSupervisorGone();
                 _sink.FailAll(FailureKind.WorkerCrashed, SupervisorGoneMessage);
             }
         }

@@ -149,4 +149,36 @@ public sealed class ScriptPoolSpec(ITestOutputHelper output) : PoolTestKit(RealT
 
         Assert.Equal(FailureKind.ShuttingDown, error.Kind);
     }
+
+    [Fact]
+    public async Task GetStatsAsync_should_fail_at_once_when_the_supervisor_is_known_to_be_gone()
+    {
+        await using var pool = StartPool(Settings());
+        Sys.Stop(pool.Supervisor);
+        // A call fails only after the facade's watcher has marked the supervisor gone.
+        await Assert.ThrowsAnyAsync<ScriptPoolException>(() => pool.RunAsync("basic", "echo", "[1]"));
+
+        var stats = pool.GetStatsAsync();
+
+        Assert.True(stats.IsFaulted, $"GetStatsAsync returned a task in state {stats.Status} instead of failing at once");
+        var error = Assert.IsType<ScriptPoolException>(stats.Exception!.InnerException);
+        Assert.Equal(FailureKind.WorkerCrashed, error.Kind);
+        Assert.Contains("supervisor stopped", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetStatsAsync_should_fail_when_the_supervisor_stops_before_answering()
+    {
+        var supervisor = CreateTestProbe();
+        await using var pool = ScriptPool.Attach(Sys, supervisor.Ref);
+        var stats = pool.GetStatsAsync();
+        supervisor.ExpectMsg<GetPoolStats>();
+
+        Sys.Stop(supervisor.Ref);
+
+        // Well inside the 10 s Ask timeout: the failure must come from the watcher, not the timeout.
+        var error = await Assert.ThrowsAsync<ScriptPoolException>(() => stats.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(FailureKind.WorkerCrashed, error.Kind);
+        Assert.Contains("supervisor stopped", error.Message, StringComparison.Ordinal);
+    }
 }

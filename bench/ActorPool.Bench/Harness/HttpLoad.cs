@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace ActorPool.Bench;
+
+/// <summary>Throughput and latency of one HTTP load window.</summary>
+/// <param name="Rate">Successful requests per second in the measured window.</param>
+/// <param name="P50Millis">Median latency of the requests that completed in the window.</param>
+/// <param name="P99Millis">99th-percentile latency of the same requests.</param>
+/// <param name="CoresBusy">Average cores the process (server and load driver together) kept busy.</param>
+/// <param name="Failures">Requests answered with a status other than 200, or that threw.</param>
+internal sealed record HttpSample(double Rate, double P50Millis, double P99Millis, double CoresBusy, long Failures);
+
+/// <summary>
+/// A closed-loop HTTP load driver: <c>connections</c> lanes, each with its own keep-alive connection, each
+/// sending the next POST as soon as the previous one is answered (like <c>wrk -c N</c>).
+/// </summary>
+internal sealed class HttpLoad : IDisposable
+{
+    private readonly HttpClient _client;
+    private readonly int _connections;
+
+    public HttpLoad(Uri baseAddress, int connections)
+    {
+        _connections = connections;
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = connections,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        _client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>Sends one request and returns its body (to check the answer before measuring).</summary>
+    public async Task<string> SendOnceAsync(string path, byte[] body)
+    {
+        using var response = await _client.SendAsync(Request(path, body));
+        var text = await response.Content.ReadAsStringAsync();
+        return response.StatusCode == HttpStatusCode.OK ? text : $"HTTP {(int)response.StatusCode}: {text}";
+    }
+
+    /// <summary>Runs for <paramref name="warmup"/> + <paramref name="measure"/>; measures the second window.</summary>
+    public async Task<HttpSample> RunForAsync(string path, byte[] body, TimeSpan warmup, TimeSpan measure)
+    {
+        var windowStart = 0L;
+        var windowEnd = long.MaxValue;
+        var stop = 0;
+        var failed = 0L;
+        var latencies = new List<double>[_connections];
+
+        async Task Lane(int lane)
+        {
+            await Task.Yield();
+            var mine = latencies[lane] = new List<double>(1 << 14);
+            while (Volatile.Read(ref stop) == 0)
+            {
+                var start = Stopwatch.GetTimestamp();
+                var ok = false;
+                try
+                {
+                    using var response = await _client.SendAsync(Request(path, body), HttpCompletionOption.ResponseContentRead);
+                    ok = response.StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                }
+
+                var end = Stopwatch.GetTimestamp();
+
+                // Only requests that both started and ended inside the window count, so the window's edges
+                // neither add warm-up latencies nor cut the slow tail.
+                if (start >= Volatile.Read(ref windowStart) && end <= Volatile.Read(ref windowEnd) && Volatile.Read(ref windowStart) != 0)
+                {
+                    if (ok)
+                    {
+                        mine.Add(Stopwatch.GetElapsedTime(start, end).TotalMilliseconds);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                }
+            }
+        }
+
+        var lanes = Enumerable.Range(0, _connections).Select(Lane).ToArray();
+        await Task.Delay(warmup);
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        Volatile.Write(ref windowStart, Stopwatch.GetTimestamp());
+        await Task.Delay(measure);
+        Volatile.Write(ref windowEnd, Stopwatch.GetTimestamp());
+        var wall = Stopwatch.GetElapsedTime(windowStart, windowEnd).TotalSeconds;
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        Volatile.Write(ref stop, 1);
+        await Task.WhenAll(lanes);
+
+        var all = latencies.SelectMany(l => l).ToArray();
+        return new HttpSample(all.Length / wall, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99), cpu / wall, Interlocked.Read(ref failed));
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private static HttpRequestMessage Request(string path, byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return new HttpRequestMessage(HttpMethod.Post, path) { Content = content, Version = HttpVersion.Version11 };
+    }
+}
