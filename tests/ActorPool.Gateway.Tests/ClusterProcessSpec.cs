@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace ActorPool.Gateway.Tests;
+
+/// <summary>
+/// One gateway process and two script-worker processes of the same binary, clustered on 127.0.0.1. A worker is
+/// killed with SIGKILL in the middle of a load: every request still gets one response, none hangs, the other
+/// worker keeps serving, and a restarted worker joins and is routed to again.
+/// </summary>
+public sealed class ClusterProcessSpec
+{
+    private const int Requests = 120;
+
+    [Fact]
+    public async Task Cluster_should_answer_every_request_once_when_a_worker_process_is_killed_and_use_it_again_after_a_restart()
+    {
+        var seedPort = GatewayProcess.FreePort();
+        var seed = $"akka.tcp://actorpool@127.0.0.1:{seedPort}";
+        using var gateway = GatewayProcess.Start(new Dictionary<string, string>
+        {
+            ["CLUSTER_ROLE"] = "gateway",
+            ["CLUSTER_PORT"] = seedPort.ToString(CultureInfo.InvariantCulture),
+            ["CLUSTER_SEEDS"] = seed,
+        });
+        var (w1, a1) = StartWorker(seed);
+        var (w2, a2) = StartWorker(seed);
+        GatewayProcess? restarted = null;
+        try
+        {
+            await gateway.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            await AwaitMembersAsync(gateway, routable: 2, TimeSpan.FromSeconds(60));
+
+            // Load: a slow call per request, 8 at a time; kill the worker that serves the module mid-way.
+            var served = 0;
+            var kill = new TaskCompletionSource();
+            var responses = new List<(int Status, string Body, TimeSpan Took)>();
+            using var gate = new SemaphoreSlim(8);
+            var calls = Enumerable.Range(0, Requests).Select(async i =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    var started = System.Diagnostics.Stopwatch.StartNew();
+                    using var response = await gateway.Client.PostAsync("/v1/scripts/faults/sleep", new StringContent("""{"args": [40]}""", Encoding.UTF8, "application/json"));
+                    var body = await response.Content.ReadAsStringAsync();
+                    lock (responses)
+                    {
+                        responses.Add(((int)response.StatusCode, body, started.Elapsed));
+                    }
+
+                    if (Interlocked.Increment(ref served) == Requests / 3)
+                    {
+                        kill.TrySetResult();
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }).ToList();
+
+            await kill.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            var home = await ServingWorkerAsync(gateway);
+            var (victim, victimAddress) = home == a1 ? (w1, a1) : (w2, a2);
+            var survivorAddress = victim == w1 ? a2 : a1;
+            victim.Signal(9);
+            await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(Requests, responses.Count);
+            foreach (var (status, body, took) in responses)
+            {
+                Assert.True(status is 200 or 500 or 503, $"unexpected {status}: {body}");
+                using var json = JsonDocument.Parse(body);
+                if (status != 200)
+                {
+                    Assert.Equal("worker_crashed", json.RootElement.GetProperty("kind").GetString());
+                    Assert.Contains("lost", json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+                }
+
+                Assert.True(took < TimeSpan.FromSeconds(20), $"a request took {took}");
+            }
+
+            Assert.True(responses.Count(r => r.Status == 200) >= Requests / 3, "too few requests succeeded");
+
+            // The survivor takes over; the pool view shows the lost member.
+            using (var after = await gateway.Client.PostAsync("/v1/scripts/faults/add", new StringContent("""{"args": [2, 3]}""", Encoding.UTF8, "application/json")))
+            {
+                Assert.Equal("""{"result":5}""", await after.Content.ReadAsStringAsync());
+            }
+
+            var members = await MembersAsync(gateway);
+            Assert.Equal(1, members.Count(m => m.Routable));
+            Assert.True(members.All(m => m.Address != victimAddress || !m.Reachable || m.Status is "down" or "removed" or "exiting"), "the killed worker still looks healthy");
+            Assert.Equal(survivorAddress, await ServingWorkerAsync(gateway));
+
+            // Restart the killed worker: once the lost one is downed, the new one joins and is routable.
+            (restarted, _) = StartWorker(seed);
+            await AwaitMembersAsync(gateway, routable: 2, TimeSpan.FromSeconds(90));
+            var modules = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => gateway.Client.PostAsync("/v1/scripts/faults/echo", new StringContent("""{"args": ["again"]}""", Encoding.UTF8, "application/json"))));
+            Assert.All(modules, m => Assert.Equal(200, (int)m.StatusCode));
+        }
+        finally
+        {
+            w1.Dispose();
+            w2.Dispose();
+            restarted?.Dispose();
+        }
+    }
+
+    /// <summary>A worker-only node on a port chosen here, so the test knows its cluster address.</summary>
+    private static (GatewayProcess Worker, string Address) StartWorker(string seed)
+    {
+        var port = GatewayProcess.FreePort();
+        var worker = GatewayProcess.Start(new Dictionary<string, string>
+        {
+            ["CLUSTER_ROLE"] = "script-worker",
+            ["CLUSTER_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["CLUSTER_SEEDS"] = seed,
+            ["MAX_THREADS"] = "1",
+        });
+        return (worker, $"akka.tcp://actorpool@127.0.0.1:{port}");
+    }
+
+    private static async Task<string> ServingWorkerAsync(GatewayProcess gateway)
+    {
+        var members = await MembersAsync(gateway);
+        return members.Where(m => m.Routable).OrderByDescending(m => m.Served + m.InFlight).First().Address;
+    }
+
+    private static async Task AwaitMembersAsync(GatewayProcess gateway, int routable, TimeSpan max)
+    {
+        var deadline = DateTime.UtcNow + max;
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await MembersAsync(gateway)).Count(m => m.Routable) == routable)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"the gateway never saw {routable} routable worker(s): {gateway.Output}");
+    }
+
+    private static async Task<List<Member>> MembersAsync(GatewayProcess gateway)
+    {
+        using var json = JsonDocument.Parse(await gateway.Client.GetStringAsync("/v1/pool"));
+        return [.. json.RootElement.GetProperty("cluster").EnumerateArray().Select(m => new Member(
+            m.GetProperty("address").GetString()!,
+            m.GetProperty("status").GetString()!,
+            m.GetProperty("reachable").GetBoolean(),
+            m.GetProperty("routable").GetBoolean(),
+            m.GetProperty("served").GetInt64(),
+            m.GetProperty("in_flight").GetInt32()))];
+    }
+
+    private sealed record Member(string Address, string Status, bool Reachable, bool Routable, long Served, int InFlight);
+}
