@@ -20,6 +20,7 @@ var scenarios = new Dictionary<string, Func<BenchOptions, Task>>(StringComparer.
     ["respawn"] = RespawnScenario.RunAsync,
     ["soak"] = SoakScenario.RunAsync,
     ["gateway"] = GatewayScenario.RunAsync,
+    ["remote"] = RemoteScenario.RunAsync,
     ["profile"] = ProfileScenario.RunAsync,
     ["hops"] = HopsScenario.RunAsync,
 };

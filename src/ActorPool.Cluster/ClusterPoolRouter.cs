@@ -88,6 +88,13 @@ public sealed class ClusterPoolRouter : UntypedActor
                 break;
             case ActorIdentity:
                 break;
+            case NodeCapacity capacity:
+                if (_nodes.TryGetValue(capacity.Address, out var sized))
+                {
+                    sized.Capacity = Math.Max(1, capacity.Workers);
+                }
+
+                break;
             case Terminated terminated:
                 NodeLost(terminated.ActorRef.Path.Address, "its pool supervisor terminated");
                 break;
@@ -132,6 +139,8 @@ public sealed class ClusterPoolRouter : UntypedActor
         {
             node.Supervisor = supervisor;
             Context.Watch(supervisor);
+            supervisor.Ask<PoolStats>(GetPoolStats.Instance, _options.StatsTimeout)
+                .PipeTo(Self, success: stats => new NodeCapacity(address, stats.TargetWorkers), failure: _ => new NodeCapacity(address, 1));
             _log.Info("Routing script tasks to {0}", address);
         }
     }
@@ -232,26 +241,34 @@ public sealed class ClusterPoolRouter : UntypedActor
         }
     }
 
-    /// <summary>The routable node with the highest rendezvous weight for <paramref name="module"/>, skipping <paramref name="exclude"/>.</summary>
+    /// <summary>
+    /// The node for <paramref name="module"/>: in the module's rendezvous order (highest weight first), the first
+    /// routable node with a free worker; when every node is full, the first one. Skips <paramref name="exclude"/>.
+    /// </summary>
     private Node? Pick(string module, HashSet<Address> exclude)
     {
-        Node? best = null;
-        ulong bestWeight = 0;
+        Node? first = null, firstFree = null;
+        ulong firstWeight = 0, freeWeight = 0;
         foreach (var node in _nodes.Values)
         {
-            if (!node.Reachable || node.Supervisor is null || exclude.Contains(node.Address))
+            if (!node.Routable || exclude.Contains(node.Address))
             {
                 continue;
             }
 
             var weight = Weight(module, node.Key);
-            if (best is null || weight > bestWeight)
+            if (first is null || weight > firstWeight)
             {
-                (best, bestWeight) = (node, weight);
+                (first, firstWeight) = (node, weight);
+            }
+
+            if (node.InFlight < node.Capacity && (firstFree is null || weight > freeWeight))
+            {
+                (firstFree, freeWeight) = (node, weight);
             }
         }
 
-        return best;
+        return firstFree ?? first;
     }
 
     private static ulong Weight(string module, string node)
@@ -274,7 +291,7 @@ public sealed class ClusterPoolRouter : UntypedActor
 
     /// <summary>Asks every routable node's pool for its stats (a node that does not answer in time is left out).</summary>
     private Task<(Address Address, PoolStats? Stats)[]> NodeStatsAsync() =>
-        Task.WhenAll(_nodes.Values.Where(n => n.Reachable && n.Supervisor is not null).Select(async n =>
+        Task.WhenAll(_nodes.Values.Where(n => n.Routable).Select(async n =>
         {
             try
             {
@@ -291,7 +308,7 @@ public sealed class ClusterPoolRouter : UntypedActor
         // Read actor state now, on the actor's thread; only the asks run later.
         var members = _cluster.State.Members.ToList();
         var unreachable = _cluster.State.Unreachable;
-        var routing = _nodes.Values.ToDictionary(n => n.Address, n => (Routable: n.Reachable && n.Supervisor is not null, n.InFlight, n.Served));
+        var routing = _nodes.Values.ToDictionary(n => n.Address, n => (n.Routable, n.InFlight, n.Served));
         var stats = (await NodeStatsAsync().ConfigureAwait(false)).ToDictionary(s => s.Address, s => s.Stats);
         return new ClusterPoolState([.. members.Select(m =>
         {
@@ -344,8 +361,16 @@ public sealed class ClusterPoolRouter : UntypedActor
 
         public int InFlight { get; set; }
 
+        /// <summary>Its pool's worker count, learnt when it is found; tasks beyond it wait in that pool's queue.</summary>
+        public int Capacity { get; set; }
+
+        /// <summary>True once its pool is found and its size known: only then does it get tasks.</summary>
+        public bool Routable => Reachable && Supervisor is not null && Capacity > 0;
+
         public long Served { get; set; }
     }
+
+    private sealed record NodeCapacity(Address Address, int Workers);
 
     private sealed class Routed(RunScript command, IActorRef caller, Node node)
     {
