@@ -21,6 +21,7 @@ var scenarios = new Dictionary<string, Func<BenchOptions, Task>>(StringComparer.
     ["soak"] = SoakScenario.RunAsync,
     ["gateway"] = GatewayScenario.RunAsync,
     ["remote"] = RemoteScenario.RunAsync,
+    ["scale"] = ScaleScenario.RunAsync,
     ["profile"] = ProfileScenario.RunAsync,
     ["hops"] = HopsScenario.RunAsync,
 };
