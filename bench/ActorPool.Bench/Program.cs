@@ -27,7 +27,7 @@ var scenarios = new Dictionary<string, Func<BenchOptions, Task>>(StringComparer.
 };
 foreach (var (name, run) in scenarios)
 {
-    // "all" runs the five targets; "profile" and "hops" are diagnostics.
+    // "all" runs every target scenario; "profile" and "hops" are diagnostics.
     if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops")))
     {
         await run(options);
