@@ -31,6 +31,9 @@ public sealed class ClusterProcessSpec
         {
             await gateway.WaitReadyAsync(TimeSpan.FromSeconds(60));
             await AwaitMembersAsync(gateway, routable: 2, TimeSpan.FromSeconds(60));
+            var metrics = await gateway.Client.GetStringAsync("/metrics");
+            Assert.Contains($"actorpool_cluster_members{{address=\"{a1}\"", metrics, StringComparison.Ordinal);
+            Assert.Contains($"actorpool_cluster_node_workers{{address=\"{a2}\",state=\"idle\"}} 1", metrics, StringComparison.Ordinal);
 
             // Load: a slow call per request, 8 at a time; kill the worker that serves the module mid-way.
             var served = 0;
@@ -96,10 +99,12 @@ public sealed class ClusterProcessSpec
             Assert.Equal(survivorAddress, await ServingWorkerAsync(gateway));
 
             // Restart the killed worker: once the lost one is downed, the new one joins and is routable.
-            (restarted, _) = StartWorker(seed);
+            (restarted, var restartedAddress) = StartWorker(seed);
             await AwaitMembersAsync(gateway, routable: 2, TimeSpan.FromSeconds(90));
-            var modules = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => gateway.Client.PostAsync("/v1/scripts/faults/echo", new StringContent("""{"args": ["again"]}""", Encoding.UTF8, "application/json"))));
-            Assert.All(modules, m => Assert.Equal(200, (int)m.StatusCode));
+            // A burst larger than one worker: the router spills onto the restarted node.
+            var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => gateway.Client.PostAsync("/v1/scripts/faults/sleep", new StringContent("""{"args": [100]}""", Encoding.UTF8, "application/json"))));
+            Assert.All(burst, m => Assert.Equal(200, (int)m.StatusCode));
+            Assert.True((await MembersAsync(gateway)).Single(m => m.Address == restartedAddress).Served > 0, "the restarted worker was not used");
         }
         finally
         {
