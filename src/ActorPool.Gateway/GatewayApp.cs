@@ -1,5 +1,7 @@
 using ActorPool.Configuration;
 using ActorPool.Hosting;
+using ActorPool.Modules;
+using ActorPool.YouTube.Service;
 using ActorPool.Telemetry;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
@@ -54,6 +56,10 @@ internal static class GatewayApp
         // Shutdown: Kestrel finishes requests in flight, then the pool drains; the host must wait for both.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = poolSettings.DrainTimeout + poolSettings.GracePeriod + TimeSpan.FromSeconds(15));
 
+        // YouTube solvers are generated at run time: they live in memory, in front of the scripts directory.
+        var solverModules = new InMemoryModuleSource();
+        settings.Pool.ModuleSource = new LayeredModuleSource(solverModules, new DirectoryModuleSource(settings.Pool.ModulesDirectory!));
+
         // The pool, on an actor system that logs through Serilog.
         builder.Services.AddSingleton(settings);
         builder.Services.AddAkka("actorpool-gateway", akka =>
@@ -69,6 +75,10 @@ internal static class GatewayApp
         });
         builder.Services.AddScriptPoolFacade();
 
+        // The yt-cipher service: player cache and solvers on the pool; metrics observe it.
+        builder.Services.AddSingleton<YouTubeMetrics>();
+        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), solverModules, settings.YouTube, sp.GetRequiredService<YouTubeMetrics>()));
+
         builder.Services.AddHealthChecks().AddCheck("process", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddOpenApi();
         if (Interlocked.Exchange(ref s_meterAdapterConfigured, 1) == 0)
@@ -78,6 +88,9 @@ internal static class GatewayApp
         }
 
         var app = builder.Build();
+
+        // Created now so stale disk-cache entries are pruned at start, not on the first request.
+        app.Services.GetRequiredService<YouTubeMetrics>().Start(app.Services.GetRequiredService<YouTubeSolverService>());
         app.UseJsonErrors();
         app.UseJsonStatusPages();
         app.UseShutdownGate();
@@ -88,6 +101,7 @@ internal static class GatewayApp
         app.MapHomePage();
         app.MapScriptApi();
         app.MapPoolApi();
+        app.MapYouTubeApi();
         app.MapMetrics("/metrics");
         app.MapHealthChecks("/health/live", new() { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(AkkaScriptPoolExtensions.ReadyTag) });
