@@ -21,11 +21,12 @@ var scenarios = new Dictionary<string, Func<BenchOptions, Task>>(StringComparer.
     ["soak"] = SoakScenario.RunAsync,
     ["profile"] = ProfileScenario.RunAsync,
     ["hops"] = HopsScenario.RunAsync,
+    ["youtube"] = YouTubeScenario.RunAsync,
 };
 foreach (var (name, run) in scenarios)
 {
-    // "all" runs the four targets; "profile" and "hops" are diagnostics.
-    if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops")))
+    // "all" runs the four pool targets; "profile" and "hops" are diagnostics; "youtube" is run on its own.
+    if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops" or "youtube")))
     {
         await run(options);
     }
