@@ -247,10 +247,11 @@ public sealed partial class YouTubeSolverService : IDisposable
             Interlocked.Increment(ref _extractions);
             return await Task.Factory.StartNew(() => SolverExtractor.Extract(source), _stopping.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
-        catch (SolverExtractionException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Any extraction failure (not only the ones the extractor names) means this player cannot be solved.
             // A player we cannot solve is not kept: the next request downloads it again.
-            _disk.Delete(player.CacheKey);
+            TryDisk(() => _disk.Delete(player.CacheKey));
             _observer?.SolverFailed(player, "extract");
             var message = $"Failed to generate solvers from player script {player.Id} ({player.CacheKey}): {ex.Message}";
             _failures.Set(player.CacheKey, message);
@@ -266,7 +267,8 @@ public sealed partial class YouTubeSolverService : IDisposable
         _downloads.RunAsync(player.CacheKey, async () =>
         {
             var key = player.CacheKey;
-            var cached = _disk.TryRead(key);
+            string? cached = null;
+            TryDisk(() => cached = _disk.TryRead(key));
             if (cached is not null)
             {
                 Interlocked.Increment(ref _diskHits);
@@ -278,7 +280,8 @@ public sealed partial class YouTubeSolverService : IDisposable
             {
                 var url = player.ToCanonicalUrl(_options.Urls);
                 var source = await _fetcher.FetchAsync(player, url, status => _observer?.PlayerFetched(player, status), _stopping.Token).ConfigureAwait(false);
-                _disk.Write(key, source);
+                // A cache that cannot be written (disk full, read-only) costs a later download, not this answer.
+                TryDisk(() => _disk.Write(key, source));
                 return source;
             }
             catch (PlayerFetchException ex)
@@ -287,6 +290,22 @@ public sealed partial class YouTubeSolverService : IDisposable
                 throw;
             }
         });
+
+    private static void TryDisk(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (IOException)
+        {
+            // See the callers: the disk cache is an optimisation.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same: a read-only or foreign-owned cache directory degrades to no cache.
+        }
+    }
 
     private string? StsOf(string key) => _sts.TryGet(key, out var sts) ? sts : _preprocessed.TryGet(key, out var e) ? e.Sts : null;
 
