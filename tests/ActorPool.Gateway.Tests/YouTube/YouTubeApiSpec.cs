@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace ActorPool.Gateway.Tests.YouTube;
 
 /// <summary>The yt-cipher endpoints over real Kestrel: contract, bad input, upstream failures.</summary>
+[Collection(YouTubeSerial.Name)]
 public sealed class YouTubeApiSpec(YouTubeWorld world) : IClassFixture<YouTubeWorld>
 {
     private static readonly PlayerVector Small = YouTubeFixtures.Small;

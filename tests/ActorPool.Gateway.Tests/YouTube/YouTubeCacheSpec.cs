@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ActorPool.Gateway.Tests.YouTube;
 
 /// <summary>Single flight, the disk cache across restarts, and auth on the yt-cipher endpoints.</summary>
+[Collection(YouTubeSerial.Name)]
 public sealed class YouTubeCacheSpec
 {
     private static readonly PlayerVector Small = YouTubeFixtures.Small;

@@ -8,6 +8,7 @@ namespace ActorPool.Gateway.Tests.YouTube;
 /// not have (mutated ids and regions are valid player URLs; the loopback YouTube answers 404, so 502), every request
 /// answered within the bound, and the service still answers correctly afterwards.
 /// </summary>
+[Collection(YouTubeSerial.Name)]
 public sealed class YouTubeFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeWorld>
 {
     private const int Seed = 20260701;

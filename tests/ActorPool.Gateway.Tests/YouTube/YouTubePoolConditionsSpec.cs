@@ -1,6 +1,7 @@
 namespace ActorPool.Gateway.Tests.YouTube;
 
 /// <summary>Pool conditions on the yt-cipher endpoints map as on the generic API: 503 + Retry-After, 504.</summary>
+[Collection(YouTubeSerial.Name)]
 public sealed class YouTubePoolConditionsSpec
 {
     [Fact]

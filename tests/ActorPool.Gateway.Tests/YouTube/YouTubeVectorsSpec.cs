@@ -8,6 +8,7 @@ using Akka.Actor;
 namespace ActorPool.Gateway.Tests.YouTube;
 
 /// <summary>Every vector of vectors.json, solved through the library (pool) and through HTTP, fetched from a loopback YouTube.</summary>
+[Collection(YouTubeSerial.Name)]
 public sealed class YouTubeVectorsSpec
 {
     [Fact]
