@@ -1,6 +1,8 @@
 using ActorPool.Cluster;
 using ActorPool.Configuration;
 using ActorPool.Hosting;
+using ActorPool.Modules;
+using ActorPool.YouTube.Service;
 using ActorPool.Telemetry;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
@@ -58,6 +60,10 @@ internal static class GatewayApp
         // Shutdown: Kestrel finishes requests in flight, then the pool drains; the host must wait for both.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = poolSettings.DrainTimeout + poolSettings.GracePeriod + TimeSpan.FromSeconds(15));
 
+        // YouTube solvers are generated at run time: they live in memory, in front of the scripts directory.
+        var solverModules = new InMemoryModuleSource();
+        settings.Pool.ModuleSource = new LayeredModuleSource(solverModules, new DirectoryModuleSource(settings.Pool.ModulesDirectory!));
+
         // The pool, on an actor system that logs through Serilog.
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(cluster);
@@ -92,6 +98,10 @@ internal static class GatewayApp
             builder.Services.AddScriptPoolFacade();
         }
 
+        // The yt-cipher service: player cache and solvers on the pool; metrics observe it.
+        builder.Services.AddSingleton<YouTubeMetrics>();
+        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), solverModules, settings.YouTube, sp.GetRequiredService<YouTubeMetrics>()));
+
         builder.Services.AddHealthChecks().AddCheck("process", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddOpenApi();
         // Export only the pool's meter, under Prometheus names; HTTP metrics come from UseHttpMetrics.
@@ -101,6 +111,12 @@ internal static class GatewayApp
         if (cluster.IsGateway)
         {
             app.Lifetime.ApplicationStarted.Register(() => ClusterMetrics.Attach(app.Services.GetRequiredService<ActorRegistry>()));
+        }
+
+        if (cluster.IsStandalone)
+        {
+            // Created now so stale disk-cache entries are pruned at start, not on the first request.
+            app.Services.GetRequiredService<YouTubeMetrics>().Start(app.Services.GetRequiredService<YouTubeSolverService>());
         }
 
         app.UseJsonErrors();
@@ -116,6 +132,13 @@ internal static class GatewayApp
             app.MapHomePage();
             app.MapScriptApi();
             app.MapPoolApi();
+        }
+
+        // The yt-cipher endpoints generate solver modules in this process's memory, so they need the pool to be
+        // in this process too: a cluster node does not serve them (see README, Limits).
+        if (cluster.IsStandalone)
+        {
+            app.MapYouTubeApi();
         }
 
         app.MapMetrics("/metrics");

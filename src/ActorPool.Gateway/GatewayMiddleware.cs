@@ -56,7 +56,7 @@ internal static class GatewayMiddleware
         var stopping = app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         return app.Use(async (context, next) =>
         {
-            if (stopping.IsCancellationRequested && context.Request.Path.StartsWithSegments("/v1"))
+            if (stopping.IsCancellationRequested && (context.Request.Path.StartsWithSegments("/v1") || YouTubeApi.IsYouTubePath(context.Request.Path)))
             {
                 context.Response.Headers.Connection = "close";
                 await ApiError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "shutting_down", "the gateway is shutting down; retry on another instance", 5).ConfigureAwait(false);

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using ActorPool.Configuration;
 using ActorPool.Hosting;
+using ActorPool.YouTube.Players;
+using ActorPool.YouTube.Service;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
 
@@ -26,6 +28,9 @@ internal sealed record GatewaySettings
     public required LogEventLevel LogLevel { get; init; }
 
     public required ScriptPoolOptions Pool { get; init; }
+
+    /// <summary>The yt-cipher endpoints: player URLs, caches, fetch limits.</summary>
+    public required YouTubeServiceOptions YouTube { get; init; }
 
     public static GatewaySettings From(IConfiguration configuration)
     {
@@ -75,6 +80,7 @@ internal sealed record GatewaySettings
         }
 
         var memoryMb = Int("ENGINE_MEMORY_LIMIT_MB", 0, 1 << 20);
+        var youtube = YouTubeOptions(configuration, errors, Int);
         var settings = new GatewaySettings
         {
             Host = host,
@@ -95,6 +101,7 @@ internal sealed record GatewaySettings
                 EngineMemoryLimitBytes = memoryMb is { } mb ? (long)mb << 20 : null,
                 EngineRecursionLimit = Int("ENGINE_RECURSION_LIMIT", 16, 100_000),
             },
+            YouTube = youtube,
         };
         if (errors.Count > 0)
         {
@@ -102,6 +109,47 @@ internal sealed record GatewaySettings
         }
 
         return settings;
+    }
+
+    private static YouTubeServiceOptions YouTubeOptions(IConfiguration configuration, List<string> errors, Func<string, int, int, int?> integer)
+    {
+        var urls = PlayerUrlOptions.Default;
+        try
+        {
+            urls = PlayerUrlOptions.FromEnvironmentValues(configuration["OVERRIDE_PLAYER_ID"], configuration["OVERRIDE_PLAYER_VARIANT"], configuration["IGNORE_SCRIPT_REGION"]);
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add(ex.Message);
+        }
+
+        if (configuration["YOUTUBE_BASE_URL"] is { Length: > 0 } baseText)
+        {
+            if (Uri.TryCreate(baseText.Trim(), UriKind.Absolute, out var baseUrl) && (baseUrl.Scheme == Uri.UriSchemeHttps || baseUrl.Scheme == Uri.UriSchemeHttp))
+            {
+                urls = urls with { BaseUrl = baseUrl };
+            }
+            else
+            {
+                errors.Add($"YOUTUBE_BASE_URL = '{baseText}': expected an absolute http(s) URL such as https://www.youtube.com");
+            }
+        }
+
+        var defaults = new YouTubeServiceOptions { CacheDirectory = "unused" };
+        var xdg = configuration["XDG_CACHE_HOME"];
+        var cacheDirectory = string.IsNullOrWhiteSpace(xdg)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "actorpool", "players")
+            : Path.Combine(Path.GetFullPath(xdg.Trim()), "actorpool", "players");
+        var fetchMs = integer("PLAYER_FETCH_TIMEOUT_MS", 1, 600_000);
+        return new YouTubeServiceOptions
+        {
+            Urls = urls,
+            CacheDirectory = cacheDirectory,
+            PreprocessedCacheSize = integer("PREPROCESSED_CACHE_SIZE", 1, 100_000) ?? defaults.PreprocessedCacheSize,
+            SolverCacheSize = integer("SOLVER_CACHE_SIZE", 1, 100_000) ?? defaults.SolverCacheSize,
+            StsCacheSize = integer("STS_CACHE_SIZE", 1, 1_000_000) ?? defaults.StsCacheSize,
+            FetchTimeout = fetchMs is { } ms ? TimeSpan.FromMilliseconds(ms) : defaults.FetchTimeout,
+        };
     }
 
     private static LogEventLevel? ParseLevel(string text) => text.Trim().ToUpperInvariant() switch

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using ActorPool.YouTube.Service;
 
 namespace ActorPool.Gateway;
 
@@ -8,13 +9,13 @@ namespace ActorPool.Gateway;
 internal static class HomePage
 {
     public static IEndpointConventionBuilder MapHomePage(this IEndpointRouteBuilder routes) =>
-        routes.MapGet("/", async (IScriptPool pool, CancellationToken cancellationToken) =>
+        routes.MapGet("/", async (IScriptPool pool, YouTubeSolverService youtube, CancellationToken cancellationToken) =>
         {
             var state = PoolApi.PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false));
-            return Results.Content(Render(state), "text/html; charset=utf-8");
+            return Results.Content(Render(state, youtube.Players(), youtube.Stats()), "text/html; charset=utf-8");
         }).ExcludeFromDescription();
 
-    internal static string Render(PoolApi.PoolState state)
+    internal static string Render(PoolApi.PoolState state, IReadOnlyList<PlayerStatus>? players = null, YouTubeServiceStats? youtube = null)
     {
         static string E(object value) => WebUtility.HtmlEncode(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
         var html = new StringBuilder();
@@ -26,7 +27,8 @@ internal static class HomePage
             </head><body>
             <h1>ActorPool gateway</h1>
             <p>Runs JavaScript module functions in a fault-tolerant pool of Jint engines:
-            <code>POST /v1/scripts/{module}/{function}</code> with <code>{"args": [...]}</code>.
+            <code>POST /v1/scripts/{module}/{function}</code> with <code>{"args": [...]}</code>, and answers the yt-cipher API:
+            <code>POST /decrypt_signature</code>, <code>/get_sts</code>, <code>/resolve_url</code>.
             See <a href="/v1/pool">/v1/pool</a>, <a href="/metrics">/metrics</a>, <a href="/health/ready">/health/ready</a>
             and <a href="/openapi/v1.json">/openapi/v1.json</a>. This page refreshes every 5 seconds.</p>
             """);
@@ -47,6 +49,24 @@ internal static class HomePage
             html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(reason)}</th><td>{E(count)}</td></tr>");
         }
 
-        return html.Append("</table></body></html>\n").ToString();
+        html.Append("</table>");
+        if (players is not null)
+        {
+            html.Append("<h2>YouTube players</h2>");
+            if (youtube is not null)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<p>Downloads: {E(youtube.UpstreamFetches)}, disk-cache hits: {E(youtube.DiskHits)}, extractions: {E(youtube.Extractions)}. Cached: {E(youtube.SolverEntries)} solvers, {E(youtube.PreprocessedEntries)} extracted modules, {E(youtube.StsEntries)} sts.</p>");
+            }
+
+            html.Append("<table id=\"players\"><tr><th>player</th><th>state</th><th>sts</th><th>detail</th></tr>");
+            foreach (var player in players)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(player.CacheKey)}</td><td>{E(player.State)}</td><td>{E(player.Sts ?? "")}</td><td>{E(player.Detail ?? "")}</td></tr>");
+            }
+
+            html.Append("</table>");
+        }
+
+        return html.Append("</body></html>\n").ToString();
     }
 }

@@ -1,0 +1,159 @@
+using System.Text;
+using System.Text.Json;
+
+namespace ActorPool.Gateway.Tests.YouTube;
+
+/// <summary>
+/// Seeded random and mutated bodies: no 5xx except solver failures (500 solver_error) and players the upstream does
+/// not have (mutated ids and regions are valid player URLs; the loopback YouTube answers 404, so 502), every request
+/// answered within the bound, and the service still answers correctly afterwards.
+/// </summary>
+[Collection(YouTubeSerial.Name)]
+public sealed class YouTubeFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeWorld>
+{
+    private const int Seed = 20260701;
+    private const int Requests = 3000;
+
+    private static readonly string[] Paths = ["/decrypt_signature", "/get_sts", "/resolve_url"];
+    private static readonly string[] Fields = ["player_url", "encrypted_signature", "n_param", "signature_key", "stream_url"];
+
+    [Fact]
+    public async Task Random_and_mutated_bodies_should_never_get_a_5xx_other_than_a_solver_failure()
+    {
+        var random = new Random(Seed);
+        var small = YouTubeFixtures.Small;
+        var valid = new[]
+        {
+            JsonSerializer.Serialize(new { player_url = small.PlayerUrl, encrypted_signature = small.Sig[0].Input, n_param = small.N[0].Input }),
+            JsonSerializer.Serialize(new { player_url = small.RelativeUrl }),
+            JsonSerializer.Serialize(new { player_url = small.PlayerUrl, stream_url = "https://r.googlevideo.com/videoplayback?n=abc&sp=sig", encrypted_signature = small.Sig[1].Input }),
+        };
+
+        // Warm the player so that mutations exercise the solver rather than only the download.
+        Assert.Equal(200, (await world.Gateway.PostRawAsync("/decrypt_signature", valid[0]).ReadAsync()).Status);
+
+        var bad = new List<string>();
+        using var limit = new SemaphoreSlim(8);
+        var tasks = Enumerable.Range(0, Requests).Select(async i =>
+        {
+            string path;
+            string body;
+            lock (random)
+            {
+                path = Paths[random.Next(Paths.Length)];
+                body = random.Next(4) switch
+                {
+                    0 => RandomBytes(random),
+                    1 => Mutate(random, valid[random.Next(valid.Length)]),
+                    2 => RandomObject(random, small),
+                    _ => MutateValue(random, valid[random.Next(valid.Length)]),
+                };
+            }
+
+            await limit.WaitAsync();
+            try
+            {
+                using var response = await world.Gateway.PostRawAsync(path, body);
+                var status = (int)response.StatusCode;
+                var text = await response.Content.ReadAsStringAsync();
+                if (status >= 500 && !IsSolverFailure(status, text) && !IsUnknownPlayer(status, text))
+                {
+                    lock (bad)
+                    {
+                        bad.Add($"#{i} {path} {Shorten(body)} => {status} {Shorten(text)}");
+                    }
+                }
+            }
+            finally
+            {
+                limit.Release();
+            }
+        });
+
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(bad.Count == 0, $"seed {Seed}: {bad.Count} unexpected 5xx, e.g.\n" + string.Join('\n', bad.Take(10)));
+        var (status, answer) = await world.Gateway.PostRawAsync("/decrypt_signature", valid[0]).ReadAsync();
+        Assert.Equal(200, status);
+        Assert.Equal(small.Sig[0].Output, answer.GetProperty("decrypted_signature").GetString());
+    }
+
+    private static bool IsSolverFailure(int status, string text) =>
+        status == 500 && text.Contains("\"kind\":\"solver_error\"", StringComparison.Ordinal);
+
+    private static bool IsUnknownPlayer(int status, string text) =>
+        status == 502 && text.Contains("\"kind\":\"upstream_error\"", StringComparison.Ordinal) && text.Contains("upstream answered 404", StringComparison.Ordinal);
+
+    private static string RandomBytes(Random random)
+    {
+        var chars = new char[random.Next(0, 200)];
+        for (var i = 0; i < chars.Length; i++)
+        {
+            chars[i] = (char)random.Next(1, 0x7f);
+        }
+
+        return new string(chars);
+    }
+
+    private static string Mutate(Random random, string text)
+    {
+        var builder = new StringBuilder(text);
+        for (var n = random.Next(1, 6); n > 0 && builder.Length > 0; n--)
+        {
+            var at = random.Next(builder.Length);
+            switch (random.Next(3))
+            {
+                case 0:
+                    builder.Remove(at, 1);
+                    break;
+                case 1:
+                    builder.Insert(at, (char)random.Next(0x20, 0x7f));
+                    break;
+                default:
+                    builder[at] = (char)random.Next(0x20, 0x7f);
+                    break;
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static string MutateValue(Random random, string json)
+    {
+        var values = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
+        var field = Fields[random.Next(Fields.Length)];
+        object? value = random.Next(6) switch
+        {
+            0 => null,
+            1 => random.Next(),
+            2 => new[] { 1, 2 },
+            3 => RandomBytes(random),
+            4 => new string('A', random.Next(0, 5000)),
+            _ => "/s/player/" + random.Next().ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + "/player_ias.vflset/en_US/base.js",
+        };
+        var result = values.ToDictionary(p => p.Key, p => (object?)p.Value);
+        result[field] = value;
+        return JsonSerializer.Serialize(result);
+    }
+
+    private static string RandomObject(Random random, PlayerVector small)
+    {
+        var result = new Dictionary<string, object?>();
+        foreach (var field in Fields)
+        {
+            if (random.Next(2) == 0)
+            {
+                result[field] = random.Next(3) switch
+                {
+                    0 => small.PlayerUrl,
+                    1 => RandomBytes(random),
+                    _ => random.Next(),
+                };
+            }
+        }
+
+        return JsonSerializer.Serialize(result);
+    }
+
+    private static string Shorten(string text) => text.Length <= 160 ? text : text[..160] + "…";
+}
