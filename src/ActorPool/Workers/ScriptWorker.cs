@@ -9,16 +9,6 @@ using static ActorPool.Workers.WorkerProtocol;
 
 namespace ActorPool.Workers;
 
-/// <summary>Everything a worker needs from its pool.</summary>
-internal sealed record WorkerSetup(
-    PoolSettings Settings,
-    ModuleCatalog Catalog,
-    PoolMetrics Metrics,
-    WorkerTestHooks? Hooks)
-{
-    public EngineLimitsDescription LimitsText { get; } = EngineLimitsDescription.From(Settings.Engine);
-}
-
 /// <summary>
 /// Owns one Jint engine on a dedicated engine thread and runs one task at a time for its supervisor.
 /// While a task is in flight its <c>ReceiveTimeout</c> is the in-flight timeout; on expiry (or on cancel) it
@@ -55,7 +45,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         _host = new EngineHost(
             $"actorpool-engine-{Self.Path.Name}",
             settings.Engine.ThreadStackSize,
-            () => new JintScriptEngine(settings.Engine, _setup.Catalog),
+            _setup.CreateEngine,
             ex => self.Tell(new EngineCrashed(_ticket?.TaskId ?? string.Empty, ex)));
         _host.Post(host =>
         {

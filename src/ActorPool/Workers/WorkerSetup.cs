@@ -1,0 +1,25 @@
+using ActorPool.Configuration;
+using ActorPool.Engines;
+using ActorPool.Modules;
+using ActorPool.Telemetry;
+
+namespace ActorPool.Workers;
+
+/// <summary>Everything a worker needs from its pool.</summary>
+internal sealed record WorkerSetup(
+    PoolSettings Settings,
+    ModuleCatalog Catalog,
+    PoolMetrics Metrics,
+    WorkerTestHooks? Hooks)
+{
+    public EngineLimitsDescription LimitsText { get; } = EngineLimitsDescription.From(Settings.Engine);
+
+    /// <summary>
+    /// Creates one worker's engine; called on that worker's engine thread. Null means a Jint engine with the
+    /// pool's limits (the default engine kind).
+    /// </summary>
+    public Func<IScriptEngine>? EngineFactory { get; init; }
+
+    /// <summary>Creates an engine with <see cref="EngineFactory"/>, or a Jint engine when none is set.</summary>
+    public IScriptEngine CreateEngine() => EngineFactory?.Invoke() ?? new JintScriptEngine(Settings.Engine, Catalog);
+}
