@@ -31,7 +31,8 @@ foreach (var (name, run) in scenarios)
     // "all" runs every target scenario except "youtube" (run on its own); "profile" and "hops" are diagnostics.
     if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops" or "youtube")))
     {
-        await run(options);
+        // Bracket each scenario with a reading of the machine's other load, so a noisy number is flagged.
+        await MachineLoad.BracketAsync(name, () => run(options));
     }
 }
 

@@ -17,6 +17,22 @@ internal static class Stats
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
+    /// <summary>
+    /// The median of per-round ratios subject / baseline, pairing round i of each: both ran back to back, so
+    /// a drift of the machine's speed between rounds cancels out (a ratio of medians would not cancel it).
+    /// </summary>
+    public static double PairedRatio(IReadOnlyList<double> subject, IReadOnlyList<double> baseline)
+    {
+        var count = Math.Min(subject.Count, baseline.Count);
+        var ratios = new List<double>(count);
+        for (var i = 0; i < count; i++)
+        {
+            ratios.Add(subject[i] / baseline[i]);
+        }
+
+        return Median(ratios);
+    }
+
     public static double Percentile(IReadOnlyList<double> values, double p)
     {
         var sorted = values.Order().ToArray();

@@ -90,8 +90,8 @@ internal static class GatewayScenario
             Console.WriteLine($"| {run.Name} `{run.Path}` | {Stats.N(Median(list, s => s.Rate))} | {Stats.N(Median(list, s => s.P50Millis), "N2")} | {Stats.N(Median(list, s => s.P99Millis), "N2")} | {Stats.N(Median(list, s => s.CoresBusy), "N2")} | {Stats.List(list.Select(s => s.Rate))} |");
         }
 
-        var ratio = Median(samples["pool"], s => s.Rate) / Median(samples["baseline"], s => s.Rate);
-        var perRound = samples["pool"].Zip(samples["baseline"], (p, b) => p.Rate / b.Rate);
+        var perRound = samples["pool"].Zip(samples["baseline"], (p, b) => p.Rate / b.Rate).ToList();
+        var ratio = Stats.Median(perRound);
         Console.WriteLine();
         Console.WriteLine($"pool / baseline requests/s: {Stats.N(ratio, "N2")} (target ≥ 0.60: {(ratio >= 0.6 ? "met" : "**missed**")}); by round {Stats.List(perRound, "N2")}");
         Console.WriteLine($"failed requests: {samples.Values.Sum(l => l.Sum(s => s.Failures))}");

@@ -41,7 +41,7 @@ internal static class NodeScenario
             Console.WriteLine($"round {round + 1}: peer {Stats.N(peerRates[^1])} tasks/s, pool {Stats.N(poolRates[^1])} tasks/s (failed {p.Failures})");
         }
 
-        var ratio = Stats.Median(poolRates) / Stats.Median(peerRates);
+        var ratio = Stats.PairedRatio(poolRates, peerRates);
         Console.WriteLine($"peer output (last round): {peerLine}");
         Console.WriteLine();
         Console.WriteLine("| runner | tasks/s (median) | rounds |");

@@ -75,14 +75,14 @@ internal static class ScaleScenario
             Console.WriteLine($"round {round + 1}: raw 1 thread {Stats.N(raw1[^1], "N1")}/s, 2 threads {Stats.N(raw2[^1], "N1")}/s; cluster 1 node {Stats.N(one[^1], "N1")}/s, 2 nodes {Stats.N(two[^1], "N1")}/s");
         }
 
-        var rawScaling = Stats.Median(raw2) / Stats.Median(raw1);
-        var clusterScaling = Stats.Median(two) / Stats.Median(one);
+        var rawScaling = Stats.PairedRatio(raw2, raw1);
+        var clusterScaling = Stats.PairedRatio(two, one);
         Console.WriteLine();
         Console.WriteLine("| measure | 1 | 2 | 2 / 1 |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
         Console.WriteLine($"| raw Jint threads, calls/s (median) | {Stats.N(Stats.Median(raw1), "N1")} | {Stats.N(Stats.Median(raw2), "N1")} | {Stats.N(rawScaling, "N2")} |");
         Console.WriteLine($"| worker-node processes behind one gateway, requests/s (median) | {Stats.N(Stats.Median(one), "N1")} | {Stats.N(Stats.Median(two), "N1")} | {Stats.N(clusterScaling, "N2")} |");
-        Console.WriteLine($"cluster scaling / raw scaling = {Stats.N(clusterScaling / rawScaling, "N2")} (target >= 0.85)");
+        Console.WriteLine($"cluster scaling / raw scaling = {Stats.N(Stats.Median([.. two.Select((t, i) => t / one[i] / (raw2[i] / raw1[i]))]), "N2")} (median of per-round ratios) (target >= 0.85)");
         Signal(first.Id, 15);
         Signal(gateway.Id, 15);
     }

@@ -78,7 +78,7 @@ internal static class TinyScenario
     {
         var raw = rawSamples.Select(s => s.Rate).ToList();
         var pool = poolSamples.Select(s => s.Rate).ToList();
-        var ratio = Stats.Median(pool) / Stats.Median(raw);
+        var ratio = Stats.PairedRatio(pool, raw);
         Console.WriteLine($"| {name} | {Stats.N(Stats.Median(raw), format)} | {Stats.N(Stats.Median(pool), format)} | {Stats.N(ratio, "N2")} | ≥ {Stats.N(target, "N2")} | {(ratio >= target ? "yes" : "**no**")} | {Stats.List(raw, format)} ; {Stats.List(pool, format)} |");
     }
 }
