@@ -55,6 +55,12 @@ public sealed record PoolSettings
     /// <summary>Limits applied to every engine (<c>engine</c> section).</summary>
     public required EngineLimits Engine { get; init; }
 
+    /// <summary>
+    /// The engine kind of this pool (<c>engine.kind</c>: <c>jint</c>, the default, or <c>v8</c>). Not required so
+    /// that settings built in code keep the default.
+    /// </summary>
+    public string EngineKind { get; init; } = Engines.ScriptEngineKinds.Jint;
+
     /// <summary>First respawn back-off after a failed worker start (<c>respawn.min-backoff</c>).</summary>
     public required TimeSpan MinBackoff { get; init; }
 
@@ -125,6 +131,7 @@ public sealed record PoolSettings
             CircuitFailureThreshold = reader.Int("circuit.failure-threshold", 1, 1000),
             DrainTimeout = reader.Duration("drain-timeout", TimeSpan.Zero, TimeSpan.FromHours(1)),
             MaxRemotePayload = reader.Bytes("remote.max-payload", MinRemotePayload, MaxRemotePayloadLimit),
+            EngineKind = reader.OneOf("engine.kind", Engines.ScriptEngineKinds.Jint, Engines.ScriptEngineKinds.V8),
         };
         if (reader.Errors.Count == 0 && settings.MaxBackoff < settings.MinBackoff)
         {
@@ -162,6 +169,7 @@ public sealed record PoolSettings
         Check(Engine.MaxStatements >= 0, "engine.max-statements", Engine.MaxStatements, ">= 0");
         Check(Engine.ThreadStackSize >= 1 << 20, "engine.thread-stack-size", Engine.ThreadStackSize, ">= 1MiB");
         Check(Engine.MaxArgsLength >= 1, "engine.max-args-length", Engine.MaxArgsLength, ">= 1");
+        Check(Engines.ScriptEngineKinds.IsKnown(EngineKind), "engine.kind", EngineKind, "jint or v8");
         Check(MinBackoff > TimeSpan.Zero && MaxBackoff >= MinBackoff, "respawn.max-backoff", MaxBackoff, ">= respawn.min-backoff > 0");
         Check(BackoffRandomFactor is >= 0 and <= 1, "respawn.random-factor", BackoffRandomFactor, "0 .. 1");
         Check(CircuitFailureThreshold >= 1, "circuit.failure-threshold", CircuitFailureThreshold, ">= 1");
@@ -271,6 +279,23 @@ public sealed record PoolSettings
             }
 
             return value;
+        }
+
+        public string OneOf(string key, params string[] allowed)
+        {
+            if (!TryRead(key, () => config.GetString(key), out var value) || value is null)
+            {
+                return allowed[0];
+            }
+
+            var normalized = value.Trim().ToLowerInvariant();
+            if (Array.IndexOf(allowed, normalized) < 0)
+            {
+                Errors.Add($"actor-pool.{key} = {value} is not valid; expected one of: {string.Join(", ", allowed)}");
+                return allowed[0];
+            }
+
+            return normalized;
         }
 
         public bool Bool(string key) => TryRead(key, () => config.GetBoolean(key), out var value) && value;

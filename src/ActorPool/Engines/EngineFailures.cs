@@ -26,14 +26,18 @@ internal static class EngineFailures
         {
             case JavaScriptException js:
                 return new EngineFailure(FailureKind.ScriptError, js.Message, js.JavaScriptStackTrace, LimitKind.None, false);
+            case ScriptErrorException script:
+                return new EngineFailure(FailureKind.ScriptError, script.Message, script.JavaScriptStack, LimitKind.None, false);
             case MemoryLimitExceededException:
-                return Limit(LimitKind.Memory, $"the script exceeded the memory limit of {limits.Memory} (actor-pool.engine.memory-limit)");
+                return Limit(LimitKind.Memory, limits);
             case RecursionDepthOverflowException:
-                return Limit(LimitKind.Recursion, $"the script exceeded the call depth limit of {limits.Recursion} (actor-pool.engine.recursion-limit)");
+                return Limit(LimitKind.Recursion, limits);
             case StatementsCountOverflowException:
-                return Limit(LimitKind.Statements, $"the script exceeded the statement limit of {limits.Statements} (actor-pool.engine.max-statements)");
+                return Limit(LimitKind.Statements, limits);
             case RegexMatchTimeoutException:
-                return Limit(LimitKind.RegexTimeout, $"a regular expression ran longer than {limits.RegexTimeout} (actor-pool.engine.regex-timeout)");
+                return Limit(LimitKind.RegexTimeout, limits);
+            case EngineLimitExceededException { Limit: not LimitKind.None and not LimitKind.Time } limit:
+                return Limit(limit.Limit, limits);
             case ExecutionCanceledException or OperationCanceledException:
                 return new EngineFailure(FailureKind.Cancelled, "the task was cancelled", null, LimitKind.None, true);
             case TimeoutException:
@@ -42,7 +46,7 @@ internal static class EngineFailures
                 return new EngineFailure(FailureKind.ModuleNotFound, notFound.Message, null, LimitKind.None, false);
             case ModuleLoadException load:
                 // A module whose top level threw may have left partial state in this engine.
-                return new EngineFailure(FailureKind.ScriptError, load.Message, (load.InnerException as JavaScriptException)?.JavaScriptStackTrace, LimitKind.None, load.Failure == ModuleLoadFailure.EvaluationError);
+                return new EngineFailure(FailureKind.ScriptError, load.Message, StackOf(load.InnerException), LimitKind.None, load.Failure == ModuleLoadFailure.EvaluationError);
             case FunctionNotFoundException:
                 return new EngineFailure(FailureKind.ModuleNotFound, exception.Message, null, LimitKind.None, false);
             case InvalidArgumentsException:
@@ -54,10 +58,27 @@ internal static class EngineFailures
                     ? Map(inner, limits)
                     : null;
         }
-
-        static EngineFailure Limit(LimitKind kind, string message) =>
-            new(FailureKind.LimitExceeded, message, null, kind, true);
     }
+
+    /// <summary>The failure of a call that hit <paramref name="kind"/>; every engine reports a limit with this message.</summary>
+    private static EngineFailure Limit(LimitKind kind, EngineLimitsDescription limits)
+    {
+        var message = kind switch
+        {
+            LimitKind.Memory => $"the script exceeded the memory limit of {limits.Memory} (actor-pool.engine.memory-limit)",
+            LimitKind.Recursion => $"the script exceeded the call depth limit of {limits.Recursion} (actor-pool.engine.recursion-limit)",
+            LimitKind.Statements => $"the script exceeded the statement limit of {limits.Statements} (actor-pool.engine.max-statements)",
+            _ => $"a regular expression ran longer than {limits.RegexTimeout} (actor-pool.engine.regex-timeout)",
+        };
+        return new EngineFailure(FailureKind.LimitExceeded, message, null, kind, true);
+    }
+
+    private static string? StackOf(Exception? exception) => exception switch
+    {
+        JavaScriptException js => js.JavaScriptStackTrace,
+        ScriptErrorException script => script.JavaScriptStack,
+        _ => null,
+    };
 }
 
 /// <summary>The configured limits, as text for failure messages.</summary>

@@ -1,34 +1,207 @@
+using ActorPool.Configuration;
+using ActorPool.Modules;
+using ActorPool.Protocol;
+
 namespace ActorPool.Engines;
 
 /// <summary>
-/// The seam between workers and a JavaScript engine: load a module, call one of its functions under the
-/// pool's limits, cancel, dispose. Jint is the only implementation; the seam keeps actors engine-agnostic.
-/// An instance is used by exactly one thread (its worker's engine thread), except <see cref="IDisposable.Dispose"/>.
+/// One JavaScript engine of one worker: load a module, call one of its functions under the pool's limits,
+/// cancel, dispose. This is the extension point between the pool and an engine (Jint is built in, V8 lives in
+/// <c>ActorPool.Engines.V8</c>); an engine is made by an <see cref="IScriptEngineFactory"/>.
 /// </summary>
-internal interface IScriptEngine : IDisposable
+/// <remarks>
+/// <para><b>Threads.</b> The pool creates, uses and disposes an engine on one dedicated thread (its worker's
+/// engine thread, whose stack size is <c>actor-pool.engine.thread-stack-size</c>); an engine never needs to be
+/// thread-safe. The only call from another thread is the cancellation of the token passed to
+/// <see cref="Call"/>: the engine must then stop the running script promptly (between statements, or with an
+/// engine interrupt). An engine that does not return within <c>actor-pool.grace-period</c> of a cancel is
+/// abandoned with its thread.</para>
+/// <para><b>Limits.</b> Every engine applies the <see cref="EngineLimits"/> it was created with: a time limit per
+/// call, a memory limit, a recursion (stack) limit that can never crash the process, a regex timeout where the
+/// engine supports one, the argument size limit, and no access to host (.NET) objects or types from scripts.</para>
+/// <para><b>Failures.</b> A failed call throws, and the pool maps the exception to a failure kind:
+/// <see cref="ScriptErrorException"/> (a JavaScript exception, with its stack) ⇒ <see cref="FailureKind.ScriptError"/>;
+/// <see cref="EngineLimitExceededException"/> ⇒ <see cref="FailureKind.LimitExceeded"/> (with its
+/// <see cref="LimitKind"/>); <see cref="TimeoutException"/> (the engine's own time limit) ⇒
+/// <see cref="FailureKind.Timeout"/>; <see cref="OperationCanceledException"/> ⇒ <see cref="FailureKind.Cancelled"/>;
+/// <see cref="ModuleLoadException"/> ⇒ <see cref="FailureKind.ModuleNotFound"/> or <see cref="FailureKind.ScriptError"/>;
+/// <see cref="FunctionNotFoundException"/> ⇒ <see cref="FailureKind.ModuleNotFound"/>;
+/// <see cref="InvalidArgumentsException"/> ⇒ <see cref="FailureKind.InvalidRequest"/>;
+/// <see cref="ResultNotSerializableException"/> ⇒ <see cref="FailureKind.ScriptError"/>. Any other exception
+/// means the engine is broken: the worker crashes and is replaced. After a limit, timeout or cancel the pool
+/// replaces the engine before its next task.</para>
+/// </remarks>
+public interface IScriptEngine : IDisposable
 {
-    /// <summary>Distinct modules loaded so far.</summary>
+    /// <summary>Distinct modules loaded so far (the worker retires past <c>actor-pool.max-modules-per-engine</c>).</summary>
     int LoadedModuleCount { get; }
 
-    /// <summary>Loads module <paramref name="name"/> if not loaded yet.</summary>
-    /// <exception cref="Modules.ModuleLoadException">The module cannot be found, parsed or evaluated.</exception>
+    /// <summary>Loads module <paramref name="name"/> from the pool's <see cref="ModuleCatalog"/> if not loaded yet.</summary>
+    /// <param name="name">The module name.</param>
+    /// <exception cref="ModuleLoadException">The module cannot be found, parsed or evaluated.</exception>
     void EnsureModule(string name);
 
     /// <summary>Calls <paramref name="function"/> of <paramref name="module"/> and returns its result as JSON.</summary>
     /// <param name="module">The module name.</param>
     /// <param name="function">The exported function.</param>
-    /// <param name="argsJson">A JSON array of arguments, or empty for none.</param>
-    /// <param name="cancellation">Cancels the call (checked by the engine between statements).</param>
-    /// <returns>The JSON text of the returned value.</returns>
+    /// <param name="argsJson">A JSON array of arguments, or empty (or white space) for none.</param>
+    /// <param name="cancellation">Cancels the call; cancelled from another thread while the call runs.</param>
+    /// <returns>The JSON text of the returned value (<c>null</c> for undefined); a promise is awaited first.</returns>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716", Justification = "The names are the pool's vocabulary (RunScript.Module, RunScript.Function); Visual Basic implementers can escape them.")]
     string Call(string module, string function, string argsJson, CancellationToken cancellation);
 }
 
-/// <summary>Thrown when a module has no exported function of the requested name.</summary>
-internal sealed class FunctionNotFoundException(string module, string function)
-    : Exception($"module '{module}' exports no function '{function}'");
+/// <summary>
+/// Makes the engines of one kind for a pool (<c>actor-pool.engine.kind</c>). A factory is shared by every worker
+/// of a pool and may keep process-wide caches (compiled code); <see cref="Create"/> is called on each worker's
+/// engine thread, concurrently for different workers.
+/// </summary>
+public interface IScriptEngineFactory
+{
+    /// <summary>The engine kind this factory makes, as shown in <see cref="PoolStats.EngineKind"/> (e.g. <c>jint</c>, <c>v8</c>).</summary>
+    string Kind { get; }
 
-/// <summary>Thrown when a task's arguments are not a JSON array.</summary>
-internal sealed class InvalidArgumentsException(string message, Exception? inner = null) : Exception(message, inner);
+    /// <summary>Creates one engine with <paramref name="limits"/> that loads modules from <paramref name="catalog"/>.</summary>
+    /// <param name="limits">The pool's engine limits.</param>
+    /// <param name="catalog">The pool's module catalog.</param>
+    IScriptEngine Create(EngineLimits limits, ModuleCatalog catalog);
+}
+
+/// <summary>Thrown when a module has no exported function of the requested name.</summary>
+public sealed class FunctionNotFoundException : Exception
+{
+    /// <summary>Creates the exception for <paramref name="function"/> of <paramref name="module"/>.</summary>
+    public FunctionNotFoundException(string module, string function)
+        : base($"module '{module}' exports no function '{function}'")
+    {
+    }
+
+    /// <summary>Creates an exception with a message.</summary>
+    public FunctionNotFoundException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates an exception with a message and inner exception.</summary>
+    public FunctionNotFoundException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates an empty exception.</summary>
+    public FunctionNotFoundException()
+        : base("The module exports no function of that name.")
+    {
+    }
+}
+
+/// <summary>Thrown when a task's arguments are not a JSON array (or are longer than <c>engine.max-args-length</c>).</summary>
+public sealed class InvalidArgumentsException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public InvalidArgumentsException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates an exception with a message.</summary>
+    public InvalidArgumentsException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates an empty exception.</summary>
+    public InvalidArgumentsException()
+        : base("The arguments are not a JSON array.")
+    {
+    }
+}
 
 /// <summary>Thrown when a function's result cannot be represented as JSON.</summary>
-internal sealed class ResultNotSerializableException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class ResultNotSerializableException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ResultNotSerializableException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates an exception with a message.</summary>
+    public ResultNotSerializableException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates an empty exception.</summary>
+    public ResultNotSerializableException()
+        : base("The result cannot be represented as JSON.")
+    {
+    }
+}
+
+/// <summary>A JavaScript exception escaped a call or a module's top level (engines other than Jint throw this).</summary>
+public sealed class ScriptErrorException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">The JavaScript error's message (for an <c>Error</c>, its <c>message</c>; otherwise the thrown value as text).</param>
+    /// <param name="javaScriptStack">The JavaScript stack, where there is one.</param>
+    /// <param name="innerException">The engine's own exception.</param>
+    public ScriptErrorException(string message, string? javaScriptStack, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        JavaScriptStack = javaScriptStack;
+    }
+
+    /// <summary>Creates an exception with a message.</summary>
+    public ScriptErrorException(string message)
+        : this(message, javaScriptStack: null)
+    {
+    }
+
+    /// <summary>Creates an exception with a message and inner exception.</summary>
+    public ScriptErrorException(string message, Exception innerException)
+        : this(message, null, innerException)
+    {
+    }
+
+    /// <summary>Creates an empty exception.</summary>
+    public ScriptErrorException()
+        : this("A script error occurred.")
+    {
+    }
+
+    /// <summary>The JavaScript stack, or null.</summary>
+    public string? JavaScriptStack { get; }
+}
+
+/// <summary>A call hit one of the pool's engine limits (engines other than Jint throw this).</summary>
+public sealed class EngineLimitExceededException : Exception
+{
+    /// <summary>Creates the exception for <paramref name="limit"/>.</summary>
+    public EngineLimitExceededException(LimitKind limit, Exception? innerException = null)
+        : base($"the script exceeded the engine's {limit} limit", innerException)
+    {
+        Limit = limit;
+    }
+
+    /// <summary>Creates an exception with a message.</summary>
+    public EngineLimitExceededException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates an exception with a message and inner exception.</summary>
+    public EngineLimitExceededException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates an empty exception.</summary>
+    public EngineLimitExceededException()
+        : base("The script exceeded an engine limit.")
+    {
+    }
+
+    /// <summary>Which limit was hit.</summary>
+    public LimitKind Limit { get; }
+}

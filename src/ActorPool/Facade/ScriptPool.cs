@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ActorPool.Configuration;
+using ActorPool.Engines;
 using ActorPool.Modules;
 using ActorPool.Pool;
 using ActorPool.Protocol;
@@ -101,7 +102,14 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         settings = (settings ?? PoolSettings.Create(system.Settings.Config)).Validate();
         ActorPoolConfig.EnsureWireReady(system, settings.MaxRemotePayload);
         metrics ??= new PoolMetrics(name);
-        var setup = new WorkerSetup(settings, new ModuleCatalog(modules), metrics, hooks);
+        var catalog = new ModuleCatalog(modules);
+        var engines = ScriptEngineKinds.Resolve(settings.EngineKind, system.Log);
+        var limits = settings.Engine;
+        var setup = new WorkerSetup(settings, catalog, metrics, hooks)
+        {
+            EngineFactory = () => engines.Create(limits, catalog),
+            EngineKind = engines.Kind,
+        };
         var supervisor = system.ActorOf(PoolSupervisor.Props(settings, setup, seed), name);
         var pool = new ScriptPool(system, supervisor, settings.DrainTimeout + settings.GracePeriod, owned: true, metrics, settings.MaxRemotePayload);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actorpool-drain-" + name, async () =>

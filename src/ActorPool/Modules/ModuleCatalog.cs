@@ -1,17 +1,15 @@
 using System.Collections.Concurrent;
-using Acornima;
-using Jint;
 
 namespace ActorPool.Modules;
 
 /// <summary>
-/// Parses each module once per process and shares the result: Jint's <see cref="Prepared{T}"/> is immutable
-/// and thread-safe, an <see cref="Engine"/> is not. Concurrent first uses of a module share one parse
-/// (single-flight); a failed parse is not kept, so a fixed module is picked up by the next load.
+/// The modules of a pool, by name: the current version of each module's text, shared by every engine of the
+/// process. Engines compile a version once and reuse it (Jint keeps one parse per version, made on first use
+/// and shared by all Jint engines; V8 shares a code cache); a new version (changed code) is compiled again.
 /// </summary>
 public sealed class ModuleCatalog
 {
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PreparedModule> _entries = new(StringComparer.Ordinal);
     private long _preparations;
 
     /// <summary>Creates a catalog over <paramref name="source"/>.</summary>
@@ -24,62 +22,24 @@ public sealed class ModuleCatalog
     /// <summary>Where module code comes from.</summary>
     public IModuleSource Source { get; }
 
-    /// <summary>How many parses this catalog has run (for diagnostics and tests).</summary>
+    /// <summary>How many Jint parses this catalog has run (for diagnostics and tests).</summary>
     public long Preparations => Interlocked.Read(ref _preparations);
 
-    /// <summary>Returns the prepared module <paramref name="name"/>, parsing it if this version was not parsed yet.</summary>
-    /// <exception cref="ModuleLoadException">The module does not exist or does not parse.</exception>
+    /// <summary>
+    /// Returns the current version of module <paramref name="name"/>: the same instance until its code changes,
+    /// so engines can key their compiled forms on it.
+    /// </summary>
+    /// <exception cref="ModuleLoadException">The module does not exist.</exception>
     public PreparedModule Get(string name)
     {
         var text = Source.Find(name)
             ?? throw new ModuleLoadException(name, ModuleLoadFailure.NotFound, $"module '{name}' was not found");
-
-        {
-            var entry = _entries.AddOrUpdate(
-                name,
-                static (_, arg) => new Entry(arg.Catalog, arg.Text),
-                static (_, existing, arg) => existing.Text.Version == arg.Text.Version ? existing : new Entry(arg.Catalog, arg.Text),
-                (Catalog: this, Text: text));
-            try
-            {
-                return entry.Prepared.Value;
-            }
-            catch (ModuleLoadException)
-            {
-                // Forget the failure so that the next load (perhaps of fixed code) parses again.
-                _entries.TryRemove(new KeyValuePair<string, Entry>(name, entry));
-                throw;
-            }
-        }
+        return _entries.AddOrUpdate(
+            name,
+            static (_, arg) => new PreparedModule(arg.Text, arg.Catalog.CountPreparation),
+            static (_, existing, arg) => existing.Version == arg.Text.Version ? existing : new PreparedModule(arg.Text, arg.Catalog.CountPreparation),
+            (Catalog: this, Text: text));
     }
 
-    private PreparedModule Prepare(ModuleText text)
-    {
-        Interlocked.Increment(ref _preparations);
-        try
-        {
-            var prepared = Engine.PrepareModule(text.Code, text.Name);
-            return new PreparedModule(text.Name, text.Version, prepared);
-        }
-#pragma warning disable CA1031 // Jint wraps parse errors in its own exception type; every preparation failure means "does not parse".
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            var parseError = ex as ParseErrorException ?? ex.InnerException as ParseErrorException;
-            throw new ModuleLoadException(text.Name, ModuleLoadFailure.SyntaxError, $"module '{text.Name}' does not parse: {(parseError ?? ex).Message}", ex);
-        }
-    }
-
-    private sealed class Entry
-    {
-        public Entry(ModuleCatalog catalog, ModuleText text)
-        {
-            Text = text;
-            Prepared = new Lazy<PreparedModule>(() => catalog.Prepare(text), LazyThreadSafetyMode.ExecutionAndPublication);
-        }
-
-        public ModuleText Text { get; }
-
-        public Lazy<PreparedModule> Prepared { get; }
-    }
+    private void CountPreparation() => Interlocked.Increment(ref _preparations);
 }

@@ -1,12 +1,56 @@
+using Acornima;
 using Jint;
 
 namespace ActorPool.Modules;
 
-/// <summary>A parsed module, shared by every engine of the process.</summary>
-/// <param name="Name">The module name.</param>
-/// <param name="Version">The version of the code that was parsed.</param>
-/// <param name="Prepared">Jint's immutable, thread-safe parse result.</param>
-public sealed record PreparedModule(string Name, string Version, Prepared<Acornima.Ast.Module> Prepared);
+/// <summary>
+/// One version of a module as the catalog hands it to engines: its name, version and source text, shared by
+/// every engine of the process. Each engine compiles the text in its own way and may cache its compiled form
+/// per (name, version); the Jint parse is kept here (internal), made once on first use by a Jint engine.
+/// </summary>
+public sealed class PreparedModule
+{
+    private readonly Lazy<Prepared<Acornima.Ast.Module>> _jint;
+
+    internal PreparedModule(ModuleText text, Action onParse)
+    {
+        Name = text.Name;
+        Version = text.Version;
+        Code = text.Code;
+        _jint = new Lazy<Prepared<Acornima.Ast.Module>>(() => ParseForJint(onParse), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The module name.</summary>
+    public string Name { get; }
+
+    /// <summary>The version stamp of <see cref="Code"/> (see <see cref="ModuleText.Version"/>).</summary>
+    public string Version { get; }
+
+    /// <summary>The ES module source.</summary>
+    public string Code { get; }
+
+    /// <summary>
+    /// Jint's immutable, thread-safe parse of <see cref="Code"/>, parsed once (single-flight) on first use.
+    /// </summary>
+    /// <exception cref="ModuleLoadException">The code does not parse (the same exception on every use).</exception>
+    internal Prepared<Acornima.Ast.Module> Prepared => _jint.Value;
+
+    private Prepared<Acornima.Ast.Module> ParseForJint(Action onParse)
+    {
+        onParse();
+        try
+        {
+            return Engine.PrepareModule(Code, Name);
+        }
+#pragma warning disable CA1031 // Jint wraps parse errors in its own exception type; every preparation failure means "does not parse".
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var parseError = ex as ParseErrorException ?? ex.InnerException as ParseErrorException;
+            throw new ModuleLoadException(Name, ModuleLoadFailure.SyntaxError, $"module '{Name}' does not parse: {(parseError ?? ex).Message}", ex);
+        }
+    }
+}
 
 /// <summary>Why a module could not be loaded.</summary>
 public enum ModuleLoadFailure

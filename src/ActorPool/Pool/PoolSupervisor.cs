@@ -151,7 +151,10 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
         return new PoolStats(
             _settings.Workers, idle, busy, starting, _queue.Count, _settings.MaxQueueLength, _latched, _draining,
-            _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures);
+            _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures)
+        {
+            EngineKind = _setup.EngineKind,
+        };
     }
 
     private void PublishGauges()

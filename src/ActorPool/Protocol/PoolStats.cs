@@ -30,7 +30,14 @@ public sealed record PoolStats(
     ImmutableDictionary<FailureKind, long> Failures,
     ImmutableDictionary<RetirementReason, long> Retirements,
     long AbandonedEngines,
-    int ConsecutiveStartFailures) : IPoolMessage, INotInfluenceReceiveTimeout;
+    int ConsecutiveStartFailures) : IPoolMessage, INotInfluenceReceiveTimeout
+{
+    /// <summary>
+    /// The engine kind that actually serves the pool (<c>jint</c> or <c>v8</c>): <c>jint</c> when
+    /// <c>actor-pool.engine.kind = v8</c> but V8 could not be loaded.
+    /// </summary>
+    public string EngineKind { get; init; } = Engines.ScriptEngineKinds.Jint;
+}
 
 /// <summary>Why a worker left the pool.</summary>
 public enum RetirementReason

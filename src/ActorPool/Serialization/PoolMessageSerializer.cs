@@ -125,7 +125,8 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                     + VarintSize(4, stats.StartingWorkers) + VarintSize(5, stats.QueueLength) + VarintSize(6, stats.MaxQueueLength)
                     + (stats.Latched ? 2 : 0) + (stats.Draining ? 2 : 0) + VarintSize(9, stats.Succeeded)
                     + MapSize(10, stats.Failures) + MapSize(11, stats.Retirements)
-                    + VarintSize(12, stats.AbandonedEngines) + VarintSize(13, stats.ConsecutiveStartFailures);
+                    + VarintSize(12, stats.AbandonedEngines) + VarintSize(13, stats.ConsecutiveStartFailures)
+                    + StringSize(15, stats.EngineKind);
             default:
                 throw Unknown(message);
         }
@@ -192,6 +193,7 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 WriteMap(output, 11, stats.Retirements);
                 WriteVarint(output, 12, stats.AbandonedEngines);
                 WriteVarint(output, 13, stats.ConsecutiveStartFailures);
+                WriteString(output, 15, stats.EngineKind);
                 break;
         }
     }
@@ -333,6 +335,7 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
         int target = 0, idle = 0, busy = 0, starting = 0, queue = 0, maxQueue = 0, startFailures = 0;
         bool latched = false, draining = false;
         long succeeded = 0, abandoned = 0;
+        var engineKind = Engines.ScriptEngineKinds.Jint;
         var failures = ImmutableDictionary.CreateBuilder<FailureKind, long>();
         var retirements = ImmutableDictionary.CreateBuilder<RetirementReason, long>();
         while (input.ReadTag() is var tag and not 0)
@@ -380,13 +383,19 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 case 13 when IsVarint(tag):
                     startFailures = input.ReadInt32();
                     break;
+                case 15 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
+                    engineKind = input.ReadString();
+                    break;
                 default:
                     input.SkipLastField();
                     break;
             }
         }
 
-        return new PoolStats(target, idle, busy, starting, queue, maxQueue, latched, draining, succeeded, failures.ToImmutable(), retirements.ToImmutable(), abandoned, startFailures);
+        return new PoolStats(target, idle, busy, starting, queue, maxQueue, latched, draining, succeeded, failures.ToImmutable(), retirements.ToImmutable(), abandoned, startFailures)
+        {
+            EngineKind = engineKind,
+        };
     }
 
     /// <summary>Reads one map entry (protobuf's map encoding: a nested message with key = 1, value = 2).</summary>

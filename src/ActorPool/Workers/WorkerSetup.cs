@@ -20,6 +20,9 @@ internal sealed record WorkerSetup(
     /// </summary>
     public Func<IScriptEngine>? EngineFactory { get; init; }
 
+    /// <summary>The engine kind that serves this pool (shown in <see cref="Protocol.PoolStats.EngineKind"/>).</summary>
+    public string EngineKind { get; init; } = ScriptEngineKinds.Jint;
+
     /// <summary>Creates an engine with <see cref="EngineFactory"/>, or a Jint engine when none is set.</summary>
     public IScriptEngine CreateEngine() => EngineFactory?.Invoke() ?? new JintScriptEngine(Settings.Engine, Catalog);
 }

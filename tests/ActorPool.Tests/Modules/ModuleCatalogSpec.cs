@@ -15,7 +15,9 @@ public sealed class ModuleCatalogSpec(ITestOutputHelper output) : PoolTestKit(Re
         var prepared = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
         {
             gate.SignalAndWait();
-            return catalog.Get("basic");
+            var module = catalog.Get("basic");
+            _ = module.Prepared;
+            return module;
         })));
 
         Assert.Equal(1, catalog.Preparations);
@@ -23,17 +25,19 @@ public sealed class ModuleCatalogSpec(ITestOutputHelper output) : PoolTestKit(Re
     }
 
     [Fact]
-    public void ModuleCatalog_should_prepare_again_when_the_code_changes_and_not_keep_failures()
+    public void ModuleCatalog_should_prepare_again_when_the_code_changes_and_not_keep_failures_of_old_code()
     {
         var source = new InMemoryModuleSource().Set("m", "export function f( {");
         var catalog = new ModuleCatalog(source);
 
-        var failure = Assert.Throws<ModuleLoadException>(() => catalog.Get("m"));
+        var failure = Assert.Throws<ModuleLoadException>(() => catalog.Get("m").Prepared);
         Assert.Equal(ModuleLoadFailure.SyntaxError, failure.Failure);
         source.Set("m", "export function f() { return 1; }");
         var first = catalog.Get("m");
+        _ = first.Prepared;
         source.Set("m", "export function f() { return 2; }");
         var second = catalog.Get("m");
+        _ = second.Prepared;
 
         Assert.NotSame(first, second);
         Assert.Equal(3, catalog.Preparations);
