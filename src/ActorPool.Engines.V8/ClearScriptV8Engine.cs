@@ -1,0 +1,367 @@
+using System.Text.Json;
+using ActorPool.Configuration;
+using ActorPool.Modules;
+using ActorPool.Protocol;
+using Microsoft.ClearScript;
+using Microsoft.ClearScript.JavaScript;
+using Microsoft.ClearScript.V8;
+
+namespace ActorPool.Engines.V8;
+
+/// <summary>
+/// One V8 runtime with the pool's limits, and the modules it has loaded. Created, used and disposed on its
+/// worker's engine thread; only the interrupt (time limit, cancellation) comes from other threads.
+/// </summary>
+internal sealed class ClearScriptV8Engine : IScriptEngine
+{
+    private const long MiB = 1L << 20;
+
+    /// <summary>The heap limit when <c>memory-limit = 0</c>: V8 ends the process at its own limit, so there is always one.</summary>
+    private const long DefaultHeapLimit = 1L << 30;
+
+    /// <summary>
+    /// Glue that runs inside the engine, captured before any module runs (a module that replaces
+    /// <c>JSON.parse</c> does not change how arguments and results travel). Arguments and results cross as
+    /// JSON text, the same rules and messages as the Jint engine; the first character of an answer says what it
+    /// is: R = result JSON, A = bad arguments, N = not serializable, P = a promise (settle() later), U = a
+    /// promise that did not settle.
+    /// </summary>
+    private const string Glue = """
+        (() => {
+          'use strict';
+          const parse = JSON.parse, stringify = JSON.stringify, isArray = Array.isArray, apply = Reflect.apply;
+          const PromiseType = Promise, then = Promise.prototype.then;
+          let state = 0, outcome;
+          const describe = e => (e !== null && typeof e === 'object' && typeof e.message === 'string') ? e.message : String(e);
+          const kind = v => typeof v === 'function' ? 'object' : typeof v;
+          const encode = v => {
+            if (v === undefined || v === null) return 'Rnull';
+            let json;
+            try { json = stringify(v); } catch (e) { return "Nthe function's result cannot be represented as JSON: " + describe(e); }
+            return typeof json === 'string' ? 'R' + json : 'Nthe function returned a ' + kind(v) + ', which JSON cannot represent';
+          };
+          return Object.freeze({
+            lookup: (ns, name) => { const f = ns[name]; return typeof f === 'function' ? f : undefined; },
+            call: (fn, argsJson) => {
+              let args = [];
+              if (argsJson !== '') {
+                try { args = parse(argsJson); } catch (e) { return 'Athe arguments are not valid JSON: ' + describe(e); }
+                if (!isArray(args)) return 'Athe arguments must be a JSON array, e.g. ["abc", 1]';
+              }
+              const v = apply(fn, undefined, args);
+              if (v instanceof PromiseType) {
+                state = 0; outcome = undefined;
+                apply(then, v, [r => { state = 1; outcome = r; }, e => { state = 2; outcome = e; }]);
+                return 'P';
+              }
+              return encode(v);
+            },
+            settle: () => {
+              const s = state, o = outcome;
+              state = 0; outcome = undefined;
+              if (s === 1) return encode(o);
+              if (s === 2) throw o;
+              return 'U';
+            },
+          });
+        })()
+        """;
+
+    private readonly V8ScriptEngine _engine;
+    private readonly ModuleCatalog _catalog;
+    private readonly V8CodeCache _codeCache;
+    private readonly CatalogDocumentLoader _loader = new();
+    private readonly ScriptObject _lookup;
+    private readonly ScriptObject _call;
+    private readonly ScriptObject _settle;
+    private readonly Dictionary<string, ScriptObject> _namespaces = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Module, string Function), ScriptObject> _functions = [];
+    private readonly int _maxArgsLength;
+    private readonly TimeSpan _timeLimit;
+    private readonly Timer _timeLimitTimer;
+    private readonly Lock _gate = new();
+    private bool _running;
+    private bool _timedOut;
+
+    public ClearScriptV8Engine(EngineLimits limits, ModuleCatalog catalog, V8CodeCache codeCache)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(catalog);
+        _catalog = catalog;
+        _codeCache = codeCache;
+        _maxArgsLength = limits.MaxArgsLength;
+        _timeLimit = limits.TimeLimit;
+
+        var heapLimit = limits.MemoryLimitBytes > 0 ? limits.MemoryLimitBytes : DefaultHeapLimit;
+        var constraints = new V8RuntimeConstraints
+        {
+            // The heap monitor below fails the call; V8's own hard limit (which ends the process) must stay out
+            // of reach between two samples, so it is set well above and may grow on demand.
+            MaxOldSpaceSize = (int)Math.Min(int.MaxValue, Math.Max(512, 4 * heapLimit / MiB)),
+            HeapExpansionMultiplier = 2,
+            MaxArrayBufferAllocation = (ulong)heapLimit,
+        };
+        _engine = new V8ScriptEngine(constraints, V8ScriptEngineFlags.None);
+        try
+        {
+            // Default violation policy (Interrupt): the call ends with a fatal "exceeded its memory limit"
+            // exception and the runtime refuses further work; the worker replaces the engine.
+            _engine.MaxRuntimeHeapSize = checked((UIntPtr)(ulong)heapLimit);
+            _engine.RuntimeHeapSizeSampleInterval = TimeSpan.FromMilliseconds(50);
+            _engine.MaxRuntimeStackUsage = checked((UIntPtr)(ulong)StackUsage(limits));
+            _engine.DocumentSettings = new DocumentSettings { Loader = _loader };
+            var glue = (ScriptObject)_engine.Evaluate(new DocumentInfo("actorpool-glue"), Glue);
+            _lookup = (ScriptObject)glue.GetProperty("lookup");
+            _call = (ScriptObject)glue.GetProperty("call");
+            _settle = (ScriptObject)glue.GetProperty("settle");
+        }
+        catch
+        {
+            _engine.Dispose();
+            throw;
+        }
+
+        _timeLimitTimer = new Timer(static state => ((ClearScriptV8Engine)state!).Interrupt(timedOut: true), this, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    public int LoadedModuleCount => _namespaces.Count;
+
+    /// <summary>
+    /// V8 bounds stack bytes, not calls: recursion-limit × 1 KiB (ordinary frames are smaller, so at least that
+    /// depth works), at least 1 MiB, at most half the engine thread's stack so V8 fails before the thread does.
+    /// </summary>
+    internal static long StackUsage(EngineLimits limits) =>
+        Math.Min(limits.ThreadStackSize / 2L, Math.Max(MiB, limits.RecursionLimit * 1024L));
+
+    public void EnsureModule(string name) => GetNamespace(name);
+
+    public string Call(string module, string function, string argsJson, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        if (argsJson is not null && argsJson.Length > _maxArgsLength)
+        {
+            throw new InvalidArgumentsException($"the arguments are {argsJson.Length} characters long; the limit is {_maxArgsLength} (actor-pool.engine.max-args-length)");
+        }
+
+        var args = string.IsNullOrWhiteSpace(argsJson) ? string.Empty : argsJson;
+        lock (_gate)
+        {
+            _running = true;
+            _timedOut = false;
+        }
+
+        using var registration = cancellation.UnsafeRegister(static state => ((ClearScriptV8Engine)state!).Interrupt(timedOut: false), this);
+        if (_timeLimit > TimeSpan.Zero)
+        {
+            _timeLimitTimer.Change(_timeLimit, Timeout.InfiniteTimeSpan);
+        }
+
+        try
+        {
+            var fn = GetFunction(module, function);
+            var answer = Run(() => (string)_call.Invoke(false, fn, args), cancellation);
+            if (answer[0] == 'P')
+            {
+                answer = Run(() => (string)_settle.Invoke(false), cancellation);
+            }
+
+            return answer[0] switch
+            {
+                'R' => answer[1..],
+                'A' => throw new InvalidArgumentsException(answer[1..]),
+                'N' => throw new ResultNotSerializableException(answer[1..]),
+                'U' => throw new ScriptErrorException("the function returned a promise that did not settle", javaScriptStack: null),
+                _ => throw new InvalidOperationException($"unexpected answer from the V8 glue: {answer[..Math.Min(answer.Length, 40)]}"),
+            };
+        }
+        finally
+        {
+            if (_timeLimit > TimeSpan.Zero)
+            {
+                _timeLimitTimer.Change(Timeout.Infinite, Timeout.Infinite);
+            }
+
+            lock (_gate)
+            {
+                _running = false;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _timeLimitTimer.Dispose();
+        _engine.Dispose();
+    }
+
+    /// <summary>Interrupts the running call (from a timer or a cancelling thread); does nothing between calls.</summary>
+    private void Interrupt(bool timedOut)
+    {
+        lock (_gate)
+        {
+            if (!_running)
+            {
+                return;
+            }
+
+            _timedOut |= timedOut;
+            _engine.Interrupt();
+        }
+    }
+
+    /// <summary>Runs script code and translates V8's exceptions into the seam's failure contract.</summary>
+    private T Run<T>(Func<T> action, CancellationToken cancellation)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ScriptInterruptedException ex)
+        {
+            throw Interrupted(ex, cancellation);
+        }
+        catch (ScriptEngineException ex)
+        {
+            throw Translate(ex, cancellation);
+        }
+    }
+
+    private Exception Interrupted(Exception ex, CancellationToken cancellation)
+    {
+        bool timedOut;
+        lock (_gate)
+        {
+            timedOut = _timedOut;
+        }
+
+        return timedOut && !cancellation.IsCancellationRequested
+            ? new TimeoutException("the script ran longer than the engine time limit", ex)
+            : new OperationCanceledException("the task was cancelled", ex, cancellation);
+    }
+
+    private Exception Translate(ScriptEngineException ex, CancellationToken cancellation)
+    {
+        var message = ex.Message;
+        if (ex.IsFatal && message.Contains("memory limit", StringComparison.Ordinal))
+        {
+            return new EngineLimitExceededException(LimitKind.Memory, ex);
+        }
+
+        if (message.StartsWith("RangeError: Maximum call stack size exceeded", StringComparison.Ordinal)
+            || message.Contains("stack usage limit", StringComparison.Ordinal)
+            || message.Contains("potential stack overflow", StringComparison.Ordinal))
+        {
+            return new EngineLimitExceededException(LimitKind.Recursion, ex);
+        }
+
+        if (ex.IsFatal)
+        {
+            // Not a script failure: the worker crashes and gets a new engine.
+            return ex;
+        }
+
+        if (message.Contains("interrupted by host", StringComparison.Ordinal))
+        {
+            return Interrupted(ex, cancellation);
+        }
+
+        return ToScriptError(ex);
+    }
+
+    private static ScriptErrorException ToScriptError(ScriptEngineException ex)
+    {
+        string? message = null, stack = null;
+        switch (ex.ScriptExceptionAsObject)
+        {
+            case ScriptObject error:
+                message = error.GetProperty("message") as string;
+                stack = error.GetProperty("stack") as string;
+                break;
+            case string text:
+                message = text;
+                break;
+            case { } value and not Undefined:
+                message = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+                break;
+        }
+
+        return new ScriptErrorException(message ?? ex.Message, stack ?? NullIfEmpty(ex.ErrorDetails), ex);
+    }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
+    private ScriptObject GetNamespace(string name)
+    {
+        if (_namespaces.TryGetValue(name, out var ns))
+        {
+            return ns;
+        }
+
+        var module = _catalog.Get(name);
+        var info = new DocumentInfo(name) { Category = ModuleCategory.Standard };
+        using var script = Compile(module, info);
+        _loader.Add(name, new StringDocument(info, module.Code));
+        try
+        {
+            _engine.Evaluate(script);
+            // The namespace object is what callers need; a one-line module hands it over.
+            var probe = new DocumentInfo("actorpool-namespace:" + name) { Category = ModuleCategory.Standard };
+            ns = (ScriptObject)_engine.Evaluate(probe, $"import * as ns from {JsonSerializer.Serialize(name)}; import.meta.setResult(ns);");
+        }
+        catch (ScriptInterruptedException ex)
+        {
+            throw Interrupted(ex, CancellationToken.None);
+        }
+        catch (ScriptEngineException ex) when (Translate(ex, CancellationToken.None) is ScriptErrorException error)
+        {
+            throw new ModuleLoadException(name, ModuleLoadFailure.EvaluationError, $"module '{name}' threw while loading: {error.Message}", error);
+        }
+        catch (ScriptEngineException ex)
+        {
+            throw Translate(ex, CancellationToken.None);
+        }
+
+        _namespaces[name] = ns;
+        return ns;
+    }
+
+    /// <summary>Compiles <paramref name="module"/>, from the pool's code cache when an engine already compiled this version.</summary>
+    private V8Script Compile(PreparedModule module, DocumentInfo info)
+    {
+        try
+        {
+            var cached = _codeCache.Find(module);
+            if (cached is not null)
+            {
+                var script = _engine.Compile(info, module.Code, V8CacheKind.Code, ref cached, out var result);
+                if (result == V8CacheResult.Updated)
+                {
+                    _codeCache.Store(module, cached);
+                }
+
+                return script;
+            }
+
+            var compiled = _engine.Compile(info, module.Code, V8CacheKind.Code, out byte[] bytes);
+            _codeCache.Store(module, bytes);
+            return compiled;
+        }
+        catch (ScriptEngineException ex) when (!ex.IsFatal)
+        {
+            throw new ModuleLoadException(module.Name, ModuleLoadFailure.SyntaxError, $"module '{module.Name}' does not parse: {ex.Message}", ex);
+        }
+    }
+
+    private ScriptObject GetFunction(string module, string function)
+    {
+        if (_functions.TryGetValue((module, function), out var fn))
+        {
+            return fn;
+        }
+
+        var ns = GetNamespace(module);
+        fn = _lookup.Invoke(false, ns, function) as ScriptObject ?? throw new FunctionNotFoundException(module, function);
+        _functions[(module, function)] = fn;
+        return fn;
+    }
+}
