@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ActorPool.Modules;
 using ActorPool.Protocol;
+using Jint;
 using Jint.Runtime;
 
 namespace ActorPool.Engines;
@@ -26,6 +27,14 @@ internal static class EngineFailures
         {
             case JavaScriptException js:
                 return new EngineFailure(FailureKind.ScriptError, js.Message, js.JavaScriptStackTrace, LimitKind.None, false);
+            case PromiseRejectedException rejected:
+                // An async function that threw: the same failure as a synchronous throw.
+                return new EngineFailure(FailureKind.ScriptError, RejectionText(rejected.RejectedValue, "message"), RejectionStack(rejected.RejectedValue), LimitKind.None, false);
+            case InvalidOperationException when exception.Source == "Jint" && exception.Message.StartsWith("Module loading has been disabled", StringComparison.Ordinal):
+                // A module that imports another module: Jint's loader refuses while the module loads (engines
+                // load modules by name from the catalog; scripts cannot import). Its half-loaded module stays in
+                // the engine, so the engine is replaced.
+                return new EngineFailure(FailureKind.ScriptError, $"a module cannot import other modules: {exception.Message}", null, LimitKind.None, true);
             case ScriptErrorException script:
                 return new EngineFailure(FailureKind.ScriptError, script.Message, script.JavaScriptStack, LimitKind.None, false);
             case MemoryLimitExceededException:
@@ -72,6 +81,12 @@ internal static class EngineFailures
         };
         return new EngineFailure(FailureKind.LimitExceeded, message, null, kind, true);
     }
+
+    private static string RejectionText(Jint.Native.JsValue value, string property) =>
+        value is Jint.Native.Object.ObjectInstance error && error.Get(property) is { } text && text.IsString() ? text.AsString() : value.ToString();
+
+    private static string? RejectionStack(Jint.Native.JsValue value) =>
+        value is Jint.Native.Object.ObjectInstance error && error.Get("stack") is { } stack && stack.IsString() ? stack.AsString() : null;
 
     private static string? StackOf(Exception? exception) => exception switch
     {

@@ -1,0 +1,16 @@
+using ActorPool.Engines.V8;
+
+namespace ActorPool.Engines.Tests.Conformance;
+
+public sealed class JintEngineConformanceSpec : EngineConformanceSpec
+{
+    protected override IScriptEngineFactory Factory => JintScriptEngineFactory.Instance;
+}
+
+/// <summary>Runs for real: when V8 cannot load here, creating the factory throws and every spec fails.</summary>
+public sealed class V8EngineConformanceSpec : EngineConformanceSpec
+{
+    private static readonly Lazy<V8ScriptEngineFactory> s_factory = new(() => new V8ScriptEngineFactory());
+
+    protected override IScriptEngineFactory Factory => s_factory.Value;
+}
