@@ -79,9 +79,11 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
     private readonly int _maxArgsLength;
     private readonly TimeSpan _timeLimit;
     private readonly Timer _timeLimitTimer;
+    private readonly Timer _interruptRepeater;
     private readonly Lock _gate = new();
     private bool _running;
     private bool _timedOut;
+    private bool _stopRequested;
 
     public ClearScriptV8Engine(EngineLimits limits, ModuleCatalog catalog, V8CodeCache codeCache)
     {
@@ -122,7 +124,11 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
         }
 
         _timeLimitTimer = new Timer(static state => ((ClearScriptV8Engine)state!).Interrupt(timedOut: true), this, Timeout.Infinite, Timeout.Infinite);
+        _interruptRepeater = new Timer(static state => ((ClearScriptV8Engine)state!).RepeatInterrupt(), this, Timeout.Infinite, Timeout.Infinite);
     }
+
+    /// <summary>How often an interrupt is repeated until the call ends (V8 drops one that arrives outside script code).</summary>
+    private static TimeSpan InterruptRepeat { get; } = TimeSpan.FromMilliseconds(10);
 
     public int LoadedModuleCount => _namespaces.Count;
 
@@ -148,6 +154,7 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
         {
             _running = true;
             _timedOut = false;
+            _stopRequested = false;
         }
 
         using var registration = cancellation.UnsafeRegister(static state => ((ClearScriptV8Engine)state!).Interrupt(timedOut: false), this);
@@ -184,13 +191,17 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
             lock (_gate)
             {
                 _running = false;
+                _stopRequested = false;
             }
+
+            _interruptRepeater.Change(Timeout.Infinite, Timeout.Infinite);
         }
     }
 
     public void Dispose()
     {
         _timeLimitTimer.Dispose();
+        _interruptRepeater.Dispose();
         _engine.Dispose();
     }
 
@@ -205,13 +216,44 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
             }
 
             _timedOut |= timedOut;
+            _stopRequested = true;
             _engine.Interrupt();
+            // An interrupt that lands while the engine thread is between two pieces of script code (loading a
+            // module, entering the call) is lost; repeat it until the call ends.
+            _interruptRepeater.Change(InterruptRepeat, InterruptRepeat);
+        }
+    }
+
+    private void RepeatInterrupt()
+    {
+        lock (_gate)
+        {
+            if (_running && _stopRequested)
+            {
+                _engine.Interrupt();
+            }
+        }
+    }
+
+    /// <summary>Before entering script code: a call that was already interrupted does not start more.</summary>
+    private void ThrowIfStopRequested(CancellationToken cancellation)
+    {
+        bool stop;
+        lock (_gate)
+        {
+            stop = _running && _stopRequested;
+        }
+
+        if (stop)
+        {
+            throw Interrupted(new OperationCanceledException(), cancellation);
         }
     }
 
     /// <summary>Runs script code and translates V8's exceptions into the seam's failure contract.</summary>
     private T Run<T>(Func<T> action, CancellationToken cancellation)
     {
+        ThrowIfStopRequested(cancellation);
         try
         {
             return action();
@@ -303,6 +345,7 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
         _loader.Add(name, new StringDocument(info, module.Code));
         try
         {
+            ThrowIfStopRequested(CancellationToken.None);
             _engine.Evaluate(script);
             // The namespace object is what callers need; a one-line module hands it over.
             var probe = new DocumentInfo("actorpool-namespace:" + name) { Category = ModuleCategory.Standard };

@@ -14,3 +14,23 @@ public sealed class V8EngineConformanceSpec : EngineConformanceSpec
 
     protected override IScriptEngineFactory Factory => s_factory.Value;
 }
+
+public sealed class JintPoolConformanceSpec(Xunit.Abstractions.ITestOutputHelper output) : PoolConformanceSpec(output)
+{
+    protected override string EngineKind => ScriptEngineKinds.Jint;
+}
+
+public sealed class V8PoolConformanceSpec(Xunit.Abstractions.ITestOutputHelper output) : PoolConformanceSpec(output)
+{
+    protected override string EngineKind => ScriptEngineKinds.V8;
+}
+
+public sealed class JintPoolTimeoutConformanceSpec(Xunit.Abstractions.ITestOutputHelper output) : PoolTimeoutConformanceSpec(output)
+{
+    protected override string EngineKind => ScriptEngineKinds.Jint;
+}
+
+public sealed class V8PoolTimeoutConformanceSpec(Xunit.Abstractions.ITestOutputHelper output) : PoolTimeoutConformanceSpec(output)
+{
+    protected override string EngineKind => ScriptEngineKinds.V8;
+}
