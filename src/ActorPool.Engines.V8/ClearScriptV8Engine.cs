@@ -377,7 +377,11 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
             if (cached is not null)
             {
                 var script = _engine.Compile(info, module.Code, V8CacheKind.Code, ref cached, out var result);
-                if (result == V8CacheResult.Updated)
+                if (result is V8CacheResult.Accepted or V8CacheResult.Verified)
+                {
+                    _codeCache.Hit();
+                }
+                else if (result == V8CacheResult.Updated)
                 {
                     _codeCache.Store(module, cached);
                 }

@@ -32,6 +32,9 @@ public sealed class V8ScriptEngineFactory : IScriptEngineFactory
     /// <summary>How many modules the shared code cache holds (one entry per module name, latest version).</summary>
     public int CachedModules => _codeCache.Count;
 
+    /// <summary>The shared code cache, for diagnostics and tests.</summary>
+    internal V8CodeCache CodeCache => _codeCache;
+
     /// <inheritdoc />
     public IScriptEngine Create(EngineLimits limits, ModuleCatalog catalog) => new ClearScriptV8Engine(limits, catalog, _codeCache);
 }

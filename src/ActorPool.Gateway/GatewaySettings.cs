@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using ActorPool.Configuration;
+using ActorPool.Engines;
 using ActorPool.Hosting;
 using ActorPool.YouTube.Players;
 using ActorPool.YouTube.Service;
@@ -80,6 +81,12 @@ internal sealed record GatewaySettings
         }
 
         var memoryMb = Int("ENGINE_MEMORY_LIMIT_MB", 0, 1 << 20);
+        var engineKind = configuration["ENGINE_KIND"] is { Length: > 0 } kindText ? kindText.Trim().ToLowerInvariant() : null;
+        if (engineKind is not null && !ScriptEngineKinds.IsKnown(engineKind))
+        {
+            errors.Add($"ENGINE_KIND = '{configuration["ENGINE_KIND"]}': expected jint or v8");
+        }
+
         var youtube = YouTubeOptions(configuration, errors, Int);
         var settings = new GatewaySettings
         {
@@ -98,6 +105,7 @@ internal sealed record GatewaySettings
                 MaxTaskAge = Ms(Int("MAX_TASK_AGE_MS", 1, 86_400_000)),
                 MaxQueueLength = Int("MAX_QUEUE_LENGTH", 1, 10_000_000),
                 DrainTimeout = Ms(Int("DRAIN_TIMEOUT_MS", 0, 3_600_000)),
+                EngineKind = engineKind,
                 EngineMemoryLimitBytes = memoryMb is { } mb ? (long)mb << 20 : null,
                 EngineRecursionLimit = Int("ENGINE_RECURSION_LIMIT", 16, 100_000),
             },

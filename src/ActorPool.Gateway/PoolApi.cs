@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ActorPool.Cluster;
+using ActorPool.Engines;
 using ActorPool.Protocol;
 using Akka.Actor;
 using ActorPool.Telemetry;
@@ -39,6 +40,10 @@ internal static class PoolApi
         [property: JsonPropertyName("latched")] bool Latched,
         [property: JsonPropertyName("draining")] bool Draining)
     {
+        /// <summary>The engine kind that serves the pool (<c>jint</c> or <c>v8</c>; <c>jint</c> when V8 was asked for but could not load).</summary>
+        [JsonPropertyName("engine")]
+        public string Engine { get; init; } = ScriptEngineKinds.Jint;
+
         /// <summary>The cluster's members, on a gateway node of a cluster; absent otherwise.</summary>
         [JsonPropertyName("cluster")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -65,7 +70,10 @@ internal static class PoolApi
                 retirements,
                 stats.AbandonedEngines,
                 stats.Latched,
-                stats.Draining);
+                stats.Draining)
+            {
+                Engine = stats.EngineKind,
+            };
         }
     }
 

@@ -57,6 +57,13 @@ public sealed class ScriptPoolOptions
     /// <summary><c>actor-pool.recycle-on-script-error</c>: retire a worker after a script error.</summary>
     public bool? RecycleOnScriptError { get; set; }
 
+    /// <summary>
+    /// <c>actor-pool.engine.kind</c>: <c>jint</c> (the default) or <c>v8</c>. V8 needs the
+    /// <c>ActorPool.Engines.V8</c> assembly in the host; without it (or its native library) the pool logs a
+    /// warning and runs on Jint.
+    /// </summary>
+    public string? EngineKind { get; set; }
+
     /// <summary><c>actor-pool.engine.memory-limit</c> in bytes; 0 turns the limit off.</summary>
     public long? EngineMemoryLimitBytes { get; set; }
 
@@ -88,6 +95,7 @@ public sealed class ScriptPoolOptions
             SweepInterval = higher.SweepInterval ?? SweepInterval,
             DrainTimeout = higher.DrainTimeout ?? DrainTimeout,
             RecycleOnScriptError = higher.RecycleOnScriptError ?? RecycleOnScriptError,
+            EngineKind = higher.EngineKind ?? EngineKind,
             EngineMemoryLimitBytes = higher.EngineMemoryLimitBytes ?? EngineMemoryLimitBytes,
             EngineRecursionLimit = higher.EngineRecursionLimit ?? EngineRecursionLimit,
             EngineTimeLimit = higher.EngineTimeLimit ?? EngineTimeLimit,
@@ -124,11 +132,15 @@ public sealed class ScriptPoolOptions
         Add("sweep-interval", SweepInterval);
         Add("drain-timeout", DrainTimeout);
         Add("recycle-on-script-error", RecycleOnScriptError);
+        Add("engine.kind", EngineKind is null ? null : Quoted(EngineKind));
         Add("engine.memory-limit", EngineMemoryLimitBytes);
         Add("engine.recursion-limit", EngineRecursionLimit);
         Add("engine.time-limit", EngineTimeLimit);
         return hocon.Append("}\n").ToString();
     }
+
+    /// <summary>A HOCON string literal (JSON quoting), so any text stays one value.</summary>
+    private static string Quoted(string value) => System.Text.Json.JsonSerializer.Serialize(value);
 
     /// <summary>
     /// Builds the pool's settings: these options over <paramref name="fallback"/> (a root HOCON config that may
@@ -192,6 +204,7 @@ public sealed class ScriptPoolOptions
             SweepInterval = Read(nameof(SweepInterval), Time, Duration),
             DrainTimeout = Read(nameof(DrainTimeout), Time, Duration),
             RecycleOnScriptError = Read(nameof(RecycleOnScriptError), Bool, "true or false"),
+            EngineKind = section[nameof(EngineKind)],
             EngineMemoryLimitBytes = Read(nameof(EngineMemoryLimitBytes), Long, "an integer"),
             EngineRecursionLimit = Read(nameof(EngineRecursionLimit), Int, "an integer"),
             EngineTimeLimit = Read(nameof(EngineTimeLimit), Time, Duration),

@@ -71,6 +71,16 @@ public sealed class WithScriptPoolSpec
     }
 
     [Fact]
+    public void Options_should_carry_the_engine_kind_into_the_settings()
+    {
+        var options = new ScriptPoolOptions { EngineKind = "v8" };
+
+        Assert.Contains("engine.kind = \"v8\"", options.ToHocon(), StringComparison.Ordinal);
+        Assert.Equal("v8", options.ToSettings().EngineKind);
+        Assert.Equal("jint", new ScriptPoolOptions().ToSettings().EngineKind);
+    }
+
+    [Fact]
     public async Task StartAsync_should_fail_with_one_message_naming_every_bad_key()
     {
         using var host = BuildHost(
