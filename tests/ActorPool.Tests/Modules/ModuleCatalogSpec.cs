@@ -12,7 +12,7 @@ public sealed class ModuleCatalogSpec(ITestOutputHelper output) : PoolTestKit(Re
         var catalog = new ModuleCatalog(TestModules.Source());
         using var gate = new Barrier(8);
 
-        var prepared = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        var prepared = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() =>
         {
             gate.SignalAndWait();
             var module = catalog.Get("basic");
