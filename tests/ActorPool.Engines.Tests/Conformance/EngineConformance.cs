@@ -1,10 +1,13 @@
 using ActorPool.Engines.V8;
+using ActorPool.Protocol;
 
 namespace ActorPool.Engines.Tests.Conformance;
 
 public sealed class JintEngineConformanceSpec : EngineConformanceSpec
 {
     protected override IScriptEngineFactory Factory => JintScriptEngineFactory.Instance;
+
+    protected override (FailureKind Kind, LimitKind Limit) RunawayRegex => (FailureKind.LimitExceeded, LimitKind.RegexTimeout);
 }
 
 /// <summary>Runs for real: when V8 cannot load here, creating the factory throws and every spec fails.</summary>
@@ -13,6 +16,8 @@ public sealed class V8EngineConformanceSpec : EngineConformanceSpec
     private static readonly Lazy<V8ScriptEngineFactory> s_factory = new(() => new V8ScriptEngineFactory());
 
     protected override IScriptEngineFactory Factory => s_factory.Value;
+
+    protected override (FailureKind Kind, LimitKind Limit) RunawayRegex => (FailureKind.Timeout, LimitKind.Time);
 }
 
 public sealed class JintPoolConformanceSpec(Xunit.Abstractions.ITestOutputHelper output) : PoolConformanceSpec(output)

@@ -17,6 +17,12 @@ public abstract class EngineConformanceSpec
     /// <summary>The factory under test.</summary>
     protected abstract IScriptEngineFactory Factory { get; }
 
+    /// <summary>
+    /// How the engine stops a runaway regular expression: Jint has a regex timeout (LimitExceeded), V8 has none
+    /// and its time limit interrupts the match (Timeout). The one documented difference between the engines.
+    /// </summary>
+    protected abstract (FailureKind Kind, LimitKind Limit) RunawayRegex { get; }
+
     protected static EngineLimits Limits { get; } = PoolSettings.Default.Engine with
     {
         MemoryLimitBytes = 64L << 20,
@@ -195,6 +201,16 @@ public abstract class EngineConformanceSpec
 
         Assert.Equal((FailureKind.Timeout, LimitKind.Time, true), (failure.Kind, failure.Limit, failure.EngineSuspect));
         Assert.Equal("the script ran longer than the engine time limit of 00:00:00.3000000 (actor-pool.engine.time-limit)", failure.Message);
+    }
+
+    [Fact]
+    public void Engine_should_stop_a_runaway_regular_expression()
+    {
+        var limits = Limits with { TimeLimit = TimeSpan.FromMilliseconds(500) };
+
+        var failure = Fail("faults", "catastrophicRegex", "[]", limits);
+
+        Assert.Equal(RunawayRegex, (failure.Kind, failure.Limit));
     }
 
     [Fact]
