@@ -73,6 +73,24 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         Start(system, modules, settings, name, metrics, hooks: null, seed: null);
 
     /// <summary>
+    /// Starts a pool whose workers run engines made by <paramref name="engines"/> (an engine of your own behind
+    /// the <see cref="IScriptEngine"/> seam), ignoring <c>actor-pool.engine.kind</c>; otherwise as
+    /// <see cref="Start(ActorSystem, IModuleSource, PoolSettings?, string, PoolMetrics?)"/>.
+    /// </summary>
+    /// <param name="system">The actor system to run the pool in.</param>
+    /// <param name="modules">Where the pool finds modules.</param>
+    /// <param name="engines">Makes each worker's engine; its <see cref="IScriptEngineFactory.Kind"/> is shown in the pool stats.</param>
+    /// <param name="settings">Settings; null reads the <c>actor-pool</c> section of the system's configuration.</param>
+    /// <param name="name">The supervisor's actor name, unique in the system.</param>
+    /// <param name="metrics">Instruments to use; null creates them on a standalone <c>ActorPool</c> meter.</param>
+    /// <exception cref="PoolConfigurationException">The settings are invalid.</exception>
+    public static ScriptPool Start(ActorSystem system, IModuleSource modules, IScriptEngineFactory engines, PoolSettings? settings = null, string name = "script-pool", PoolMetrics? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(engines);
+        return Start(system, modules, settings, name, metrics, hooks: null, seed: null, engines);
+    }
+
+    /// <summary>
     /// Returns a facade for a pool supervisor that runs elsewhere (another node, or started by hosting code).
     /// Disposing it does not drain the pool. Calls to a supervisor on another node have the same semantics as
     /// local ones; a request whose serialized size is over <c>actor-pool.remote.max-payload</c> (read from
@@ -94,7 +112,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         return new ScriptPool(system, supervisor, TimeSpan.Zero, owned: false, metrics: null, maxPayload);
     }
 
-    internal static ScriptPool Start(ActorSystem system, IModuleSource modules, PoolSettings? settings, string name, PoolMetrics? metrics, WorkerTestHooks? hooks, int? seed)
+    internal static ScriptPool Start(ActorSystem system, IModuleSource modules, PoolSettings? settings, string name, PoolMetrics? metrics, WorkerTestHooks? hooks, int? seed, IScriptEngineFactory? engineFactory = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(modules);
@@ -103,7 +121,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         ActorPoolConfig.EnsureWireReady(system, settings.MaxRemotePayload);
         metrics ??= new PoolMetrics(name);
         var catalog = new ModuleCatalog(modules);
-        var engines = ScriptEngineKinds.Resolve(settings.EngineKind, system.Log);
+        var engines = engineFactory ?? ScriptEngineKinds.Resolve(settings.EngineKind, system.Log);
         var limits = settings.Engine;
         var setup = new WorkerSetup(settings, catalog, metrics, hooks)
         {
