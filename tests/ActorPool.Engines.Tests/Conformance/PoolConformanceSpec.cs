@@ -136,7 +136,13 @@ public abstract class PoolConformanceSpec(ITestOutputHelper output) : PoolTestKi
         Assert.Equal(0, stats.AbandonedEngines);
     }
 
-    internal ScriptPool StartEnginePool(PoolSettings settings) => StartPool(settings with { EngineKind = EngineKind }, EngineScripts.Source());
+    /// <summary>Starts a pool of this spec's engine kind; fails when the pool fell back to another engine.</summary>
+    internal ScriptPool StartEnginePool(PoolSettings settings)
+    {
+        var pool = StartPool(settings with { EngineKind = EngineKind }, EngineScripts.Source());
+        Assert.Equal(EngineKind, Sync(pool).EngineKind);
+        return pool;
+    }
 }
 
 /// <summary>The in-flight timeout on each engine kind, with virtual time: the worker interrupts the engine.</summary>
