@@ -139,7 +139,7 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
     internal static long StackUsage(EngineLimits limits) =>
         Math.Min(limits.ThreadStackSize / 2L, Math.Max(MiB, limits.RecursionLimit * 1024L));
 
-    public void EnsureModule(string name) => GetNamespace(name);
+    public void EnsureModule(string name) => Guarded(() => GetNamespace(name), CancellationToken.None);
 
     public string Call(string module, string function, string argsJson, CancellationToken cancellation)
     {
@@ -150,6 +150,30 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
         }
 
         var args = string.IsNullOrWhiteSpace(argsJson) ? string.Empty : argsJson;
+        var answer = Guarded(
+            () =>
+            {
+                var fn = GetFunction(module, function);
+                var first = Run(() => (string)_call.Invoke(false, fn, args), cancellation);
+                return first[0] == 'P' ? Run(() => (string)_settle.Invoke(false), cancellation) : first;
+            },
+            cancellation);
+        return answer[0] switch
+        {
+            'R' => answer[1..],
+            'A' => throw new InvalidArgumentsException(answer[1..]),
+            'N' => throw new ResultNotSerializableException(answer[1..]),
+            'U' => throw new ScriptErrorException("the function returned a promise that did not settle", javaScriptStack: null),
+            _ => throw new InvalidOperationException($"unexpected answer from the V8 glue: {answer[..Math.Min(answer.Length, 40)]}"),
+        };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (module loading and script calls) under the time limit and
+    /// <paramref name="cancellation"/>: either interrupts the engine while the work runs.
+    /// </summary>
+    private T Guarded<T>(Func<T> work, CancellationToken cancellation)
+    {
         lock (_gate)
         {
             _running = true;
@@ -165,21 +189,7 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
 
         try
         {
-            var fn = GetFunction(module, function);
-            var answer = Run(() => (string)_call.Invoke(false, fn, args), cancellation);
-            if (answer[0] == 'P')
-            {
-                answer = Run(() => (string)_settle.Invoke(false), cancellation);
-            }
-
-            return answer[0] switch
-            {
-                'R' => answer[1..],
-                'A' => throw new InvalidArgumentsException(answer[1..]),
-                'N' => throw new ResultNotSerializableException(answer[1..]),
-                'U' => throw new ScriptErrorException("the function returned a promise that did not settle", javaScriptStack: null),
-                _ => throw new InvalidOperationException($"unexpected answer from the V8 glue: {answer[..Math.Min(answer.Length, 40)]}"),
-            };
+            return work();
         }
         finally
         {

@@ -8,6 +8,8 @@ public sealed class JintEngineConformanceSpec : EngineConformanceSpec
     protected override IScriptEngineFactory Factory => JintScriptEngineFactory.Instance;
 
     protected override (FailureKind Kind, LimitKind Limit) RunawayRegex => (FailureKind.LimitExceeded, LimitKind.RegexTimeout);
+
+    protected override FailureKind NeverSettlingPromise => FailureKind.Cancelled;
 }
 
 /// <summary>Runs for real: when V8 cannot load here, creating the factory throws and every spec fails.</summary>
@@ -18,6 +20,8 @@ public sealed class V8EngineConformanceSpec : EngineConformanceSpec
     protected override IScriptEngineFactory Factory => s_factory.Value;
 
     protected override (FailureKind Kind, LimitKind Limit) RunawayRegex => (FailureKind.Timeout, LimitKind.Time);
+
+    protected override FailureKind NeverSettlingPromise => FailureKind.ScriptError;
 }
 
 public sealed class JintPoolConformanceSpec(Xunit.Abstractions.ITestOutputHelper output) : PoolConformanceSpec(output)

@@ -23,6 +23,13 @@ public abstract class EngineConformanceSpec
     /// </summary>
     protected abstract (FailureKind Kind, LimitKind Limit) RunawayRegex { get; }
 
+    /// <summary>
+    /// How the engine answers a function whose promise never settles: V8 answers ScriptError at once (nothing
+    /// can settle it once the call returned); Jint waits for it until the call is cut off (Cancelled here,
+    /// Timeout in a pool).
+    /// </summary>
+    protected abstract FailureKind NeverSettlingPromise { get; }
+
     protected static EngineLimits Limits { get; } = PoolSettings.Default.Engine with
     {
         MemoryLimitBytes = 64L << 20,
@@ -201,6 +208,26 @@ public abstract class EngineConformanceSpec
 
         Assert.Equal((FailureKind.Timeout, LimitKind.Time, true), (failure.Kind, failure.Limit, failure.EngineSuspect));
         Assert.Equal("the script ran longer than the engine time limit of 00:00:00.3000000 (actor-pool.engine.time-limit)", failure.Message);
+    }
+
+    [Fact]
+    public void Engine_should_stop_a_module_whose_top_level_never_ends_at_the_time_limit()
+    {
+        var limits = Limits with { TimeLimit = TimeSpan.FromMilliseconds(300) };
+
+        var failure = Fail("spins-on-load", "f", "[]", limits);
+
+        Assert.Equal((FailureKind.Timeout, true), (failure.Kind, failure.EngineSuspect));
+    }
+
+    [Fact]
+    public void Engine_should_not_wait_forever_for_a_promise_that_never_settles()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+
+        var failure = Fail("probe", "pending", "[]", cancellation: cancel.Token);
+
+        Assert.Equal(NeverSettlingPromise, failure.Kind);
     }
 
     [Fact]

@@ -15,6 +15,7 @@ public static class EngineScripts
         export function object() { return { text: 'é"\\', list: [1, 2.5, null, true], nested: { deep: [] } }; }
         export function sum(...xs) { return xs.reduce((a, b) => a + b, 0); }
         export async function rejects(message) { throw new Error(message); }
+        export function pending() { return new Promise(() => { }); }
         export function keepJsonIntact() { JSON.parse = () => 'hijacked'; JSON.stringify = () => 'hijacked'; return 1; }
         """;
 
@@ -22,5 +23,6 @@ public static class EngineScripts
         .Set("probe", Probe)
         .Set("bad-syntax", "export function f( {")
         .Set("throws-on-load", "throw new Error('load failure');\nexport function f() { return 1; }")
+        .Set("spins-on-load", "while (true) { }\nexport function f() { return 1; }")
         .Set("imports-file", "import * as x from '/etc/hostname';\nexport function f() { return 1; }");
 }
