@@ -70,7 +70,7 @@ public sealed class ScriptPoolOptions
     /// <summary><c>actor-pool.engine.recursion-limit</c>: maximum call depth, 16 .. 100000.</summary>
     public int? EngineRecursionLimit { get; set; }
 
-    /// <summary><c>actor-pool.engine.time-limit</c>: Jint's own wall-clock backstop; zero turns it off.</summary>
+    /// <summary><c>actor-pool.engine.time-limit</c>: the engine's own wall-clock backstop per call; zero turns it off.</summary>
     public TimeSpan? EngineTimeLimit { get; set; }
 
     /// <summary>The actor name to use.</summary>

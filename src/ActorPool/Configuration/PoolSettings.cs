@@ -338,10 +338,10 @@ public sealed record PoolSettings
 /// <summary>Limits applied to every engine of a pool (the <c>actor-pool.engine</c> section).</summary>
 public sealed record EngineLimits
 {
-    /// <summary>Wall-clock limit of one call inside Jint; <see cref="TimeSpan.Zero"/> turns it off.</summary>
+    /// <summary>Wall-clock limit of one call inside the engine; <see cref="TimeSpan.Zero"/> turns it off.</summary>
     public required TimeSpan TimeLimit { get; init; }
 
-    /// <summary>Bytes a single call may allocate; 0 turns the limit off.</summary>
+    /// <summary>Jint: bytes a single call may allocate; V8: the heap size of each engine (0: 1 GiB). 0 turns the Jint limit off.</summary>
     public required long MemoryLimitBytes { get; init; }
 
     /// <summary>Maximum JavaScript call depth (always on).</summary>
