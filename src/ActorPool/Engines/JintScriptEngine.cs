@@ -20,6 +20,7 @@ internal sealed class JintScriptEngine : IScriptEngine
     private readonly Dictionary<string, ObjectInstance> _namespaces = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Module, string Function), JsValue> _functions = [];
     private readonly int _maxArgsLength;
+    private readonly HeldMemoryConstraint? _memory;
 
     // A never-cancelled token: Jint only installs its cancellation constraint for a cancellable token, and
     // the constraint is re-armed with each task's token before the call.
@@ -30,6 +31,10 @@ internal sealed class JintScriptEngine : IScriptEngine
         ArgumentNullException.ThrowIfNull(limits);
         _catalog = catalog;
         _maxArgsLength = limits.MaxArgsLength;
+        // Not options.LimitMemory: that counts allocations (so long calls fail on churn) and is an exact
+        // constraint that switches off Jint's tight-loop lanes. See HeldMemoryConstraint.
+        var memory = limits.MemoryLimitBytes > 0 ? new HeldMemoryConstraint(limits.MemoryLimitBytes) : null;
+        _memory = memory;
         _engine = new Engine(options =>
         {
             options.LimitRecursion(limits.RecursionLimit);
@@ -38,9 +43,9 @@ internal sealed class JintScriptEngine : IScriptEngine
             options.Constraints.StackOverflowGuard = true;
             options.Constraints.RegexTimeout = limits.RegexTimeout;
             options.CancellationToken(s_neverCancelled.Token);
-            if (limits.MemoryLimitBytes > 0)
+            if (memory is not null)
             {
-                options.LimitMemory(limits.MemoryLimitBytes);
+                options.Constraint(memory);
             }
 
             if (limits.TimeLimit > TimeSpan.Zero)
@@ -60,6 +65,9 @@ internal sealed class JintScriptEngine : IScriptEngine
     }
 
     public int LoadedModuleCount => _namespaces.Count;
+
+    /// <summary>The held-memory constraint, or null when the memory limit is off (for tests and benches).</summary>
+    internal HeldMemoryConstraint? MemoryConstraint => _memory;
 
     public void EnsureModule(string name) => GetNamespace(name);
 
