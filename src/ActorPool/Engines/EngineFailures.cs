@@ -30,6 +30,8 @@ internal static class EngineFailures
                 return Limit(LimitKind.Memory, $"the script exceeded the memory limit of {limits.Memory} (actor-pool.engine.memory-limit)");
             case RecursionDepthOverflowException:
                 return Limit(LimitKind.Recursion, $"the script exceeded the call depth limit of {limits.Recursion} (actor-pool.engine.recursion-limit)");
+            case NativeStackExhaustedException:
+                return Limit(LimitKind.Recursion, $"the script recursed through accessors, coercions or callbacks until the engine thread's stack ran out, within the call depth limit of {limits.Recursion} (actor-pool.engine.recursion-limit, actor-pool.engine.thread-stack-size)");
             case StatementsCountOverflowException:
                 return Limit(LimitKind.Statements, $"the script exceeded the statement limit of {limits.Statements} (actor-pool.engine.max-statements)");
             case RegexMatchTimeoutException:

@@ -23,6 +23,7 @@ internal sealed class JintScriptEngine : IScriptEngine
     private readonly Dictionary<(string Module, string Function), JsValue> _functions = [];
     private readonly int _maxArgsLength;
     private readonly HeldMemoryConstraint? _memory;
+    private readonly JsValue _rangeErrorPrototype;
 
     // A never-cancelled token: Jint only installs its cancellation constraint for a cancellable token, and
     // the constraint is re-armed with each task's token before the call.
@@ -62,6 +63,8 @@ internal sealed class JintScriptEngine : IScriptEngine
         });
         _cancellation = _engine.Constraints.Find<CancellationConstraint>()
             ?? throw new InvalidOperationException("Jint did not install its cancellation constraint.");
+        // Read before any module runs, so no script can have replaced it.
+        _rangeErrorPrototype = _engine.GetValue("RangeError").AsObject().Get("prototype");
         _parser = new JsonParser(_engine);
         _serializer = new JsonSerializer(_engine);
     }
@@ -89,6 +92,10 @@ internal sealed class JintScriptEngine : IScriptEngine
 
             return Serialize(result);
         }
+        catch (JavaScriptException ex) when (IsStackGuardError(ex))
+        {
+            throw new NativeStackExhaustedException(ex);
+        }
         finally
         {
             _cancellation.Reset(s_neverCancelled.Token);
@@ -96,6 +103,15 @@ internal sealed class JintScriptEngine : IScriptEngine
     }
 
     public void Dispose() => _engine.Dispose();
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is the <c>RangeError</c> of Jint's native stack guard
+    /// (<c>StackOverflowGuard</c>). A script that throws an identical RangeError itself is reported the same way.
+    /// </summary>
+    private bool IsStackGuardError(JavaScriptException exception) =>
+        string.Equals(exception.Message, "Maximum call stack size exceeded", StringComparison.Ordinal)
+        && exception.Error is ObjectInstance error
+        && ReferenceEquals(error.Prototype, _rangeErrorPrototype);
 
     /// <summary>
     /// Loads and evaluates module <paramref name="name"/> in this engine without building its namespace: the
