@@ -254,6 +254,11 @@ internal sealed class JintScriptEngine : IScriptEngine
         {
             json = _serializer.Serialize(result);
         }
+        catch (JavaScriptException ex) when (IsStackGuardError(ex))
+        {
+            // A result whose toJSON or getters recurse runs out of stack here, after the call returned.
+            throw new NativeStackExhaustedException(ex);
+        }
         catch (JavaScriptException ex)
         {
             throw new ResultNotSerializableException($"the function's result cannot be represented as JSON: {ex.Message}", ex);

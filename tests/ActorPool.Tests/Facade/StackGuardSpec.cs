@@ -21,6 +21,8 @@ public sealed class StackGuardSpec(ITestOutputHelper output) : PoolTestKit(RealT
             const sortDeep = () => [3, 1, 2].sort((a, b) => { sortDeep(); return a - b; });
             return sortDeep();
         }
+        export function resultToJSON() { const o = { toJSON() { return JSON.stringify(o); } }; return o; }
+        export function resultGetter() { return { get x() { return this.x; } }; }
         export function plain(n) { return n === 0 ? 0 : 1 + plain(n - 1); }
         """;
 
@@ -30,11 +32,15 @@ public sealed class StackGuardSpec(ITestOutputHelper output) : PoolTestKit(RealT
     [InlineData("valueOf")]
     [InlineData("toJSON")]
     [InlineData("sortComparator")]
+    [InlineData("resultToJSON")]
+    [InlineData("resultGetter")]
     public async Task ScriptPool_should_answer_LimitExceeded_recursion_for_recursion_through(string route)
     {
         var settings = Settings();
         await using var pool = StartPool(
-            settings with { Engine = settings.Engine with { RecursionLimit = 100_000 } },
+            // Unwinding tens of thousands of native frames takes seconds on a busy machine: the in-flight
+            // timeout must not be what answers.
+            settings with { InFlightTimeout = TimeSpan.FromSeconds(60), Engine = settings.Engine with { RecursionLimit = 100_000 } },
             new InMemoryModuleSource().Set("routes", Routes));
 
         var error = await Assert.ThrowsAsync<ScriptLimitExceededException>(() => pool.RunAsync("routes", route, "[]"));
