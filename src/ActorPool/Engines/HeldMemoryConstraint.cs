@@ -45,7 +45,8 @@ namespace ActorPool.Engines;
 /// the limit until it grows past that slack; (c) unmanaged memory is not seen. (d) a single statement can
 /// allocate much more than the limit before the next check (e.g. a huge <c>repeat</c>); .NET's own size limits
 /// still fail such an allocation with an exception, not a crash. Each confirmation is a process-wide blocking
-/// collection, which pauses other engines briefly.
+/// collection, which pauses other engines briefly; a call that holds close to the limit while it churns pays one
+/// per (limit − held, at least limit/8) bytes it allocates.
 /// </para>
 /// <para>An instance belongs to one engine and is used by that engine's thread only.</para>
 /// </remarks>
