@@ -115,4 +115,27 @@ public sealed class JintScriptEngineSpec
         Assert.Equal("1", engine.Call("many", "f0", "[1]", CancellationToken.None));
         Assert.Throws<FunctionNotFoundException>(() => engine.Call("many", "f5000", "[0]", CancellationToken.None));
     }
+
+    [Fact]
+    public void Reports_the_stack_guard_as_NativeStackExhausted_which_maps_to_LimitExceeded_recursion()
+    {
+        var limits = PoolSettings.Default.Engine with { RecursionLimit = 100_000 };
+        var source = new InMemoryModuleSource().Set("deep", "export function getter() { const o = { get x() { return this.x; } }; return o.x; }");
+        Exception? caught = null;
+        // A thread of its own with a small stack, so the guard (not the depth limit) is what fires, quickly.
+        var thread = new Thread(
+            () =>
+            {
+                using var engine = new JintScriptEngine(limits, new ModuleCatalog(source));
+                caught = Record.Exception(() => engine.Call("deep", "getter", "[]", CancellationToken.None));
+            },
+            4 << 20);
+        thread.Start();
+        thread.Join();
+
+        Assert.IsType<NativeStackExhaustedException>(caught);
+        var failure = EngineFailures.Map(caught, EngineLimitsDescription.From(limits));
+        Assert.Equal((Protocol.FailureKind.LimitExceeded, Protocol.LimitKind.Recursion), (failure!.Value.Kind, failure.Value.Limit));
+        Assert.Contains("actor-pool.engine.recursion-limit", failure.Value.Message, StringComparison.Ordinal);
+    }
 }
