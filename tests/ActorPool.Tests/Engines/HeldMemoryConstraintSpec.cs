@@ -22,6 +22,7 @@ public sealed class HeldMemoryConstraintSpec
             for (let i = 0; i < megabytes; i++) { keep.push(new Array(131072).fill(i)); }
             return keep.length;
         }
+        export function fillHuge() { const a = []; a.length = 2 ** 32 - 1; return a.fill(1).length; }
         export function holdThenSpin(megabytes) {
             const keep = [];
             for (let i = 0; i < megabytes; i++) { keep.push(new Array(131072).fill(i)); }
@@ -82,5 +83,14 @@ public sealed class HeldMemoryConstraintSpec
         Assert.NotNull(failure);
         Assert.Equal((Protocol.FailureKind.LimitExceeded, Protocol.LimitKind.Memory), (failure.Value.Kind, failure.Value.Limit));
         Assert.Equal("the script exceeded the memory limit of 8 MiB (actor-pool.engine.memory-limit)", failure.Value.Message);
+    }
+
+    [Fact]
+    public void One_bulk_builtin_call_that_holds_more_than_the_limit_is_stopped_inside_the_builtin()
+    {
+        using var engine = Engine();
+
+        // One statement: Array.prototype.fill over 4 billion slots. Jint checks constraints every 10,000 iterations.
+        Assert.Throws<MemoryLimitExceededException>(() => engine.Call("mem", "fillHuge", "[]", CancellationToken.None));
     }
 }
