@@ -29,11 +29,13 @@ namespace ActorPool.Engines;
 /// allocated anything), a probe compares <see cref="GC.GetTotalMemory(bool)"/> (no collection) with its value
 /// at the start of the call. That number includes garbage not collected yet and what other threads allocated,
 /// so it can only say "perhaps over".</item>
-/// <item>Only then a full blocking collection confirms: held = live heap now − heap at call start, capped at
-/// what this thread allocated. Over the limit ⇒ the call fails. Under it ⇒ no new confirmation until the
-/// thread has allocated at least the remaining room again (the call cannot have grown past the limit before),
-/// so a churning call triggers at most one collection per "limit" bytes it allocates, and none while gen0
-/// collections keep the heap below the baseline plus the limit.</item>
+/// <item>Only then a forced collection of the young generations (cheap; a churning call's garbage is there)
+/// and, if the heap is still over, a full blocking collection confirms: held = live heap now − heap at call
+/// start, capped at what this thread allocated. Over the limit ⇒ the call fails. Under it ⇒ no new check until
+/// the thread has allocated at least the remaining room again (the call cannot have grown past the limit
+/// before), so a churning call forces at most one young collection per "limit" bytes it allocates (none while
+/// the runtime's own collections keep the heap under the baseline plus the limit), and a full one only when
+/// garbage promoted to the old generation fills the room.</item>
 /// </list>
 /// </para>
 /// <para>
@@ -74,10 +76,13 @@ internal sealed class HeldMemoryConstraint : Constraint
         Reset();
     }
 
-    /// <summary>How many full collections this constraint has run to confirm an estimate (for tests and benches).</summary>
-    public int Confirmations { get; private set; }
+    /// <summary>How many young-generation collections this constraint has forced to check an estimate (for tests and benches).</summary>
+    public int YoungCollections { get; private set; }
 
-    /// <summary>What the last confirmation found the call to hold, in bytes (for tests and diagnostics).</summary>
+    /// <summary>How many full collections this constraint has forced to confirm an estimate (for tests and benches).</summary>
+    public int FullCollections { get; private set; }
+
+    /// <summary>What the last forced collection found the call to hold, in bytes (for tests and diagnostics).</summary>
     public long LastConfirmedHeld { get; private set; }
 
     /// <summary>
@@ -133,20 +138,30 @@ internal sealed class HeldMemoryConstraint : Constraint
             return;
         }
 
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
-        Confirmations++;
-        var live = GC.GetTotalMemory(forceFullCollection: false);
-        // Garbage counted in the start-of-call baseline is gone now; the call holds at least nothing.
-        _heapAtStart = Math.Min(_heapAtStart, live);
-        var held = Math.Min(live - _heapAtStart, allocated - _allocatedAtStart);
+        // First the young generations, which is cheap and is where a churning call's garbage is: if that
+        // brings the heap back under the limit, no full collection is needed.
+        GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        YoungCollections++;
+        // Old-generation garbage from before the call is in both numbers, so it cancels out here.
+        var held = Math.Min(GC.GetTotalMemory(forceFullCollection: false) - _heapAtStart, allocated - _allocatedAtStart);
         LastConfirmedHeld = held;
         if (held > _limit)
         {
-            throw new MemoryLimitExceededException(string.Create(CultureInfo.InvariantCulture, $"the script holds about {held} bytes; the limit is {_limit}"));
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+            FullCollections++;
+            var live = GC.GetTotalMemory(forceFullCollection: false);
+            // Garbage counted in the start-of-call baseline is gone now; the call holds at least nothing.
+            _heapAtStart = Math.Min(_heapAtStart, live);
+            held = Math.Min(live - _heapAtStart, allocated - _allocatedAtStart);
+            LastConfirmedHeld = held;
+            if (held > _limit)
+            {
+                throw new MemoryLimitExceededException(string.Create(CultureInfo.InvariantCulture, $"the script holds about {held} bytes; the limit is {_limit}"));
+            }
         }
 
         _allocatedAtConfirmation = allocated;
-        _roomAtConfirmation = Math.Max(_limit - held, _probeStep);
+        _roomAtConfirmation = Math.Max(_limit - Math.Max(held, 0), _probeStep);
         _probedAt = Stopwatch.GetTimestamp();
     }
 }

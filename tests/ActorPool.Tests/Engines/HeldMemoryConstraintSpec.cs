@@ -46,8 +46,9 @@ public sealed class HeldMemoryConstraintSpec
 
         Assert.Equal("40000000", result);
         Assert.True(allocated >= 20 * Limit, $"the call allocated only {allocated} bytes");
-        // Confirmations are rate-limited by what the call allocates: at most one per limit's worth.
-        Assert.True(engine.MemoryConstraint!.Confirmations <= (allocated / Limit) + 1, $"{engine.MemoryConstraint.Confirmations} collections for {allocated} bytes");
+        // Forced collections are rate-limited by what the call allocates: at most one per limit's worth.
+        var constraint = engine.MemoryConstraint!;
+        Assert.True(constraint.YoungCollections + constraint.FullCollections <= (allocated / Limit) + 1, $"{constraint.YoungCollections} young and {constraint.FullCollections} full collections for {allocated} bytes");
     }
 
     [Fact]
