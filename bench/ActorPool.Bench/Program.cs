@@ -25,11 +25,12 @@ var scenarios = new Dictionary<string, Func<BenchOptions, Task>>(StringComparer.
     ["profile"] = ProfileScenario.RunAsync,
     ["hops"] = HopsScenario.RunAsync,
     ["youtube"] = YouTubeScenario.RunAsync,
+    ["constraints"] = ConstraintsScenario.RunAsync,
 };
 foreach (var (name, run) in scenarios)
 {
-    // "all" runs every target scenario except "youtube" (run on its own); "profile" and "hops" are diagnostics.
-    if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops" or "youtube")))
+    // "all" runs every target scenario except "youtube" (run on its own); "profile", "hops" and "constraints" are diagnostics.
+    if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops" or "youtube" or "constraints")))
     {
         // Bracket each scenario with a reading of the machine's other load, so a noisy number is flagged.
         await MachineLoad.BracketAsync(name, () => run(options));

@@ -41,6 +41,8 @@ internal static class EngineFailures
                 return Limit(LimitKind.Memory, limits);
             case RecursionDepthOverflowException:
                 return Limit(LimitKind.Recursion, limits);
+            case NativeStackExhaustedException:
+                return new EngineFailure(FailureKind.LimitExceeded, $"the script recursed through accessors, coercions or callbacks until the engine thread's stack ran out, within the call depth limit of {limits.Recursion} (actor-pool.engine.recursion-limit, actor-pool.engine.thread-stack-size)", null, LimitKind.Recursion, true);
             case StatementsCountOverflowException:
                 return Limit(LimitKind.Statements, limits);
             case RegexMatchTimeoutException:

@@ -17,9 +17,13 @@ internal sealed class JintScriptEngine : IScriptEngine
     private readonly CancellationConstraint _cancellation;
     private readonly JsonParser _parser;
     private readonly JsonSerializer _serializer;
+    private readonly Dictionary<string, PreparedModule> _loaded = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ObjectInstance> _namespaces = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Module, string Function), JsValue> _functions = [];
     private readonly int _maxArgsLength;
+    private readonly HeldMemoryConstraint? _memory;
+    private readonly JsValue _rangeErrorPrototype;
 
     // A never-cancelled token: Jint only installs its cancellation constraint for a cancellable token, and
     // the constraint is re-armed with each task's token before the call.
@@ -30,6 +34,10 @@ internal sealed class JintScriptEngine : IScriptEngine
         ArgumentNullException.ThrowIfNull(limits);
         _catalog = catalog;
         _maxArgsLength = limits.MaxArgsLength;
+        // Not options.LimitMemory: that counts allocations (so long calls fail on churn) and is an exact
+        // constraint that switches off Jint's tight-loop lanes. See HeldMemoryConstraint.
+        var memory = limits.MemoryLimitBytes > 0 ? new HeldMemoryConstraint(limits.MemoryLimitBytes) : null;
+        _memory = memory;
         _engine = new Engine(options =>
         {
             options.LimitRecursion(limits.RecursionLimit);
@@ -38,9 +46,9 @@ internal sealed class JintScriptEngine : IScriptEngine
             options.Constraints.StackOverflowGuard = true;
             options.Constraints.RegexTimeout = limits.RegexTimeout;
             options.CancellationToken(s_neverCancelled.Token);
-            if (limits.MemoryLimitBytes > 0)
+            if (memory is not null)
             {
-                options.LimitMemory(limits.MemoryLimitBytes);
+                options.Constraint(memory);
             }
 
             if (limits.TimeLimit > TimeSpan.Zero)
@@ -55,13 +63,18 @@ internal sealed class JintScriptEngine : IScriptEngine
         });
         _cancellation = _engine.Constraints.Find<CancellationConstraint>()
             ?? throw new InvalidOperationException("Jint did not install its cancellation constraint.");
+        // Read before any module runs, so no script can have replaced it.
+        _rangeErrorPrototype = _engine.GetValue("RangeError").AsObject().Get("prototype");
         _parser = new JsonParser(_engine);
         _serializer = new JsonSerializer(_engine);
     }
 
-    public int LoadedModuleCount => _namespaces.Count;
+    public int LoadedModuleCount => _loaded.Count;
 
-    public void EnsureModule(string name) => GetNamespace(name);
+    /// <summary>The held-memory constraint, or null when the memory limit is off (for tests and benches).</summary>
+    internal HeldMemoryConstraint? MemoryConstraint => _memory;
+
+    public void EnsureModule(string name) => LoadModule(name);
 
     public string Call(string module, string function, string argsJson, CancellationToken cancellation)
     {
@@ -79,6 +92,10 @@ internal sealed class JintScriptEngine : IScriptEngine
 
             return Serialize(result);
         }
+        catch (JavaScriptException ex) when (IsStackGuardError(ex))
+        {
+            throw new NativeStackExhaustedException(ex);
+        }
         finally
         {
             _cancellation.Reset(s_neverCancelled.Token);
@@ -87,27 +104,32 @@ internal sealed class JintScriptEngine : IScriptEngine
 
     public void Dispose() => _engine.Dispose();
 
-    private ObjectInstance GetNamespace(string name)
+    /// <summary>
+    /// Whether <paramref name="exception"/> is the <c>RangeError</c> of Jint's native stack guard
+    /// (<c>StackOverflowGuard</c>). A script that throws an identical RangeError itself is reported the same way.
+    /// </summary>
+    private bool IsStackGuardError(JavaScriptException exception) =>
+        string.Equals(exception.Message, "Maximum call stack size exceeded", StringComparison.Ordinal)
+        && exception.Error is ObjectInstance error
+        && ReferenceEquals(error.Prototype, _rangeErrorPrototype);
+
+    /// <summary>
+    /// Loads and evaluates module <paramref name="name"/> in this engine without building its namespace: the
+    /// engine imports a one-line module that imports it for its side effects (see <see cref="ModuleExports"/>
+    /// for why the namespace is avoided).
+    /// </summary>
+    private PreparedModule LoadModule(string name)
     {
-        if (_namespaces.TryGetValue(name, out var ns))
+        if (_loaded.TryGetValue(name, out var loaded))
         {
-            return ns;
+            return loaded;
         }
 
         var prepared = _catalog.Get(name);
-        _engine.Constraints.Reset();
-        try
-        {
-            _engine.Modules.Add(name, builder => builder.AddModule(prepared.Prepared));
-            ns = _engine.Modules.Import(name);
-        }
-        catch (JavaScriptException ex)
-        {
-            throw new ModuleLoadException(name, ModuleLoadFailure.EvaluationError, $"module '{name}' threw while loading: {ex.Message}", ex);
-        }
-
-        _namespaces[name] = ns;
-        return ns;
+        Register(name, builder => builder.AddModule(prepared.Prepared));
+        ImportModule(name, LoaderPrefix + name, $"import {Quote(name)};");
+        _loaded[name] = prepared;
+        return prepared;
     }
 
     private JsValue GetFunction(string module, string function)
@@ -117,8 +139,29 @@ internal sealed class JintScriptEngine : IScriptEngine
             return fn;
         }
 
-        var ns = GetNamespace(module);
-        fn = ns.Get(function);
+        var prepared = LoadModule(module);
+        if (ModuleExports.Of(prepared).Names is { } exports)
+        {
+            if (!exports.Contains(function))
+            {
+                throw new FunctionNotFoundException(module, function);
+            }
+
+            // A module that re-exports just this function: linking it resolves one export, not all of them.
+            fn = ImportModule(module, $"{FunctionPrefix}{module}/{function}", $"export {{ {Quote(function)} as f }} from {Quote(module)};").Get("f");
+        }
+        else
+        {
+            // Export names unknown statically (export *, destructuring): fall back to the module namespace.
+            if (!_namespaces.TryGetValue(module, out var ns))
+            {
+                ns = ImportModule(module, module, null);
+                _namespaces[module] = ns;
+            }
+
+            fn = ns.Get(function);
+        }
+
         if (fn is not Jint.Native.Function.Function)
         {
             throw new FunctionNotFoundException(module, function);
@@ -127,6 +170,40 @@ internal sealed class JintScriptEngine : IScriptEngine
         _functions[(module, function)] = fn;
         return fn;
     }
+
+    private void Register(string specifier, Action<Jint.Runtime.Modules.ModuleBuilder> build)
+    {
+        // Jint refuses a second registration of a name not loaded yet; after a failed load, retry the import only.
+        if (_registered.Add(specifier))
+        {
+            _engine.Modules.Add(specifier, build);
+        }
+    }
+
+    private ObjectInstance ImportModule(string module, string specifier, string? code)
+    {
+        if (code is not null)
+        {
+            Register(specifier, builder => builder.AddSource(code));
+        }
+
+        _engine.Constraints.Reset();
+        try
+        {
+            return _engine.Modules.Import(specifier);
+        }
+        catch (JavaScriptException ex)
+        {
+            throw new ModuleLoadException(module, ModuleLoadFailure.EvaluationError, $"module '{module}' threw while loading: {ex.Message}", ex);
+        }
+    }
+
+    // Module names are letters, digits and '_-.$' (ModuleNames), so these specifiers cannot name a real module.
+    private const string LoaderPrefix = "actor-pool:load/";
+    private const string FunctionPrefix = "actor-pool:function/";
+
+    /// <summary>A JavaScript string literal for <paramref name="text"/> (JSON string syntax is valid JavaScript).</summary>
+    private static string Quote(string text) => System.Text.Json.JsonSerializer.Serialize(text);
 
     private JsValue[] ParseArguments(string argsJson)
     {
@@ -176,6 +253,11 @@ internal sealed class JintScriptEngine : IScriptEngine
         try
         {
             json = _serializer.Serialize(result);
+        }
+        catch (JavaScriptException ex) when (IsStackGuardError(ex))
+        {
+            // A result whose toJSON or getters recurse runs out of stack here, after the call returned.
+            throw new NativeStackExhaustedException(ex);
         }
         catch (JavaScriptException ex)
         {
