@@ -31,7 +31,7 @@ internal sealed class DashboardSampler : BackgroundService
     /// <summary>Measurements kept per second and histogram; more in one second are counted but not kept.</summary>
     private const int MaxMeasurementsPerSample = 20_000;
 
-    private readonly IScriptPool _pool;
+    private readonly Func<CancellationToken, Task<PoolStats>> _stats;
     private readonly DashboardOptions _options;
     private readonly TimeProvider _time;
     private readonly MeterListener _listener;
@@ -44,9 +44,12 @@ internal sealed class DashboardSampler : BackgroundService
     private long? _lastAnswered;
     private long _lastTimestamp;
 
-    public DashboardSampler(IScriptPool pool, DashboardOptions options, TimeProvider time)
+    /// <param name="stats">Reads the pool's stats (<see cref="IScriptPool.GetStatsAsync"/>).</param>
+    /// <param name="options">Pool name (to filter the meter), engine, budget.</param>
+    /// <param name="time">The clock.</param>
+    public DashboardSampler(Func<CancellationToken, Task<PoolStats>> stats, DashboardOptions options, TimeProvider time)
     {
-        _pool = pool;
+        _stats = stats;
         _options = options;
         _time = time;
         _listener = new MeterListener
@@ -84,7 +87,7 @@ internal sealed class DashboardSampler : BackgroundService
     /// <summary>Takes one sample now (the timer calls this every <see cref="Interval"/>; tests call it directly).</summary>
     public async Task SampleAsync(CancellationToken cancellationToken)
     {
-        var stats = await _pool.GetStatsAsync(cancellationToken).ConfigureAwait(false);
+        var stats = await _stats(cancellationToken).ConfigureAwait(false);
         var answered = stats.Succeeded + stats.Failures.Values.Sum();
         var now = _time.GetTimestamp();
         List<double> run, wait;
