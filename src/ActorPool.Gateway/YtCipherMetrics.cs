@@ -179,7 +179,7 @@ internal sealed class YtCipherMetrics : IYouTubeServiceObserver
     }
 
     /// <summary>A label whose values are whatever callers send, kept to a bounded set.</summary>
-    private sealed class BoundedLabel(int capacity)
+    internal sealed class BoundedLabel(int capacity)
     {
         private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
 
