@@ -146,7 +146,8 @@ internal sealed class DashboardSampler : BackgroundService
         using var timer = new PeriodicTimer(Interval, _time);
         try
         {
-            do
+            // The first sample one interval after start: the pool (or a cluster gateway's router) is up by then.
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 try
                 {
@@ -156,12 +157,11 @@ internal sealed class DashboardSampler : BackgroundService
                 {
                     // The pool is not answering stats right now (starting, shutting down): this second has no sample.
                 }
-                catch (TimeoutException)
+                catch (Exception ex) when (ex is TimeoutException or Akka.Actor.AskTimeoutException)
                 {
                     // As above, for a pool on another node.
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -214,6 +214,14 @@ internal static class DashboardApi
             return Results.Json(Build(stats, sampler.Samples(), options, youtube, timings));
         }).ExcludeFromDescription();
 
+    /// <summary>The players the service knows, with the gateway's timings of their requests.</summary>
+    internal static IReadOnlyList<PlayerRow> Players(YouTubeSolverService youtube, IReadOnlyDictionary<string, PlayerTiming>? timings) =>
+        [.. youtube.Players().Select(p =>
+        {
+            var timing = timings?.GetValueOrDefault(p.CacheKey);
+            return new PlayerRow(p.CacheKey, p.State, p.Sts, p.Detail, timing?.Requests ?? 0, timing?.ColdMs, timing?.LastMs);
+        })];
+
     internal static DashboardState Build(
         PoolApi.PoolState pool,
         IReadOnlyList<DashboardSample> samples,
@@ -234,11 +242,7 @@ internal static class DashboardApi
         {
             var stats = youtube.Stats();
             youtubeStats = new YouTubeSummary(stats.UpstreamFetches, stats.DiskHits, stats.Extractions, stats.PreprocessedEntries, stats.SolverEntries, stats.StsEntries);
-            players = [.. youtube.Players().Select(p =>
-            {
-                var timing = timings?.GetValueOrDefault(p.CacheKey);
-                return new PlayerRow(p.CacheKey, p.State, p.Sts, p.Detail, timing?.Requests ?? 0, timing?.ColdMs, timing?.LastMs);
-            })];
+            players = Players(youtube, timings);
         }
 
         return new DashboardState(

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using ActorPool.YouTube.Service;
 
 namespace ActorPool.Gateway;
 
@@ -12,19 +13,29 @@ namespace ActorPool.Gateway;
 internal static class HomePage
 {
     public static IEndpointConventionBuilder MapHomePage(this IEndpointRouteBuilder routes) =>
-        routes.MapGet("/", async (IScriptPool pool, CancellationToken cancellationToken) =>
+        routes.MapGet("/", async (HttpContext context, IScriptPool pool, DashboardOptions options, CancellationToken cancellationToken) =>
         {
             var state = PoolApi.PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false));
-            return Results.Content(Render(state), "text/html; charset=utf-8");
+            var youtube = options.ShowYouTube ? context.RequestServices.GetService<YouTubeSolverService>() : null;
+            var players = youtube is null ? null : DashboardApi.Players(youtube, context.RequestServices.GetService<YtCipherMetrics>()?.Timings);
+            return Results.Content(Render(state, players), "text/html; charset=utf-8");
         }).ExcludeFromDescription();
 
-    internal static string Render(PoolApi.PoolState state)
+    /// <summary>The page with the current totals (and players, when this process serves yt-cipher) filled in.</summary>
+    internal static string Render(PoolApi.PoolState state, IReadOnlyList<PlayerRow>? players = null)
     {
-        static string E(object value) => WebUtility.HtmlEncode(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
+        static string E(object? value) => WebUtility.HtmlEncode(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
+        static string Ms(double? value) => value is { } v ? Math.Round(v, 2).ToString(CultureInfo.InvariantCulture) : "–";
         var tasks = new StringBuilder();
         foreach (var (outcome, count) in state.Tasks)
         {
             tasks.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(outcome)}</th><td>{E(count)}</td></tr>");
+        }
+
+        var playerRows = new StringBuilder();
+        foreach (var p in players ?? [])
+        {
+            playerRows.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(p.Player)}</td><td>{E(p.State)}</td><td>{E(p.Sts)}</td><td>{E(p.Requests)}</td><td>{Ms(p.ColdMs)}</td><td>{Ms(p.LastMs)}</td><td>{E(p.Detail)}</td></tr>");
         }
 
         return Template
@@ -36,7 +47,9 @@ internal static class HomePage
             .Replace("{{queue}}", E(state.Queue.Length), StringComparison.Ordinal)
             .Replace("{{queue_max}}", E(state.Queue.Max), StringComparison.Ordinal)
             .Replace("{{abandoned}}", E(state.AbandonedEngines), StringComparison.Ordinal)
-            .Replace("{{tasks}}", tasks.ToString(), StringComparison.Ordinal);
+            .Replace("{{tasks}}", tasks.ToString(), StringComparison.Ordinal)
+            .Replace("{{youtube_hidden}}", players is null ? " hidden" : "", StringComparison.Ordinal)
+            .Replace("{{players}}", playerRows.ToString(), StringComparison.Ordinal);
     }
 
     private static string Status(PoolApi.PoolState state) => state.Latched ? "UNAVAILABLE (latched)" : state.Draining ? "draining" : "running";
@@ -95,10 +108,10 @@ internal static class HomePage
         </form>
         <p id="call-result" class="none">The answer or the error kind appears here.</p>
 
-        <section id="youtube-section" hidden>
-        <h2>Signature service (yt-cipher)</h2>
+        <section id="youtube-section"{{youtube_hidden}}>
+        <h2>YouTube players</h2>
         <p id="youtube-summary"></p>
-        <table id="players"><thead><tr><th>player</th><th>state</th><th>sts</th><th>requests</th><th>first uncached request, ms</th><th>last request, ms</th><th>detail</th></tr></thead><tbody></tbody></table>
+        <table id="players"><thead><tr><th>player</th><th>state</th><th>sts</th><th>requests</th><th>first uncached request, ms</th><th>last request, ms</th><th>detail</th></tr></thead><tbody>{{players}}</tbody></table>
         <p class="none">First uncached request: player download or disk read, solver extraction and the solve, as the gateway timed it.</p>
         </section>
 
