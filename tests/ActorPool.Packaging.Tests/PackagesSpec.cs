@@ -58,11 +58,33 @@ public sealed class PackagesSpec(PackedFeed feed) : IClassFixture<PackedFeed>
     [Fact]
     public async Task Embedded_host_sample_builds_from_the_packages_and_prints_its_answers()
     {
-        // The sample is copied out of the repository, so nothing of the repository's build (project references,
-        // central package versions) can reach it: only the feed and the registry already configured here.
-        var work = Path.Combine(feed.Root, "sample");
+        var output = await BuildAndRunSampleAsync("EmbeddedHost", ["ActorPool.Hosting", "ActorPool"]);
+
+        Assert.Contains("greet: Hello, ActorPool!", output);
+        Assert.Contains("wordCount: 3", output);
+        Assert.Contains("missing: ModuleNotFound", output);
+    }
+
+    [Fact]
+    public async Task Remote_client_sample_builds_from_the_packages_and_calls_a_pool_on_another_node()
+    {
+        var output = await BuildAndRunSampleAsync("RemoteClient", ["ActorPool"]);
+
+        Assert.Contains(output, line => line.StartsWith("add over Akka.Remote (akka.tcp://pool-node@127.0.0.1:", StringComparison.Ordinal) && line.EndsWith("): 42", StringComparison.Ordinal));
+        Assert.Contains("nope: ModuleNotFound", output);
+        Assert.Contains(output, line => line.StartsWith("pool stats from the client: 1 succeeded", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Copies a sample out of the repository, so nothing of the repository's build (project references, central
+    /// package versions) can reach it: only the feed and the registry already configured on the machine. Builds it
+    /// against the packed version, checks the packages were restored as packages, runs it, returns its lines.
+    /// </summary>
+    private async Task<string[]> BuildAndRunSampleAsync(string sample, string[] packages)
+    {
+        var work = Path.Combine(feed.Root, sample);
         var source = Path.Combine(feed.RepoRoot, "samples");
-        CopyDirectory(Path.Combine(source, "EmbeddedHost"), Path.Combine(work, "EmbeddedHost"));
+        CopyDirectory(Path.Combine(source, sample), Path.Combine(work, sample));
         File.Copy(Path.Combine(source, "Directory.Build.props"), Path.Combine(work, "Directory.Build.props"));
         File.Copy(Path.Combine(source, "Directory.Packages.props"), Path.Combine(work, "Directory.Packages.props"));
         await File.WriteAllTextAsync(Path.Combine(work, "nuget.config"), $"""
@@ -76,26 +98,23 @@ public sealed class PackagesSpec(PackedFeed feed) : IClassFixture<PackedFeed>
             </configuration>
             """);
 
-        var project = Path.Combine(work, "EmbeddedHost", "EmbeddedHost.csproj");
+        var project = Path.Combine(work, sample, sample + ".csproj");
         var build = await DotnetCli.RunAsync(work, PackedFeed.StepTimeout,
             "build", project, "-c", "Release", "--disable-build-servers", $"-p:ActorPoolVersion={feed.Version}");
-        Assert.True(build.ExitCode == 0, "building the sample failed:\n" + build.Output);
+        Assert.True(build.ExitCode == 0, $"building {sample} failed:\n" + build.Output);
 
         // Restored as packages at the packed version (a project reference would say "project").
-        using var assets = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(work, "EmbeddedHost", "obj", "project.assets.json")));
+        using var assets = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(work, sample, "obj", "project.assets.json")));
         var libraries = assets.RootElement.GetProperty("libraries");
-        foreach (var id in new[] { "ActorPool.Hosting", "ActorPool" })
+        foreach (var id in packages)
         {
             Assert.True(libraries.TryGetProperty($"{id}/{feed.Version}", out var library), $"{id} {feed.Version} was not restored");
             Assert.Equal("package", library.GetProperty("type").GetString());
         }
 
-        var run = await DotnetCli.RunAsync(work, TimeSpan.FromMinutes(2), Path.Combine(work, "EmbeddedHost", "bin", "Release", "net10.0", "EmbeddedHost.dll"));
-        Assert.True(run.ExitCode == 0, "the sample failed:\n" + run.Output);
-        var lines = run.Output.ReplaceLineEndings("\n").Split('\n');
-        Assert.Contains("greet: Hello, ActorPool!", lines);
-        Assert.Contains("wordCount: 3", lines);
-        Assert.Contains("missing: ModuleNotFound", lines);
+        var run = await DotnetCli.RunAsync(work, TimeSpan.FromMinutes(2), Path.Combine(work, sample, "bin", "Release", "net10.0", sample + ".dll"));
+        Assert.True(run.ExitCode == 0, $"{sample} failed:\n" + run.Output);
+        return run.Output.ReplaceLineEndings("\n").Split('\n');
     }
 
     private static void CopyDirectory(string from, string to)
