@@ -77,7 +77,7 @@ internal sealed class YtCipherMetrics : IYouTubeServiceObserver
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
         var path = context.Request.Path;
-        if (!YouTubeApi.IsYouTubePath(path))
+        if (!IsYtCipherPath(path))
         {
             await next().ConfigureAwait(false);
             return;
@@ -113,6 +113,12 @@ internal sealed class YtCipherMetrics : IYouTubeServiceObserver
             UpdateCacheSizes();
         }
     }
+
+    /// <summary>The three yt-cipher paths, compared without allocating (this runs on every request).</summary>
+    internal static bool IsYtCipherPath(PathString path) =>
+        path.Equals("/decrypt_signature", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/get_sts", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/resolve_url", StringComparison.OrdinalIgnoreCase);
 
     /// <inheritdoc />
     public void PlayerFetched(PlayerIdentity player, string statusClass)

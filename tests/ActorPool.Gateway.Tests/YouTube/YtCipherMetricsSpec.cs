@@ -66,6 +66,15 @@ public sealed class YtCipherMetricsSpec(YouTubeWorld world) : IClassFixture<YouT
         Assert.Equal(64, new YtCipherMetrics.BoundedLabel(8).Label(new string('x', 500)).Length);
     }
 
+    [Theory]
+    [InlineData("/decrypt_signature")]
+    [InlineData("/GET_STS")]
+    [InlineData("/resolve_url")]
+    [InlineData("/v1/scripts/math/add")]
+    [InlineData("/")]
+    public void The_middleware_should_observe_exactly_the_yt_cipher_paths(string path) =>
+        Assert.Equal(YouTubeApi.IsYouTubePath(path), YtCipherMetrics.IsYtCipherPath(path));
+
     private async Task<int> PostAsync(string path, string body, string userAgent, string pluginVersion)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
