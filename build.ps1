@@ -2,11 +2,13 @@
 # ActorPool build script. Run through the local tool manifest:
 #   dotnet tool restore
 #   dotnet pwsh -File build.ps1 <target>
-# Targets: build (default), test, bench, run.
+# Targets: build (default), test, pack, bench, run.
+# pack: .nupkg + .snupkg of every packable project under src/ into artifacts/packages (-Version overrides VersionPrefix).
 param(
-    [ValidateSet('build', 'test', 'bench', 'run')]
+    [ValidateSet('build', 'test', 'pack', 'bench', 'run')]
     [string] $Target = 'build',
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+    [string] $Version = ''
 )
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
@@ -39,6 +41,14 @@ switch ($Target) {
         if ($testExit -ne 0 -and $failed -eq 0) { $failed = 1 }
         Write-Host "$passed passed, $failed failed"
         if ($testExit -ne 0 -or $failed -ne 0) { exit 1 }
+    }
+    'pack' {
+        $packages = Join-Path $PSScriptRoot 'artifacts/packages'
+        if (Test-Path $packages) { Remove-Item -Recurse -Force $packages }
+        $versionArgs = if ($Version) { @("-p:Version=$Version") } else { @() }
+        # Packing the solution packs exactly the packable projects (src/ minus the gateway; tests and bench are not).
+        Invoke-Step 'pack' { dotnet pack ActorPool.sln -c $Configuration -o $packages @versionArgs }
+        Get-ChildItem -Path $packages -Filter '*.*nupkg' | ForEach-Object { Write-Host "  $($_.Name)" }
     }
     'bench' {
         Invoke-Step 'bench' { dotnet run --project bench/ActorPool.Bench -c Release -- @args }

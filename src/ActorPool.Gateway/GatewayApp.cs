@@ -100,7 +100,18 @@ internal static class GatewayApp
 
         // The yt-cipher service: player cache and solvers on the pool; metrics observe it.
         builder.Services.AddSingleton<YouTubeMetrics>();
-        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), solverModules, settings.YouTube, sp.GetRequiredService<YouTubeMetrics>()));
+        builder.Services.AddSingleton<YtCipherMetrics>();
+        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), solverModules, settings.YouTube, new YouTubeObservers(sp.GetRequiredService<YouTubeMetrics>(), sp.GetRequiredService<YtCipherMetrics>())));
+
+        // The home page's charts: one sample of the pool per second (Dashboard.cs). The gateway's pool runs the
+        // default engine (Jint); a cluster gateway's budget lives on the worker nodes.
+        if (cluster.IsStandalone || cluster.IsGateway)
+        {
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton(new DashboardOptions(settings.Pool.Name ?? "script-pool", "jint", cluster.IsGateway ? 0 : poolSettings.TaskBudget, ShowYouTube: cluster.IsStandalone));
+            builder.Services.AddSingleton(sp => new DashboardSampler(ct => sp.GetRequiredService<IScriptPool>().GetStatsAsync(ct), sp.GetRequiredService<DashboardOptions>(), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
+        }
 
         builder.Services.AddHealthChecks().AddCheck("process", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddOpenApi();
@@ -117,6 +128,7 @@ internal static class GatewayApp
         {
             // Created now so stale disk-cache entries are pruned at start, not on the first request.
             app.Services.GetRequiredService<YouTubeMetrics>().Start(app.Services.GetRequiredService<YouTubeSolverService>());
+            app.Services.GetRequiredService<YtCipherMetrics>().Start(app.Services.GetRequiredService<YouTubeSolverService>());
         }
 
         app.UseJsonErrors();
@@ -124,12 +136,22 @@ internal static class GatewayApp
         app.UseShutdownGate();
         app.UseApiToken(settings.ApiToken);
         app.UseRouting();
-        app.UseHttpMetrics();
+        // yt-cipher's http_request_duration_seconds (YtCipherMetrics) takes the plain name; ours is prefixed.
+        app.UseHttpMetrics(o => o.RequestDuration.Histogram = Metrics.CreateHistogram(
+            "actorpool_http_request_duration_seconds",
+            "Duration of HTTP requests to the gateway, by status code, method and endpoint.",
+            new HistogramConfiguration { LabelNames = ["code", "method", "endpoint"] }));
+        if (cluster.IsStandalone)
+        {
+            var ytCipher = app.Services.GetRequiredService<YtCipherMetrics>();
+            app.Use((context, next) => ytCipher.InvokeAsync(context, () => next(context)));
+        }
 
         // A worker-only node serves health and metrics; the API lives on gateway (or standalone) nodes.
         if (cluster.IsStandalone || cluster.IsGateway)
         {
             app.MapHomePage();
+            app.MapDashboardApi();
             app.MapScriptApi();
             app.MapPoolApi();
         }

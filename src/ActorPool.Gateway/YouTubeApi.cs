@@ -122,6 +122,7 @@ internal static class YouTubeApi
         try
         {
             var (fields, error) = await ReadAsync(context, settings, required, optional).ConfigureAwait(false);
+            context.Items[YtCipherMetrics.PlayerUrlItem] = fields?.GetValueOrDefault("player_url");
             (result, cacheHit) = error is not null ? (error, null) : await run(fields!).ConfigureAwait(false);
         }
         catch (PlayerScriptException ex)

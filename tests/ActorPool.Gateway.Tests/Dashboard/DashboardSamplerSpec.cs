@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using System.Diagnostics.Metrics;
+using ActorPool.Protocol;
+
+namespace ActorPool.Gateway.Tests.Dashboard;
+
+/// <summary>The per-second ring behind the home page's charts, on a hand-driven clock.</summary>
+public sealed class DashboardSamplerSpec
+{
+    [Fact]
+    public async Task Samples_should_carry_the_task_rate_and_this_pools_latency_percentiles()
+    {
+        var pool = "dashboard-spec-" + Guid.NewGuid().ToString("N")[..8];
+        var clock = new ManualClock();
+        var answered = 0L;
+        using var sampler = new DashboardSampler(_ => Task.FromResult(Stats(succeeded: answered, failed: 0, queue: 3)), new DashboardOptions(pool, "jint", 100, false), clock);
+        using var meter = new Meter("ActorPool");
+        var run = meter.CreateHistogram<double>("actorpool.task.run", "ms");
+        var wait = meter.CreateHistogram<double>("actorpool.task.wait", "ms");
+
+        await sampler.SampleAsync(CancellationToken.None);
+        for (var i = 1; i <= 100; i++)
+        {
+            run.Record(i, new KeyValuePair<string, object?>("pool", pool));
+            run.Record(10_000, new KeyValuePair<string, object?>("pool", "another-pool"));
+            wait.Record(i / 10.0, new KeyValuePair<string, object?>("pool", pool));
+        }
+
+        answered = 10;
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await sampler.SampleAsync(CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await sampler.SampleAsync(CancellationToken.None);
+
+        var samples = sampler.Samples();
+        Assert.Equal(3, samples.Count);
+        Assert.Null(samples[0].TasksPerSecond);
+        Assert.Null(samples[0].RunP50Ms);
+        Assert.Equal(5.0, samples[1].TasksPerSecond);
+        Assert.Equal(50.0, samples[1].RunP50Ms);
+        Assert.Equal(99.0, samples[1].RunP99Ms);
+        Assert.Equal(9.9, samples[1].WaitP99Ms);
+        Assert.Equal(3, samples[1].Queue);
+        Assert.Equal(0.0, samples[2].TasksPerSecond);
+        Assert.Null(samples[2].RunP99Ms);
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), samples[2].UnixMs);
+    }
+
+    [Fact]
+    public async Task The_ring_should_keep_the_last_five_minutes_oldest_first()
+    {
+        var clock = new ManualClock();
+        var queue = 0;
+        using var sampler = new DashboardSampler(_ => Task.FromResult(Stats(0, 0, queue)), new DashboardOptions("ring", "jint", 100, false), clock);
+
+        for (queue = 0; queue < DashboardSampler.Capacity + 5; queue++)
+        {
+            await sampler.SampleAsync(CancellationToken.None);
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var samples = sampler.Samples();
+        Assert.Equal(DashboardSampler.Capacity, samples.Count);
+        Assert.Equal(Enumerable.Range(5, DashboardSampler.Capacity), samples.Select(s => s.Queue));
+    }
+
+    [Fact]
+    public void Dashboard_state_should_say_rows_are_per_state_and_which_engine_serves_the_pool()
+    {
+        var stats = PoolApi.PoolState.From(Stats(7, 2, 1) with { IdleWorkers = 1, BusyWorkers = 2, StartingWorkers = 1 });
+
+        var state = DashboardApi.Build(stats, [], new DashboardOptions("script-pool", "jint", 1000, false), null, null);
+
+        Assert.False(state.Workers.PerWorker);
+        Assert.Equal(1000, state.Workers.TaskBudget);
+        Assert.Equal([("idle", 1), ("busy", 2), ("starting", 1)], state.Workers.Rows.Select(r => (r.State, r.Count)));
+        Assert.Equal(new PoolEngine("script-pool", "jint"), Assert.Single(state.Pools));
+        Assert.Null(state.Players);
+    }
+
+    private static PoolStats Stats(long succeeded, long failed, int queue) => new(
+        TargetWorkers: 2, IdleWorkers: 2, BusyWorkers: 0, StartingWorkers: 0, QueueLength: queue, MaxQueueLength: 100,
+        Latched: false, Draining: false, Succeeded: succeeded,
+        Failures: failed == 0 ? ImmutableDictionary<FailureKind, long>.Empty : ImmutableDictionary<FailureKind, long>.Empty.Add(FailureKind.ScriptError, failed),
+        Retirements: ImmutableDictionary<RetirementReason, long>.Empty, AbandonedEngines: 0, ConsecutiveStartFailures: 0);
+
+    /// <summary>A clock that moves only when told.</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public override long GetTimestamp() => _now.UtcTicks;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}
