@@ -8,10 +8,9 @@ namespace ActorPool.Gateway;
 
 /// <summary>What the dashboard says about the pool that it cannot read from <see cref="PoolStats"/>.</summary>
 /// <param name="PoolName">The pool's name (the <c>pool</c> tag of the <c>ActorPool</c> meter).</param>
-/// <param name="Engine">The engine kind the pool's workers run (<c>jint</c> by default).</param>
 /// <param name="TaskBudget">Tasks a worker runs before it is replaced (0 when unknown, e.g. on a cluster gateway).</param>
 /// <param name="ShowYouTube">Whether this process serves the yt-cipher endpoints (standalone only).</param>
-internal sealed record DashboardOptions(string PoolName, string Engine, int TaskBudget, bool ShowYouTube);
+internal sealed record DashboardOptions(string PoolName, int TaskBudget, bool ShowYouTube);
 
 /// <summary>
 /// Takes one sample per second of the pool (tasks answered per second, run-time p50/p99, wait p99, queue length)
@@ -232,9 +231,9 @@ internal static class DashboardApi
         // The pool reports workers by state, not one row per worker; one row per state is what it can say.
         var rows = new List<WorkerRow>
         {
-            new("idle", pool.Workers.Idle, options.Engine),
-            new("busy", pool.Workers.Busy, options.Engine),
-            new("starting", pool.Workers.Starting, options.Engine),
+            new("idle", pool.Workers.Idle, pool.Engine),
+            new("busy", pool.Workers.Busy, pool.Engine),
+            new("starting", pool.Workers.Starting, pool.Engine),
         };
         IReadOnlyList<PlayerRow>? players = null;
         YouTubeSummary? youtubeStats = null;
@@ -249,7 +248,7 @@ internal static class DashboardApi
             DashboardSampler.Interval.TotalMilliseconds,
             samples,
             pool,
-            [new PoolEngine(options.PoolName, options.Engine)],
+            [new PoolEngine(options.PoolName, pool.Engine)],
             new WorkerTable(PerWorker: false, options.TaskBudget, rows),
             youtubeStats,
             players);

@@ -108,7 +108,7 @@ internal static class GatewayApp
         if (cluster.IsStandalone || cluster.IsGateway)
         {
             builder.Services.AddSingleton(TimeProvider.System);
-            builder.Services.AddSingleton(new DashboardOptions(settings.Pool.Name ?? "script-pool", "jint", cluster.IsGateway ? 0 : poolSettings.TaskBudget, ShowYouTube: cluster.IsStandalone));
+            builder.Services.AddSingleton(new DashboardOptions(settings.Pool.Name ?? "script-pool", cluster.IsGateway ? 0 : poolSettings.TaskBudget, ShowYouTube: cluster.IsStandalone));
             builder.Services.AddSingleton(sp => new DashboardSampler(ct => sp.GetRequiredService<IScriptPool>().GetStatsAsync(ct), sp.GetRequiredService<DashboardOptions>(), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
         }

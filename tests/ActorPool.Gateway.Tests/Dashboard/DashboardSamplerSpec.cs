@@ -13,7 +13,7 @@ public sealed class DashboardSamplerSpec
         var pool = "dashboard-spec-" + Guid.NewGuid().ToString("N")[..8];
         var clock = new ManualClock();
         var answered = 0L;
-        using var sampler = new DashboardSampler(_ => Task.FromResult(Stats(succeeded: answered, failed: 0, queue: 3)), new DashboardOptions(pool, "jint", 100, false), clock);
+        using var sampler = new DashboardSampler(_ => Task.FromResult(Stats(succeeded: answered, failed: 0, queue: 3)), new DashboardOptions(pool, 100, false), clock);
         using var meter = new Meter("ActorPool");
         var run = meter.CreateHistogram<double>("actorpool.task.run", "ms");
         var wait = meter.CreateHistogram<double>("actorpool.task.wait", "ms");
@@ -51,7 +51,7 @@ public sealed class DashboardSamplerSpec
     {
         var clock = new ManualClock();
         var queue = 0;
-        using var sampler = new DashboardSampler(_ => Task.FromResult(Stats(0, 0, queue)), new DashboardOptions("ring", "jint", 100, false), clock);
+        using var sampler = new DashboardSampler(_ => Task.FromResult(Stats(0, 0, queue)), new DashboardOptions("ring", 100, false), clock);
 
         for (queue = 0; queue < DashboardSampler.Capacity + 5; queue++)
         {
@@ -69,7 +69,7 @@ public sealed class DashboardSamplerSpec
     {
         var stats = PoolApi.PoolState.From(Stats(7, 2, 1) with { IdleWorkers = 1, BusyWorkers = 2, StartingWorkers = 1 });
 
-        var state = DashboardApi.Build(stats, [], new DashboardOptions("script-pool", "jint", 1000, false), null, null);
+        var state = DashboardApi.Build(stats, [], new DashboardOptions("script-pool", 1000, false), null, null);
 
         Assert.False(state.Workers.PerWorker);
         Assert.Equal(1000, state.Workers.TaskBudget);
