@@ -9,9 +9,9 @@ namespace ActorPool.Gateway;
 internal static class HomePage
 {
     public static IEndpointConventionBuilder MapHomePage(this IEndpointRouteBuilder routes) =>
-        routes.MapGet("/", async (IScriptPool pool, YouTubeSolverService youtube, CancellationToken cancellationToken) =>
+        routes.MapGet("/", async (IScriptPool pool, YouTubeSolverService youtube, GatewaySettings settings, CancellationToken cancellationToken) =>
         {
-            var state = PoolApi.PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false));
+            var state = PoolApi.PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false)) with { Engines = PoolApi.Engines(settings) };
             return Results.Content(Render(state, youtube.Players(), youtube.Stats()), "text/html; charset=utf-8");
         }).ExcludeFromDescription();
 
@@ -33,6 +33,17 @@ internal static class HomePage
             and <a href="/openapi/v1.json">/openapi/v1.json</a>. This page refreshes every 5 seconds.</p>
             """);
         html.Append(CultureInfo.InvariantCulture, $"<h2>Pool: {(state.Latched ? "UNAVAILABLE (latched)" : state.Draining ? "draining" : "running")}</h2>");
+        if (state.Engines is { } engines)
+        {
+            html.Append("<table id=\"engines\"><tr><th>pool</th><th>serves</th><th>engine</th><th>solver engine asked (SOLVER_ENGINE)</th></tr>");
+            foreach (var engine in engines)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(engine.Pool)}</td><td>{E(string.Join(", ", engine.Serves))}</td><td>{E(engine.Engine)}</td><td>{E(engine.SolverEngineRequested)}</td></tr>");
+            }
+
+            html.Append("</table>");
+        }
+
         html.Append("<table><tr><td></td><th>target</th><th>idle</th><th>busy</th><th>starting</th></tr>");
         html.Append(CultureInfo.InvariantCulture, $"<tr><th>workers</th><td id=\"target\">{E(state.Workers.Target)}</td><td id=\"idle\">{E(state.Workers.Idle)}</td><td id=\"busy\">{E(state.Workers.Busy)}</td><td id=\"starting\">{E(state.Workers.Starting)}</td></tr></table>");
         html.Append(CultureInfo.InvariantCulture, $"<p>Queue: <span id=\"queue\">{E(state.Queue.Length)}</span> of {E(state.Queue.Max)}. Abandoned engines: {E(state.AbandonedEngines)}.</p>");
@@ -55,7 +66,7 @@ internal static class HomePage
             html.Append("<h2>YouTube players</h2>");
             if (youtube is not null)
             {
-                html.Append(CultureInfo.InvariantCulture, $"<p>Downloads: {E(youtube.UpstreamFetches)}, disk-cache hits: {E(youtube.DiskHits)}, extractions: {E(youtube.Extractions)}. Cached: {E(youtube.SolverEntries)} solvers, {E(youtube.PreprocessedEntries)} extracted modules, {E(youtube.StsEntries)} sts.</p>");
+                html.Append(CultureInfo.InvariantCulture, $"<p>Downloads: {E(youtube.UpstreamFetches)}, disk-cache hits: {E(youtube.DiskHits)}, extractions: {E(youtube.Extractions)}. Cached: {E(youtube.SolverEntries)} solvers, {E(youtube.PreprocessedEntries)} extracted modules, {E(youtube.StsEntries)} sts, {E(youtube.SignatureMapEntries)} signature maps, {E(youtube.NCacheEntries)} n answers. Solver tasks: {E(youtube.SolverTasks)}; signatures answered by reindexing: {E(youtube.SignaturesReindexed)}; n memo hits: {E(youtube.NCacheHits)}.</p>");
             }
 
             html.Append("<table id=\"players\"><tr><th>player</th><th>state</th><th>sts</th><th>detail</th></tr>");

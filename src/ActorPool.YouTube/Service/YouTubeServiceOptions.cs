@@ -29,6 +29,12 @@ public sealed record YouTubeServiceOptions
     /// <summary>yt-cipher's <c>STS_CACHE_SIZE</c>: signature timestamps kept in memory. Default 150.</summary>
     public int StsCacheSize { get; init; } = 150;
 
+    /// <summary>(player, signature length) index maps kept (<c>SIG_MAP_CACHE_SIZE</c>). Default 1000.</summary>
+    public int SignatureMapCacheSize { get; init; } = 1000;
+
+    /// <summary>Memoised n answers, per (player, n) (<c>N_CACHE_SIZE</c>). Default 10000.</summary>
+    public int NCacheSize { get; init; } = 10_000;
+
     /// <summary>Extractions that may run at once (each parses a whole player on its own thread). Default half the cores, at least 1.</summary>
     public int MaxConcurrentExtractions { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
 
@@ -53,6 +59,11 @@ public sealed record YouTubeServiceOptions
         if (StsCacheSize < 1)
         {
             errors.Add("StsCacheSize must be at least 1");
+        }
+
+        if (SignatureMapCacheSize < 1 || NCacheSize < 1)
+        {
+            errors.Add("SignatureMapCacheSize and NCacheSize must be at least 1");
         }
 
         if (MaxConcurrentExtractions < 1)

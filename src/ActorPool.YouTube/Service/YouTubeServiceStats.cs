@@ -7,4 +7,20 @@ namespace ActorPool.YouTube.Service;
 /// <param name="PreprocessedEntries">Entries in the preprocessed (extracted module) cache.</param>
 /// <param name="SolverEntries">Solver modules registered in the pool.</param>
 /// <param name="StsEntries">Entries in the sts cache.</param>
-public sealed record YouTubeServiceStats(long UpstreamFetches, long DiskHits, long Extractions, int PreprocessedEntries, int SolverEntries, int StsEntries);
+/// <param name="SolverTasks">Pool tasks started by the service (each answers one request's sig and n together).</param>
+/// <param name="NCacheHits">n answers taken from the memo (no JavaScript).</param>
+/// <param name="SignaturesReindexed">Signatures answered by an index map (no JavaScript).</param>
+/// <param name="SignatureMapEntries">(player, length) entries learnt: a map, or "not a reindexing".</param>
+/// <param name="NCacheEntries">Entries in the n memo.</param>
+public sealed record YouTubeServiceStats(
+    long UpstreamFetches,
+    long DiskHits,
+    long Extractions,
+    int PreprocessedEntries,
+    int SolverEntries,
+    int StsEntries,
+    long SolverTasks,
+    long NCacheHits,
+    long SignaturesReindexed,
+    int SignatureMapEntries,
+    int NCacheEntries);

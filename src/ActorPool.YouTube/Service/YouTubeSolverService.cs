@@ -36,11 +36,17 @@ public sealed partial class YouTubeSolverService : IDisposable
     private readonly BoundedCache<string> _failures = new(32);
     private readonly SingleFlight<string> _downloads = new();
     private readonly SingleFlight<PreparedSolver> _preparations = new();
+    private readonly BoundedCache<SignatureMap?> _maps;
+    private readonly BoundedCache<string> _nResults;
+    private readonly SingleFlight<string> _nFlights = new();
     private readonly SemaphoreSlim _extractionSlots;
     private readonly CancellationTokenSource _stopping = new();
     private long _fetches;
     private long _diskHits;
     private long _extractions;
+    private long _tasks;
+    private long _nHits;
+    private long _sigReindexed;
 
     /// <summary>Creates the service over a pool whose module source includes <paramref name="modules"/>.</summary>
     /// <param name="pool">The pool that runs <c>sig</c>/<c>n</c>.</param>
@@ -68,6 +74,8 @@ public sealed partial class YouTubeSolverService : IDisposable
         _preprocessed = new BoundedCache<ExtractedSolver>(options.PreprocessedCacheSize);
         _solvers = new BoundedCache<PreparedSolver>(options.SolverCacheSize, (_, solver) => _modules.Remove(solver.ModuleName));
         _sts = new BoundedCache<string?>(options.StsCacheSize);
+        _maps = new BoundedCache<SignatureMap?>(options.SignatureMapCacheSize);
+        _nResults = new BoundedCache<string>(options.NCacheSize);
         _extractionSlots = new SemaphoreSlim(options.MaxConcurrentExtractions, options.MaxConcurrentExtractions);
     }
 
@@ -81,21 +89,92 @@ public sealed partial class YouTubeSolverService : IDisposable
     /// <exception cref="PlayerScriptException">The URL is not a player URL.</exception>
     public PlayerIdentity Identify(string? playerUrl) => PlayerIdentity.Parse(playerUrl, _options.Urls);
 
-    /// <summary>Decrypts a signature and/or an n parameter; an absent input gives an empty string.</summary>
+    /// <summary>
+    /// Decrypts a signature and/or an n parameter with at most one pool task; an absent input gives an empty string.
+    /// </summary>
+    /// <remarks>
+    /// <para><c>sig</c>: once a (player, signature length) has been learnt as an index map (see
+    /// <c>SignatureMap</c>), the answer is computed in C# and no JavaScript runs. The first signature of a length
+    /// runs in JavaScript together with the two probes that learn the map, in the same task.</para>
+    /// <para><c>n</c>: answers are memoised per (player, n) in a bounded LRU; concurrent requests for the same
+    /// uncached n (and no signature needing JavaScript) share one task.</para>
+    /// <para>Whatever still needs JavaScript (sig, probes, n) goes to the module's combined <c>solve</c> export in
+    /// one pool task, never two.</para>
+    /// </remarks>
     /// <exception cref="PlayerFetchException">The player could not be downloaded.</exception>
     /// <exception cref="SolverFailedException">The solver could not be built or a call failed.</exception>
     /// <exception cref="ScriptPoolException">The pool refused or timed out the call.</exception>
     public async Task<DecryptResult> DecryptAsync(PlayerIdentity player, string? encryptedSignature, string? n, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
     {
         var solver = await GetSolverAsync(player, cancellationToken).ConfigureAwait(false);
-        var sigTask = !string.IsNullOrEmpty(encryptedSignature) && solver.HasSig
-            ? SolveAsync(solver, ExtractedSolver.SigExport, encryptedSignature, deadline, cancellationToken)
-            : Task.FromResult(string.Empty);
-        var nTask = !string.IsNullOrEmpty(n) && solver.HasN
-            ? SolveAsync(solver, ExtractedSolver.NExport, n, deadline, cancellationToken)
-            : Task.FromResult(string.Empty);
-        await Task.WhenAll(sigTask, nTask).ConfigureAwait(false);
-        return new DecryptResult(await sigTask.ConfigureAwait(false), await nTask.ConfigureAwait(false), solver.CacheHit);
+        var wantSig = !string.IsNullOrEmpty(encryptedSignature) && solver.HasSig;
+        var wantN = !string.IsNullOrEmpty(n) && solver.HasN;
+        var key = solver.Player.CacheKey;
+
+        string? sig = null;
+        var learn = false;
+        if (wantSig)
+        {
+            var mapKey = MapKey(key, encryptedSignature!.Length);
+            if (_maps.TryGet(mapKey, out var map))
+            {
+                if (map is not null)
+                {
+                    sig = map.Apply(encryptedSignature);
+                    Interlocked.Increment(ref _sigReindexed);
+                }
+            }
+            else
+            {
+                learn = encryptedSignature.Length <= SignatureMap.MaxLength;
+            }
+        }
+
+        string? nAnswer = null;
+        var nKey = wantN ? key + "\n" + n : null;
+        if (nKey is not null && _nResults.TryGet(nKey, out var memo))
+        {
+            nAnswer = memo;
+            Interlocked.Increment(ref _nHits);
+        }
+
+        if (wantSig && sig is null)
+        {
+            // One task: the signature, the probes when this length is new, and n unless memoised.
+            var sigs = new List<string> { encryptedSignature! };
+            if (learn)
+            {
+                var (first, second) = SignatureMap.Probes(encryptedSignature!.Length);
+                sigs.Add(first);
+                sigs.Add(second);
+            }
+
+            var includeN = wantN && nAnswer is null;
+            var (sigOut, nOut) = await RunSolveAsync(solver, sigs, includeN ? n : null, deadline, cancellationToken).ConfigureAwait(false);
+            sig = sigOut[0];
+            if (learn)
+            {
+                _maps.Set(MapKey(key, encryptedSignature!.Length), SignatureMap.TryLearn(sigOut[1], sigOut[2], encryptedSignature, sig));
+            }
+
+            if (includeN)
+            {
+                nAnswer = nOut;
+                _nResults.Set(nKey!, nOut!);
+            }
+        }
+        else if (wantN && nAnswer is null)
+        {
+            // The shared call is not cancelled by one caller (others may wait on it); each caller stops waiting on its own token.
+            nAnswer = await _nFlights.RunAsync(nKey!, async () =>
+            {
+                var (_, nOut) = await RunSolveAsync(solver, [], n, deadline, CancellationToken.None).ConfigureAwait(false);
+                _nResults.Set(nKey!, nOut!);
+                return nOut!;
+            }).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new DecryptResult(sig ?? string.Empty, nAnswer ?? string.Empty, solver.CacheHit);
     }
 
     /// <summary>The player's signature timestamp (null when the script states none) and whether it was cached.</summary>
@@ -130,26 +209,18 @@ public sealed partial class YouTubeSolverService : IDisposable
         return _preparations.RunAsync(player.CacheKey, () => PrepareAsync(player)).WaitAsync(cancellationToken);
     }
 
-    /// <summary>Runs <c>sig</c> or <c>n</c> of a prepared solver as a pool task.</summary>
-    /// <exception cref="SolverFailedException">The call failed inside the script or returned no string.</exception>
-    /// <exception cref="ScriptPoolException">The pool refused or timed out the call.</exception>
-    public async Task<string> SolveAsync(PreparedSolver solver, string function, string input, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    /// <summary>One pool task of the combined <c>solve</c> export: the <c>sig</c> of each input and (when given) <c>n</c>.</summary>
+    private async Task<(string[] Sigs, string? N)> RunSolveAsync(PreparedSolver solver, List<string> sigs, string? n, TimeSpan? deadline, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(solver);
-        var args = JsonSerializer.Serialize(new[] { input });
+        var args = JsonSerializer.Serialize(new object?[] { sigs, n });
+        var stage = sigs.Count > 0 ? ExtractedSolver.SigExport : ExtractedSolver.NExport;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                var result = await _pool.RunAsync(solver.ModuleName, function, args, deadline, cancellationToken).ConfigureAwait(false);
-                using var json = JsonDocument.Parse(result.Json);
-                if (json.RootElement.ValueKind != JsonValueKind.String)
-                {
-                    _observer?.SolverFailed(solver.Player, function);
-                    throw new SolverFailedException($"the {function} solver of player {solver.Player.Id} returned {Shorten(result.Json)} instead of a string", solver.Player.Id);
-                }
-
-                return json.RootElement.GetString()!;
+                Interlocked.Increment(ref _tasks);
+                var result = await _pool.RunAsync(solver.ModuleName, ExtractedSolver.SolveExport, args, deadline, cancellationToken).ConfigureAwait(false);
+                return ReadSolve(solver, sigs.Count, n is not null, result.Json);
             }
             catch (ScriptPoolException ex) when (ex.Kind == FailureKind.ModuleNotFound && attempt == 0)
             {
@@ -158,11 +229,44 @@ public sealed partial class YouTubeSolverService : IDisposable
             }
             catch (ScriptPoolException ex) when (ex.Kind is FailureKind.ScriptError or FailureKind.LimitExceeded or FailureKind.WorkerCrashed or FailureKind.ModuleNotFound)
             {
-                _observer?.SolverFailed(solver.Player, function);
-                throw new SolverFailedException($"the {function} solver of player {solver.Player.Id} failed: {ex.Message}", solver.Player.Id, ex);
+                _observer?.SolverFailed(solver.Player, stage);
+                throw new SolverFailedException($"the {stage} solver of player {solver.Player.Id} failed: {ex.Message}", solver.Player.Id, ex);
             }
         }
     }
+
+    private (string[] Sigs, string? N) ReadSolve(PreparedSolver solver, int sigCount, bool wantN, string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var sigs = new string[sigCount];
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sig", out var sigArray) || sigArray.ValueKind != JsonValueKind.Array || sigArray.GetArrayLength() != sigCount)
+        {
+            throw Failed(ExtractedSolver.SigExport);
+        }
+
+        var i = 0;
+        foreach (var item in sigArray.EnumerateArray())
+        {
+            sigs[i++] = item.ValueKind == JsonValueKind.String ? item.GetString()! : throw Failed(ExtractedSolver.SigExport);
+        }
+
+        string? n = null;
+        if (wantN)
+        {
+            n = root.TryGetProperty("n", out var nValue) && nValue.ValueKind == JsonValueKind.String ? nValue.GetString() : throw Failed(ExtractedSolver.NExport);
+        }
+
+        return (sigs, n);
+
+        SolverFailedException Failed(string function)
+        {
+            _observer?.SolverFailed(solver.Player, function);
+            return new SolverFailedException($"the {function} solver of player {solver.Player.Id} returned {Shorten(json)} instead of a string", solver.Player.Id);
+        }
+    }
+
+    private static string MapKey(string playerKey, int length) => playerKey + "#" + length.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Players known to the service: preparing, ready, extracted, and recent failures.</summary>
     public IReadOnlyList<PlayerStatus> Players()
@@ -207,7 +311,8 @@ public sealed partial class YouTubeSolverService : IDisposable
     /// <summary>Counters since start and cache sizes now.</summary>
     public YouTubeServiceStats Stats() => new(
         Interlocked.Read(ref _fetches), Interlocked.Read(ref _diskHits), Interlocked.Read(ref _extractions),
-        _preprocessed.Count, _solvers.Count, _sts.Count);
+        _preprocessed.Count, _solvers.Count, _sts.Count,
+        Interlocked.Read(ref _tasks), Interlocked.Read(ref _nHits), Interlocked.Read(ref _sigReindexed), _maps.Count, _nResults.Count);
 
     /// <summary>Players in the disk cache now.</summary>
     public int DiskEntries() => _disk.Count();
