@@ -60,9 +60,13 @@ internal static class GatewayApp
         // Shutdown: Kestrel finishes requests in flight, then the pool drains; the host must wait for both.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = poolSettings.DrainTimeout + poolSettings.GracePeriod + TimeSpan.FromSeconds(15));
 
-        // YouTube solvers are generated at run time: they live in memory, in front of the scripts directory.
-        var solverModules = new InMemoryModuleSource();
-        settings.Pool.ModuleSource = new LayeredModuleSource(solverModules, new DirectoryModuleSource(settings.Pool.ModulesDirectory!));
+        // YouTube solvers are generated at run time by a module provider beside the pool (standalone and worker
+        // nodes), in front of the scripts directory; a gateway node only sends their names.
+        var youtubeMetrics = new YouTubeMetrics();
+        var solverProvider = cluster.IsGateway ? null : new SolverModuleProvider(settings.YouTube, youtubeMetrics);
+        settings.Pool.ModuleSource = solverProvider is null
+            ? new DirectoryModuleSource(settings.Pool.ModulesDirectory!)
+            : new LayeredModuleSource(solverProvider, new DirectoryModuleSource(settings.Pool.ModulesDirectory!));
 
         // The pool, on an actor system that logs through Serilog.
         builder.Services.AddSingleton(settings);
@@ -99,8 +103,14 @@ internal static class GatewayApp
         }
 
         // The yt-cipher service: player cache and solvers on the pool; metrics observe it.
-        builder.Services.AddSingleton<YouTubeMetrics>();
-        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), solverModules, settings.YouTube, sp.GetRequiredService<YouTubeMetrics>()));
+        builder.Services.AddSingleton(youtubeMetrics);
+        if (solverProvider is not null)
+        {
+            // Through a factory, so that the container disposes it at shutdown (it is resolved below).
+            builder.Services.AddSingleton(_ => solverProvider);
+        }
+
+        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), settings.YouTube, youtubeMetrics, solverProvider));
 
         builder.Services.AddHealthChecks().AddCheck("process", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddOpenApi();
@@ -113,9 +123,9 @@ internal static class GatewayApp
             app.Lifetime.ApplicationStarted.Register(() => ClusterMetrics.Attach(app.Services.GetRequiredService<ActorRegistry>()));
         }
 
-        if (cluster.IsStandalone)
+        _ = app.Services.GetService<SolverModuleProvider>();
+        if (cluster.IsStandalone || cluster.IsGateway)
         {
-            // Created now so stale disk-cache entries are pruned at start, not on the first request.
             app.Services.GetRequiredService<YouTubeMetrics>().Start(app.Services.GetRequiredService<YouTubeSolverService>());
         }
 
@@ -134,9 +144,9 @@ internal static class GatewayApp
             app.MapPoolApi();
         }
 
-        // The yt-cipher endpoints generate solver modules in this process's memory, so they need the pool to be
-        // in this process too: a cluster node does not serve them (see README, Limits).
-        if (cluster.IsStandalone)
+        // The yt-cipher endpoints send module names built from player keys; the node that runs a task builds the
+        // module itself, so they work the same standalone and on a gateway node.
+        if (cluster.IsStandalone || cluster.IsGateway)
         {
             app.MapYouTubeApi();
         }

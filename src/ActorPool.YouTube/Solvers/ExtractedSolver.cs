@@ -23,4 +23,10 @@ public sealed record ExtractedSolver(string ModuleSource, string? Sts, bool HasS
     /// <c>n</c> (when a string and the module has <c>n</c>) in one call, as <c>{ sig: [...], n: string | null }</c>.
     /// </summary>
     public const string SolveExport = "solve";
+
+    /// <summary>
+    /// Name of the self-check export <c>check(s, n)</c>: <c>{ sts, hasN, sig: sig(s), n: n(n) | null }</c>, so a caller
+    /// can check a module (and learn its sts and exports) with one call where it runs.
+    /// </summary>
+    public const string CheckExport = "check";
 }

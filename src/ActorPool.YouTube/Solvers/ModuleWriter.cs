@@ -81,6 +81,10 @@ internal static class ModuleWriter
 
         // One call answers a whole request (several signatures and an n), so a request costs one pool task.
         body.Append(SolveExport);
+        // The self-check, run as a pool task by whoever uses the module: what the module claims and what it answers.
+        body.Append("export function check(s, n) {\n  return { sts: ").Append(sts is null ? "null" : "\"" + sts + "\"")
+            .Append(", hasN: ").Append(n is null ? "false" : "true")
+            .Append(", sig: __solver.sig(s), n: typeof __solver.n === \"function\" ? __solver.n(n) : null };\n}\n");
         return body.ToString();
     }
 

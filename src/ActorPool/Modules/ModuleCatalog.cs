@@ -19,6 +19,10 @@ public sealed class ModuleCatalog
     {
         ArgumentNullException.ThrowIfNull(source);
         Source = source;
+        if (source is IEvictingModuleSource evicting)
+        {
+            evicting.ModuleEvicted += name => Remove(name);
+        }
     }
 
     /// <summary>Where module code comes from.</summary>
@@ -52,6 +56,12 @@ public sealed class ModuleCatalog
             }
         }
     }
+
+    /// <summary>
+    /// Forgets the prepared code of module <paramref name="name"/> (its source dropped it); the next use reads the
+    /// source again. Engines that loaded it keep their copy until they retire. Returns false when nothing was held.
+    /// </summary>
+    public bool Remove(string name) => _entries.TryRemove(name, out _);
 
     private PreparedModule Prepare(ModuleText text)
     {

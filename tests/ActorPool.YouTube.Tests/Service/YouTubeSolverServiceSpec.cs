@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using ActorPool.Configuration;
-using ActorPool.Modules;
 using ActorPool.Protocol;
 using ActorPool.YouTube.Players;
 using ActorPool.YouTube.Service;
@@ -18,18 +17,23 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
     private ScriptPool _pool = null!;
     private CountingPool _counting = null!;
     private YouTubeSolverService _service = null!;
+    private SolverModuleProvider _provider = null!;
 
     public Task InitializeAsync()
     {
-        var modules = new InMemoryModuleSource();
+        _provider = new SolverModuleProvider(new YouTubeServiceOptions { CacheDirectory = _cache }, handler: new FixtureHandler());
         _system = ActorSystem.Create("yt-svc", ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING"));
-        _pool = ScriptPool.Start(_system, modules, PoolSettings.Default with { Workers = 2 });
+        _pool = ScriptPool.Start(_system, _provider, PoolSettings.Default with { Workers = 2 });
         _counting = new CountingPool(_pool);
-        _service = new YouTubeSolverService(_counting, modules, new YouTubeServiceOptions { CacheDirectory = _cache }, handler: new FixtureHandler());
+        _service = new YouTubeSolverService(_counting, new YouTubeServiceOptions { CacheDirectory = _cache }, localProvider: _provider);
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _service.Dispose();
+    public void Dispose()
+    {
+        _service.Dispose();
+        _provider.Dispose();
+    }
 
     public async Task DisposeAsync()
     {
@@ -47,22 +51,24 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
 
         var first = await _service.DecryptAsync(player, vector.Sig[0].Input, vector.N[0].Input);
         Assert.Equal((vector.Sig[0].Output, vector.N[0].Output), (first.Signature, first.N));
-        Assert.Equal(1, _counting.Calls);
-        Assert.Equal(1, (await _pool.GetStatsAsync()).Succeeded);
+        // Preparing the player is one task (the module's self-check where it runs), the request one more.
+        Assert.Equal(1, _counting.Solves);
+        Assert.Equal(2, (await _pool.GetStatsAsync()).Succeeded);
 
         // The same request again: the signature by its index map, n from the memo; no task.
         var again = await _service.DecryptAsync(player, vector.Sig[0].Input, vector.N[0].Input);
         Assert.Equal((vector.Sig[0].Output, vector.N[0].Output), (again.Signature, again.N));
-        Assert.Equal(1, _counting.Calls);
+        Assert.Equal(1, _counting.Solves);
+        Assert.Equal(2, (await _pool.GetStatsAsync()).Succeeded);
         var stats = _service.Stats();
-        Assert.Equal((1L, 1L, 1L), (stats.SolverTasks, stats.SignaturesReindexed, stats.NCacheHits));
+        Assert.Equal((2L, 1L, 1L), (stats.SolverTasks, stats.SignaturesReindexed, stats.NCacheHits));
 
         // A new n with a known signature length: one task for n only; the signature still needs no JavaScript.
         var third = await _service.DecryptAsync(player, vector.Sig[0].Input, vector.N[1].Input);
         Assert.Equal((vector.Sig[0].Output, vector.N[1].Output), (third.Signature, third.N));
-        Assert.Equal(2, _counting.Calls);
-        Assert.Equal(2, (await _pool.GetStatsAsync()).Succeeded);
-        Assert.Equal(["solve", "solve"], _counting.Functions);
+        Assert.Equal(2, _counting.Solves);
+        Assert.Equal(3, (await _pool.GetStatsAsync()).Succeeded);
+        Assert.Equal(["check", "solve", "solve"], _counting.Functions);
     }
 
     [Fact]
@@ -100,7 +106,7 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
         var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _service.DecryptAsync(player, null, vector.N[0].Input)));
 
         Assert.All(answers, a => Assert.Equal(vector.N[0].Output, a.N));
-        Assert.Equal(1, _counting.Calls);
+        Assert.Equal(1, _counting.Solves);
     }
 
     [Fact]
@@ -109,7 +115,7 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
         // The same service over a pool whose solve substitutes characters: the probes show it, no map is kept.
         var vector = Fixtures.Player("449ea0a5");
         var fake = new SubstitutingPool();
-        using var service = new YouTubeSolverService(fake, new InMemoryModuleSource(), new YouTubeServiceOptions { CacheDirectory = _cache }, handler: new FixtureHandler());
+        using var service = new YouTubeSolverService(fake, new YouTubeServiceOptions { CacheDirectory = _cache });
         var player = service.Identify(vector.PlayerUrl);
 
         for (var i = 0; i < 3; i++)
@@ -118,7 +124,7 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
             Assert.Equal(SubstitutingPool.Substitute(vector.Sig[0].Input), answer.Signature);
         }
 
-        Assert.Equal(3, fake.Calls);
+        Assert.Equal(3, fake.Solves);
         Assert.Equal(0, service.Stats().SignaturesReindexed);
         Assert.Equal(1, service.Stats().SignatureMapEntries);
     }
@@ -138,9 +144,9 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
     /// <summary>A pool facade that counts calls and passes them on.</summary>
     private sealed class CountingPool(IScriptPool inner) : IScriptPool
     {
-        private int _calls;
+        private int _solves;
 
-        public int Calls => Volatile.Read(ref _calls);
+        public int Solves => Volatile.Read(ref _solves);
 
         public List<string> Functions { get; } = [];
 
@@ -148,7 +154,11 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
 
         public Task<ScriptResult> RunAsync(string moduleName, string functionName, string argsJson, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
         {
-            Interlocked.Increment(ref _calls);
+            if (functionName == "solve")
+            {
+                Interlocked.Increment(ref _solves);
+            }
+
             lock (Functions)
             {
                 Functions.Add(functionName);
@@ -166,9 +176,9 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
     /// <summary>A pool whose <c>solve</c> answers each signature by a character substitution (not a reindexing).</summary>
     private sealed class SubstitutingPool : IScriptPool
     {
-        private int _calls;
+        private int _solves;
 
-        public int Calls => Volatile.Read(ref _calls);
+        public int Solves => Volatile.Read(ref _solves);
 
         public IActorRef Supervisor => ActorRefs.Nobody;
 
@@ -176,9 +186,14 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
 
         public Task<ScriptResult> RunAsync(string moduleName, string functionName, string argsJson, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
         {
-            Interlocked.Increment(ref _calls);
-            Assert.Equal("solve", functionName);
             using var args = JsonDocument.Parse(argsJson);
+            if (functionName == "check")
+            {
+                return Task.FromResult(new ScriptResult("t", JsonSerializer.Serialize(new { sts = "19000", hasN = false, sig = Substitute(args.RootElement[0].GetString()!), n = (string?)null })));
+            }
+
+            Assert.Equal("solve", functionName);
+            Interlocked.Increment(ref _solves);
             var sigs = args.RootElement[0].EnumerateArray().Select(e => Substitute(e.GetString()!)).ToArray();
             return Task.FromResult(new ScriptResult("t", JsonSerializer.Serialize(new { sig = sigs, n = (string?)null })));
         }
