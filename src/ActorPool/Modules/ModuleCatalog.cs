@@ -28,6 +28,9 @@ public sealed class ModuleCatalog
     /// <summary>Where module code comes from.</summary>
     public IModuleSource Source { get; }
 
+    /// <summary>Modules whose prepared code is held now (for diagnostics and tests).</summary>
+    public int Count => _entries.Count;
+
     /// <summary>How many parses this catalog has run (for diagnostics and tests).</summary>
     public long Preparations => Interlocked.Read(ref _preparations);
 
