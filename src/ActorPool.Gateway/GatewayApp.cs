@@ -126,7 +126,8 @@ internal static class GatewayApp
         _ = app.Services.GetService<SolverModuleProvider>();
         if (cluster.IsStandalone || cluster.IsGateway)
         {
-            app.Services.GetRequiredService<YouTubeMetrics>().Start(app.Services.GetRequiredService<YouTubeSolverService>());
+            // Once started: on a gateway node the service's pool is the cluster router, registered when Akka starts.
+            app.Lifetime.ApplicationStarted.Register(() => youtubeMetrics.Start(app.Services.GetRequiredService<YouTubeSolverService>()));
         }
 
         app.UseJsonErrors();
