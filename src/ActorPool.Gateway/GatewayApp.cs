@@ -63,7 +63,7 @@ internal static class GatewayApp
         // YouTube solvers are generated at run time by a module provider beside the pool (standalone and worker
         // nodes), in front of the scripts directory; a gateway node only sends their names.
         var youtubeMetrics = new YouTubeMetrics();
-        var solverProvider = cluster.IsGateway ? null : new SolverModuleProvider(settings.YouTube, youtubeMetrics);
+        var solverProvider = cluster.IsStandalone || cluster.IsWorker ? new SolverModuleProvider(settings.YouTube, youtubeMetrics) : null;
         settings.Pool.ModuleSource = solverProvider is null
             ? new DirectoryModuleSource(settings.Pool.ModulesDirectory!)
             : new LayeredModuleSource(solverProvider, new DirectoryModuleSource(settings.Pool.ModulesDirectory!));

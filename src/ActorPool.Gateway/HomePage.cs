@@ -66,7 +66,7 @@ internal static class HomePage
             html.Append("<h2>YouTube players</h2>");
             if (youtube is not null)
             {
-                html.Append(CultureInfo.InvariantCulture, $"<p>Downloads: {E(youtube.UpstreamFetches)}, disk-cache hits: {E(youtube.DiskHits)}, extractions: {E(youtube.Extractions)}. Cached: {E(youtube.SolverEntries)} solvers, {E(youtube.PreprocessedEntries)} extracted modules, {E(youtube.StsEntries)} sts, {E(youtube.SignatureMapEntries)} signature maps, {E(youtube.NCacheEntries)} n answers. Solver tasks: {E(youtube.SolverTasks)}; signatures answered by reindexing: {E(youtube.SignaturesReindexed)}; n memo hits: {E(youtube.NCacheHits)}.</p>");
+                html.Append(CultureInfo.InvariantCulture, $"<p>Downloads: {E(youtube.UpstreamFetches)}, disk-cache hits: {E(youtube.DiskHits)}, extractions: {E(youtube.Extractions)}. Cached: {E(youtube.SolverEntries)} solvers, {E(youtube.PreprocessedEntries)} modules built on this node, {E(youtube.StsEntries)} sts, {E(youtube.SignatureMapEntries)} signature maps, {E(youtube.NCacheEntries)} n answers. Solver tasks: {E(youtube.SolverTasks)}; signatures answered by reindexing: {E(youtube.SignaturesReindexed)}; n memo hits: {E(youtube.NCacheHits)}.</p>");
             }
 
             html.Append("<table id=\"players\"><tr><th>player</th><th>state</th><th>sts</th><th>detail</th></tr>");

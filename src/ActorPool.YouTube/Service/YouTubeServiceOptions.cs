@@ -20,10 +20,10 @@ public sealed record YouTubeServiceOptions
     /// <summary>Largest player script accepted. Default 16 MiB (players are ≈ 1–3 MB).</summary>
     public long MaxPlayerBytes { get; init; } = 16L << 20;
 
-    /// <summary>yt-cipher's <c>PREPROCESSED_CACHE_SIZE</c>: extracted solver modules kept in memory. Default 150.</summary>
+    /// <summary>yt-cipher's <c>PREPROCESSED_CACHE_SIZE</c>, accepted for compatibility: the module provider keeps built modules only (<see cref="SolverCacheSize"/>). Default 150.</summary>
     public int PreprocessedCacheSize { get; init; } = 150;
 
-    /// <summary>yt-cipher's <c>SOLVER_CACHE_SIZE</c>: solver modules registered in the pool (callable). Default 50.</summary>
+    /// <summary>yt-cipher's <c>SOLVER_CACHE_SIZE</c>: solver modules built and kept per node by the module provider, and players the service knows ready. Default 50.</summary>
     public int SolverCacheSize { get; init; } = 50;
 
     /// <summary>yt-cipher's <c>STS_CACHE_SIZE</c>: signature timestamps kept in memory. Default 150.</summary>
