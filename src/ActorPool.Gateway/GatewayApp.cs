@@ -60,9 +60,13 @@ internal static class GatewayApp
         // Shutdown: Kestrel finishes requests in flight, then the pool drains; the host must wait for both.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = poolSettings.DrainTimeout + poolSettings.GracePeriod + TimeSpan.FromSeconds(15));
 
-        // YouTube solvers are generated at run time: they live in memory, in front of the scripts directory.
-        var solverModules = new InMemoryModuleSource();
-        settings.Pool.ModuleSource = new LayeredModuleSource(solverModules, new DirectoryModuleSource(settings.Pool.ModulesDirectory!));
+        // YouTube solvers are generated at run time by a module provider beside the pool (standalone and worker
+        // nodes), in front of the scripts directory; a gateway node only sends their names.
+        var youtubeMetrics = new YouTubeMetrics();
+        var solverProvider = cluster.IsStandalone || cluster.IsWorker ? new SolverModuleProvider(settings.YouTube, youtubeMetrics) : null;
+        settings.Pool.ModuleSource = solverProvider is null
+            ? new DirectoryModuleSource(settings.Pool.ModulesDirectory!)
+            : new LayeredModuleSource(solverProvider, new DirectoryModuleSource(settings.Pool.ModulesDirectory!));
 
         // The pool, on an actor system that logs through Serilog.
         builder.Services.AddSingleton(settings);
@@ -99,16 +103,22 @@ internal static class GatewayApp
         }
 
         // The yt-cipher service: player cache and solvers on the pool; metrics observe it.
-        builder.Services.AddSingleton<YouTubeMetrics>();
+        builder.Services.AddSingleton(youtubeMetrics);
         builder.Services.AddSingleton<YtCipherMetrics>();
-        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), solverModules, settings.YouTube, new YouTubeObservers(sp.GetRequiredService<YouTubeMetrics>(), sp.GetRequiredService<YtCipherMetrics>())));
+        if (solverProvider is not null)
+        {
+            // Through a factory, so that the container disposes it at shutdown (it is resolved below).
+            builder.Services.AddSingleton(_ => solverProvider);
+        }
+
+        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), settings.YouTube, new YouTubeObservers(youtubeMetrics, sp.GetRequiredService<YtCipherMetrics>()), solverProvider));
 
         // The home page's charts: one sample of the pool per second (Dashboard.cs). The gateway's pool runs the
         // default engine (Jint); a cluster gateway's budget lives on the worker nodes.
         if (cluster.IsStandalone || cluster.IsGateway)
         {
             builder.Services.AddSingleton(TimeProvider.System);
-            builder.Services.AddSingleton(new DashboardOptions(settings.Pool.Name ?? "script-pool", cluster.IsGateway ? 0 : poolSettings.TaskBudget, ShowYouTube: cluster.IsStandalone));
+            builder.Services.AddSingleton(new DashboardOptions(settings.Pool.Name ?? "script-pool", cluster.IsGateway ? 0 : poolSettings.TaskBudget, ShowYouTube: true));
             builder.Services.AddSingleton(sp => new DashboardSampler(ct => sp.GetRequiredService<IScriptPool>().GetStatsAsync(ct), sp.GetRequiredService<DashboardOptions>(), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
         }
@@ -124,11 +134,16 @@ internal static class GatewayApp
             app.Lifetime.ApplicationStarted.Register(() => ClusterMetrics.Attach(app.Services.GetRequiredService<ActorRegistry>()));
         }
 
-        if (cluster.IsStandalone)
+        _ = app.Services.GetService<SolverModuleProvider>();
+        if (cluster.IsStandalone || cluster.IsGateway)
         {
-            // Created now so stale disk-cache entries are pruned at start, not on the first request.
-            app.Services.GetRequiredService<YouTubeMetrics>().Start(app.Services.GetRequiredService<YouTubeSolverService>());
-            app.Services.GetRequiredService<YtCipherMetrics>().Start(app.Services.GetRequiredService<YouTubeSolverService>());
+            // Once started: on a gateway node the service's pool is the cluster router, registered when Akka starts.
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                var youtube = app.Services.GetRequiredService<YouTubeSolverService>();
+                youtubeMetrics.Start(youtube);
+                app.Services.GetRequiredService<YtCipherMetrics>().Start(youtube);
+            });
         }
 
         app.UseJsonErrors();
@@ -156,9 +171,9 @@ internal static class GatewayApp
             app.MapPoolApi();
         }
 
-        // The yt-cipher endpoints generate solver modules in this process's memory, so they need the pool to be
-        // in this process too: a cluster node does not serve them (see README, Limits).
-        if (cluster.IsStandalone)
+        // The yt-cipher endpoints send module names built from player keys; the node that runs a task builds the
+        // module itself, so they work the same standalone and on a gateway node.
+        if (cluster.IsStandalone || cluster.IsGateway)
         {
             app.MapYouTubeApi();
         }

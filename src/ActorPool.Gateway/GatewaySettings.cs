@@ -33,6 +33,13 @@ internal sealed record GatewaySettings
     /// <summary>The yt-cipher endpoints: player URLs, caches, fetch limits.</summary>
     public required YouTubeServiceOptions YouTube { get; init; }
 
+    /// <summary>
+    /// <c>SOLVER_ENGINE</c>: the engine kind asked for the pool that runs the YouTube solvers, <c>jint</c> or
+    /// <c>v8</c>; null = V8 when it is available. This build has only Jint, so every pool runs Jint and the pool
+    /// view says what was asked (see <see cref="PoolApi.Engines"/>).
+    /// </summary>
+    public string? SolverEngine { get; init; }
+
     public static GatewaySettings From(IConfiguration configuration)
     {
         var errors = new List<string>();
@@ -88,6 +95,11 @@ internal sealed record GatewaySettings
         }
 
         var youtube = YouTubeOptions(configuration, errors, Int);
+        var solverEngine = configuration["SOLVER_ENGINE"] is { Length: > 0 } engineText ? engineText.Trim().ToLowerInvariant() : null;
+        if (solverEngine is not (null or "jint" or "v8"))
+        {
+            errors.Add($"SOLVER_ENGINE = '{configuration["SOLVER_ENGINE"]}': expected jint or v8");
+        }
         var settings = new GatewaySettings
         {
             Host = host,
@@ -110,6 +122,7 @@ internal sealed record GatewaySettings
                 EngineRecursionLimit = Int("ENGINE_RECURSION_LIMIT", 16, 100_000),
             },
             YouTube = youtube,
+            SolverEngine = solverEngine,
         };
         if (errors.Count > 0)
         {
@@ -156,6 +169,8 @@ internal sealed record GatewaySettings
             PreprocessedCacheSize = integer("PREPROCESSED_CACHE_SIZE", 1, 100_000) ?? defaults.PreprocessedCacheSize,
             SolverCacheSize = integer("SOLVER_CACHE_SIZE", 1, 100_000) ?? defaults.SolverCacheSize,
             StsCacheSize = integer("STS_CACHE_SIZE", 1, 1_000_000) ?? defaults.StsCacheSize,
+            SignatureMapCacheSize = integer("SIG_MAP_CACHE_SIZE", 1, 1_000_000) ?? defaults.SignatureMapCacheSize,
+            NCacheSize = integer("N_CACHE_SIZE", 1, 10_000_000) ?? defaults.NCacheSize,
             FetchTimeout = fetchMs is { } ms ? TimeSpan.FromMilliseconds(ms) : defaults.FetchTimeout,
         };
     }

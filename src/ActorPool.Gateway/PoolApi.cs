@@ -13,9 +13,9 @@ internal static class PoolApi
     public static RouteGroupBuilder MapPoolApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/pool").WithTags("Pool");
-        group.MapGet("/", async (IScriptPool pool, Akka.Hosting.ActorRegistry registry, CancellationToken cancellationToken) =>
+        group.MapGet("/", async (IScriptPool pool, Akka.Hosting.ActorRegistry registry, GatewaySettings settings, CancellationToken cancellationToken) =>
             {
-                var state = PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false));
+                var state = PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false)) with { Engines = Engines(settings) };
                 if (registry.TryGet<ClusterPoolRouter>(out var router))
                 {
                     // On a cluster gateway the totals above add up every worker node; the members say who is who.
@@ -31,6 +31,20 @@ internal static class PoolApi
     }
 
     /// <summary>The JSON view of <see cref="PoolStats"/>.</summary>
+    /// <summary>
+    /// Which engine serves which pool. This build has one pool (generic scripts and YouTube solvers) and one engine
+    /// kind, Jint; <c>SOLVER_ENGINE</c> is shown as asked until the engine kind setting connects it.
+    /// </summary>
+    internal static IReadOnlyList<PoolEngine> Engines(GatewaySettings settings) =>
+        [new PoolEngine("script-pool", ["scripts", "youtube-solvers"], "jint", settings.SolverEngine ?? "v8 when available")];
+
+    /// <summary>One pool, what it serves, the engine it runs and the engine asked for its solvers.</summary>
+    internal sealed record PoolEngine(
+        [property: JsonPropertyName("pool")] string Pool,
+        [property: JsonPropertyName("serves")] IReadOnlyList<string> Serves,
+        [property: JsonPropertyName("engine")] string Engine,
+        [property: JsonPropertyName("solver_engine_requested")] string SolverEngineRequested);
+
     internal sealed record PoolState(
         [property: JsonPropertyName("workers")] WorkerCounts Workers,
         [property: JsonPropertyName("queue")] QueueState Queue,
@@ -48,6 +62,10 @@ internal static class PoolApi
         [JsonPropertyName("cluster")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         public IReadOnlyList<ClusterMember>? Cluster { get; init; }
+
+        [JsonPropertyName("engines")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<PoolEngine>? Engines { get; init; }
 
         public static PoolState From(PoolStats stats)
         {

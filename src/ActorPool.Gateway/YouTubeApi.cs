@@ -80,27 +80,34 @@ internal static class YouTubeApi
 
             var solver = await service.GetSolverAsync(player, context.RequestAborted).ConfigureAwait(false);
             var encrypted = fields.GetValueOrDefault("encrypted_signature");
-            if (!string.IsNullOrEmpty(encrypted))
+            var hasEncrypted = !string.IsNullOrEmpty(encrypted);
+            if (hasEncrypted && !solver.HasSig)
             {
-                if (!solver.HasSig)
-                {
-                    throw new SolverFailedException($"No signature solver found for player {player.Id}", player.Id);
-                }
-
-                var key = fields.GetValueOrDefault("signature_key") is { Length: > 0 } k ? k : url.Get("sp") is { Length: > 0 } sp ? sp : "sig";
-                url.Set(key, await service.SolveAsync(solver, "sig", encrypted, null, context.RequestAborted).ConfigureAwait(false));
-                url.Delete("s");
+                throw new SolverFailedException($"No signature solver found for player {player.Id}", player.Id);
             }
 
+            string? n = null;
             if (solver.HasN)
             {
-                var n = fields.GetValueOrDefault("n_param") is { Length: > 0 } fromBody ? fromBody : url.Get("n");
+                n = fields.GetValueOrDefault("n_param") is { Length: > 0 } fromBody ? fromBody : url.Get("n");
                 if (string.IsNullOrEmpty(n))
                 {
                     return (BadRequest("n_param not found in request or stream_url"), null);
                 }
+            }
 
-                url.Set("n", await service.SolveAsync(solver, "n", n, null, context.RequestAborted).ConfigureAwait(false));
+            // sig and n together: one pool task at most (see YouTubeSolverService.DecryptAsync).
+            var result = await service.DecryptAsync(player, encrypted, n, null, context.RequestAborted).ConfigureAwait(false);
+            if (hasEncrypted)
+            {
+                var key = fields.GetValueOrDefault("signature_key") is { Length: > 0 } k ? k : url.Get("sp") is { Length: > 0 } sp ? sp : "sig";
+                url.Set(key, result.Signature);
+                url.Delete("s");
+            }
+
+            if (n is not null)
+            {
+                url.Set("n", result.N);
             }
 
             return (Results.Json(new ResolveUrlResponse(url.ToString())), solver.CacheHit);

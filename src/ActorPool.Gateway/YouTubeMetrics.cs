@@ -33,6 +33,9 @@ internal sealed class YouTubeMetrics : IYouTubeServiceObserver
     private static readonly Counter SolverFailures = Metrics.CreateCounter(
         "actorpool_youtube_solver_failures_total", "Solver failures by player id (at most 64 ids, then 'other') and stage (extract, sig, n).", "player_id", "stage");
 
+    private static readonly Counter FastPath = Metrics.CreateCounter(
+        "actorpool_youtube_solver_work_total", "Solver work since start: tasks (pool tasks run), sig_reindexed (signatures answered without JavaScript), n_memo_hits (n answers from the memo).", "kind");
+
     private readonly ConcurrentDictionary<string, byte> _playerLabels = new(StringComparer.Ordinal);
 
     public YouTubeSolverService? Service { get; set; }
@@ -58,6 +61,11 @@ internal sealed class YouTubeMetrics : IYouTubeServiceObserver
             CacheEntries.WithLabels("preprocessed").Set(stats.PreprocessedEntries);
             CacheEntries.WithLabels("solver").Set(stats.SolverEntries);
             CacheEntries.WithLabels("sts").Set(stats.StsEntries);
+            CacheEntries.WithLabels("signature_map").Set(stats.SignatureMapEntries);
+            CacheEntries.WithLabels("n").Set(stats.NCacheEntries);
+            FastPath.WithLabels("tasks").IncTo(stats.SolverTasks);
+            FastPath.WithLabels("sig_reindexed").IncTo(stats.SignaturesReindexed);
+            FastPath.WithLabels("n_memo_hits").IncTo(stats.NCacheHits);
         }
     }
 

@@ -44,7 +44,14 @@ internal sealed class HttpLoad : IDisposable
     }
 
     /// <summary>Runs for <paramref name="warmup"/> + <paramref name="measure"/>; measures the second window.</summary>
-    public async Task<HttpSample> RunForAsync(string path, byte[] body, TimeSpan warmup, TimeSpan measure)
+    public Task<HttpSample> RunForAsync(string path, byte[] body, TimeSpan warmup, TimeSpan measure) =>
+        RunForAsync(path, () => body, null, warmup, measure);
+
+    /// <summary>
+    /// Runs for <paramref name="warmup"/> + <paramref name="measure"/> with a fresh body per request from
+    /// <paramref name="nextBody"/> (thread-safe); with <paramref name="check"/>, a 200 whose body fails it counts as a failure.
+    /// </summary>
+    public async Task<HttpSample> RunForAsync(string path, Func<byte[]> nextBody, Func<string, bool>? check, TimeSpan warmup, TimeSpan measure)
     {
         var windowStart = 0L;
         var windowEnd = long.MaxValue;
@@ -62,8 +69,8 @@ internal sealed class HttpLoad : IDisposable
                 var ok = false;
                 try
                 {
-                    using var response = await _client.SendAsync(Request(path, body), HttpCompletionOption.ResponseContentRead);
-                    ok = response.StatusCode == HttpStatusCode.OK;
+                    using var response = await _client.SendAsync(Request(path, nextBody()), HttpCompletionOption.ResponseContentRead);
+                    ok = response.StatusCode == HttpStatusCode.OK && (check is null || check(await response.Content.ReadAsStringAsync()));
                 }
                 catch (HttpRequestException)
                 {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using ActorPool.Configuration;
@@ -8,7 +9,6 @@ using ActorPool.Gateway;
 using ActorPool.Modules;
 using ActorPool.YouTube.Players;
 using ActorPool.YouTube.Solvers;
-using Jint;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -17,115 +17,118 @@ using Microsoft.Extensions.Logging;
 namespace ActorPool.Bench.Scenarios;
 
 /// <summary>
-/// Scenario "youtube": the yt-cipher endpoints against a loopback YouTube serving the fixture players. Per player:
-/// cold request latency (fresh gateway and empty disk cache: fetch + extract + load + solve), warm
-/// <c>/decrypt_signature</c> req/s with p50/p99 at the given connections, the in-engine cost of one sig and one n
-/// call (raw Jint, one thread), and the same solver module's n function under the Node.js piscina peer vs the pool.
+/// Scenario "youtube": the yt-cipher endpoints as a user runs them. The gateway is the real binary in its own
+/// process (its own runtime configuration, server GC, as <c>dotnet ActorPool.Gateway.dll</c> or the published
+/// app runs it), a loopback HTTP server plays YouTube, and the closed-loop driver runs in this process.
 /// </summary>
+/// <remarks>
+/// <para>Warm: every fixture player from 2021 on is prepared once, then each round measures the trivial generic
+/// call (<c>POST /v1/scripts/transform/reverse</c>) and <c>POST /decrypt_signature</c> for every player, each
+/// request with a fresh random 19-character <c>n</c> (no memo can answer it) and a fixture signature whose answer
+/// is checked on every response. Ratios are medians of per-round ratios (decrypt / trivial of the same round).</para>
+/// <para>Cold: the newest player's first request on a fresh gateway process with an empty disk cache (download,
+/// extraction, module load, one task), three fresh processes.</para>
+/// <para>Peer: the newest solver module's <c>n</c> as pool tasks/s vs the Node.js piscina peer on the same file. This
+/// pool runs in the benchmark process, whose runtime configuration differs from the gateway's (workstation vs server
+/// GC), which is why the warm numbers no longer come from a gateway hosted in this process.</para>
+/// </remarks>
 internal static class YouTubeScenario
 {
-    private static readonly string[] Players = ["4918c89a", "449ea0a5"];
+    // Signature timestamps count days since 1970-01-01; 18628 is 2021-01-01.
+    private const int Since2021 = 18628;
+    private const string NAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    private const string TrivialPath = "/v1/scripts/" + BenchModules.Transform + "/reverse";
 
     public static async Task RunAsync(BenchOptions options)
     {
         var fixtures = Path.GetFullPath(Path.Combine(BenchModules.RepoRoot, "..", "shared", "fixtures", "youtube"));
         var vectors = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(fixtures, "vectors.json"))).RootElement;
+        var players = vectors.EnumerateArray()
+            .Where(v => v.GetProperty("sts").GetInt32() >= Since2021 && v.GetProperty("n").GetArrayLength() > 0 && v.GetProperty("sig").GetArrayLength() > 0)
+            .OrderByDescending(v => v.GetProperty("sts").GetInt32())
+            .Select(v => new Player(
+                v.GetProperty("player_id").GetString()!,
+                v.GetProperty("sts").GetInt32(),
+                v.GetProperty("player_url").GetString()!,
+                v.GetProperty("sig")[0].GetProperty("input").GetString()!,
+                v.GetProperty("sig")[0].GetProperty("output").GetString()!,
+                Path.Combine(fixtures, v.GetProperty("file").GetString()!)))
+            .ToList();
         await using var youtube = await LoopbackYouTube.StartAsync(fixtures, vectors);
+        var newest = players[0];
+
         Console.WriteLine();
-        Console.WriteLine($"## youtube — yt-cipher endpoints, loopback player host, {options.Workers} workers, {options.InFlight} connections, {options.Seconds}s warm windows");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"## youtube — gateway process, {options.Workers} workers, {options.InFlight} connections, {players.Count} players (2021+), {options.Rounds} rounds of {options.Seconds}s after 1s warm-up, random n per request"));
         Console.WriteLine();
-        Console.WriteLine("| player | cold request (median of 3) | warm req/s | p50 | p99 | sig in-engine | n in-engine | n: pool tasks/s | n: piscina tasks/s | pool / peer |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var id in Players)
+
+        var colds = new List<double>();
+        for (var i = 0; i < 3; i++)
         {
-            var vector = vectors.EnumerateArray().Single(v => v.GetProperty("player_id").GetString() == id);
-            var playerUrl = vector.GetProperty("player_url").GetString()!;
-            var sig = vector.GetProperty("sig")[0].GetProperty("input").GetString()!;
-            var n = vector.GetProperty("n")[0].GetProperty("input").GetString()!;
-            var body = JsonSerializer.Serialize(new { player_url = playerUrl, encrypted_signature = sig, n_param = n });
-
-            var colds = new List<double>();
-            for (var i = 0; i < 3; i++)
-            {
-                colds.Add(await ColdAsync(youtube.BaseUrl, options, body));
-            }
-
-            var (rate, p50, p99, failed) = await WarmAsync(youtube.BaseUrl, options, body);
-            var source = await File.ReadAllTextAsync(Path.Combine(fixtures, vector.GetProperty("file").GetString()!));
-            var solver = SolverExtractor.Extract(source);
-            var (sigMs, nMs) = InEngine(solver.ModuleSource, sig, n);
-            var (poolRate, peerRate) = await PeerAsync(solver.ModuleSource, n, options);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {id} | {colds.Order().ElementAt(1):N0} ms ({Stats.List(colds)}) | {rate:N0}{(failed > 0 ? $" ({failed} failed)" : "")} | {p50:N1} ms | {p99:N1} ms | {sigMs:N3} ms | {nMs:N3} ms | {poolRate:N0} | {(double.IsNaN(peerRate) ? "n/a" : peerRate.ToString("N0", CultureInfo.InvariantCulture))} | {(double.IsNaN(peerRate) ? "n/a" : (poolRate / peerRate).ToString("N2", CultureInfo.InvariantCulture) + "×")} |"));
+            colds.Add(await ColdAsync(youtube.BaseUrl, options, newest));
         }
 
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Cold first /decrypt_signature, {newest.Id}, fresh process and empty disk cache: median {Stats.Median(colds):N0} ms ({Stats.List(colds)})."));
         Console.WriteLine();
-        Console.WriteLine("Targets: cold ≤ 1.5 s; warm ≥ 1,000 req/s with p99 ≤ 25 ms.");
+
+        await WarmAsync(youtube.BaseUrl, options, players);
+
+        var module = SolverExtractor.Extract(await File.ReadAllTextAsync(newest.File)).ModuleSource;
+        var (poolRate, peerRate) = await PeerAsync(module, RandomN(), options);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"n of {newest.Id}'s solver module: pool in this process (GC server={System.Runtime.GCSettings.IsServerGC}) {poolRate:N0} tasks/s, piscina peer {(double.IsNaN(peerRate) ? "n/a" : peerRate.ToString("N0", CultureInfo.InvariantCulture))} tasks/s, pool / peer {(double.IsNaN(peerRate) ? "n/a" : (poolRate / peerRate).ToString("N2", CultureInfo.InvariantCulture) + "×")}."));
     }
 
-    private static async Task<double> ColdAsync(Uri youtube, BenchOptions options, string body)
+    private static async Task WarmAsync(Uri youtube, BenchOptions options, List<Player> players)
     {
-        var cache = Path.Combine(Path.GetTempPath(), "actorpool-bench-yt-" + Guid.NewGuid().ToString("N"));
+        var cache = TempDirectory();
         try
         {
-            await using var gateway = await StartGatewayAsync(youtube, cache, options);
-            using var client = new HttpClient { BaseAddress = GatewayApp.Address(gateway) };
-            using (await client.GetAsync(new Uri("/health/live", UriKind.Relative)))
+            using var gateway = await GatewayChild.StartAsync(youtube, cache, options);
+            using var load = new HttpLoad(gateway.Address, options.InFlight);
+            var trivialBody = Encoding.UTF8.GetBytes($"{{\"args\":{BenchModules.ReverseArgs}}}");
+            var trivialAnswer = await load.SendOnceAsync(TrivialPath, trivialBody);
+            if (!trivialAnswer.StartsWith("{\"result\":", StringComparison.Ordinal))
             {
-                // Connection and JIT of the HTTP path warmed; the player is still uncached.
+                throw new InvalidOperationException("the trivial call failed: " + trivialAnswer);
             }
 
-            var started = Stopwatch.GetTimestamp();
-            using var response = await client.PostAsync(new Uri("/decrypt_signature", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
-            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            response.EnsureSuccessStatusCode();
-            return elapsed;
-        }
-        finally
-        {
-            Directory.Delete(cache, recursive: true);
-        }
-    }
-
-    private static async Task<(double Rate, double P50, double P99, long Failed)> WarmAsync(Uri youtube, BenchOptions options, string body)
-    {
-        var cache = Path.Combine(Path.GetTempPath(), "actorpool-bench-yt-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            await using var gateway = await StartGatewayAsync(youtube, cache, options);
-            using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.InFlight }) { BaseAddress = GatewayApp.Address(gateway) };
-            (await client.PostAsync(new Uri("/decrypt_signature", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-
-            var latencies = new List<double>[options.InFlight];
-            long failed = 0;
-            var warmupEnd = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * 1.0);
-            var end = warmupEnd + (long)(Stopwatch.Frequency * options.Seconds);
-            var workers = Enumerable.Range(0, options.InFlight).Select(async w =>
+            // Prepare every player (download, extraction, map of the signature length) before measuring.
+            foreach (var player in players)
             {
-                var mine = latencies[w] = [];
-                while (true)
+                var answer = await load.SendOnceAsync("/decrypt_signature", player.Body(RandomN()));
+                if (!player.Check(answer))
                 {
-                    var started = Stopwatch.GetTimestamp();
-                    if (started >= end)
-                    {
-                        return;
-                    }
-
-                    using var response = await client.PostAsync(new Uri("/decrypt_signature", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
-                    await response.Content.ReadAsByteArrayAsync();
-                    if (started >= warmupEnd)
-                    {
-                        mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        if (!response.IsSuccessStatusCode)
-                        {
-                            Interlocked.Increment(ref failed);
-                        }
-                    }
+                    throw new InvalidOperationException($"player {player.Id} answered wrong: {answer}");
                 }
-            });
-            await Task.WhenAll(workers);
-            var all = latencies.SelectMany(l => l).Order().ToList();
-            return (all.Count / options.Seconds, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99), failed);
+            }
+
+            var warmup = TimeSpan.FromSeconds(1);
+            var measure = TimeSpan.FromSeconds(options.Seconds);
+            var trivial = new List<HttpSample>();
+            var decrypts = players.ToDictionary(p => p.Id, _ => new List<HttpSample>(), StringComparer.Ordinal);
+            for (var round = 0; round < options.Rounds; round++)
+            {
+                trivial.Add(await load.RunForAsync(TrivialPath, () => trivialBody, null, warmup, measure));
+                foreach (var player in players)
+                {
+                    decrypts[player.Id].Add(await load.RunForAsync("/decrypt_signature", () => player.Body(RandomN()), player.Check, warmup, measure));
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Trivial call: {Stats.Median([.. trivial.Select(s => s.Rate)]):N0} req/s (rounds {Stats.List([.. trivial.Select(s => s.Rate)])}), p50 {Stats.Median([.. trivial.Select(s => s.P50Millis)]):N2} ms, p99 {Stats.Median([.. trivial.Select(s => s.P99Millis)]):N2} ms."));
+            Console.WriteLine();
+            Console.WriteLine("| player | sts | decrypt req/s | p50 ms | p99 ms | decrypt / trivial (median of rounds) | per-round ratios | failed |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+            foreach (var player in players)
+            {
+                var samples = decrypts[player.Id];
+                var ratios = samples.Select((s, i) => s.Rate / trivial[i].Rate).ToList();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {player.Id} | {player.Sts} | {Stats.Median([.. samples.Select(s => s.Rate)]):N0} | {Stats.Median([.. samples.Select(s => s.P50Millis)]):N2} | {Stats.Median([.. samples.Select(s => s.P99Millis)]):N2} | {Stats.Median(ratios):N2} | {Stats.List(ratios, "N2")} | {samples.Sum(s => s.Failures)} |"));
+            }
         }
         finally
         {
@@ -133,50 +136,40 @@ internal static class YouTubeScenario
         }
     }
 
-    private static async Task<WebApplication> StartGatewayAsync(Uri youtube, string cache, BenchOptions options)
+    private static async Task<double> ColdAsync(Uri youtube, BenchOptions options, Player player)
     {
-        var app = GatewayApp.Build([], new Dictionary<string, string?>
+        var cache = TempDirectory();
+        try
         {
-            ["PORT"] = "0",
-            ["HOST"] = "127.0.0.1",
-            ["SCRIPTS_DIR"] = Path.Combine(BenchModules.RepoRoot, "bench", "modules"),
-            ["MAX_THREADS"] = options.Workers.ToString(CultureInfo.InvariantCulture),
-            ["LOG_LEVEL"] = "warning",
-            ["YOUTUBE_BASE_URL"] = youtube.ToString(),
-            ["XDG_CACHE_HOME"] = cache,
-        });
-        await app.StartAsync();
-        return app;
-    }
-
-    /// <summary>Mean ms of one sig and one n call in a single Jint engine with the module loaded (no pool).</summary>
-    private static (double SigMs, double NMs) InEngine(string module, string sig, string n)
-    {
-        using var engine = new Engine(o => o.LimitRecursion(1000));
-        engine.Modules.Add("solver", module);
-        var exports = engine.Modules.Import("solver");
-        var sigFn = exports.Get("sig");
-        var nFn = exports.Get("n");
-        double Time(Jint.Native.JsValue fn, string input, int calls)
-        {
-            for (var i = 0; i < 20; i++)
-            {
-                engine.Invoke(fn, input);
-            }
-
+            using var gateway = await GatewayChild.StartAsync(youtube, cache, options);
+            using var load = new HttpLoad(gateway.Address, 1);
             var started = Stopwatch.GetTimestamp();
-            for (var i = 0; i < calls; i++)
-            {
-                engine.Invoke(fn, input);
-            }
-
-            return Stopwatch.GetElapsedTime(started).TotalMilliseconds / calls;
+            var answer = await load.SendOnceAsync("/decrypt_signature", player.Body(RandomN()));
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            return player.Check(answer) ? elapsed : throw new InvalidOperationException($"cold request for {player.Id} answered wrong: {answer}");
         }
-
-        return (Time(sigFn, sig, 2000), Time(nFn, n, 300));
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
     }
 
-    /// <summary>The solver's n function: pool tasks/s vs the piscina peer on the same module file.</summary>
+    private static string RandomN() => string.Create(19, 0, static (span, _) =>
+    {
+        for (var i = 0; i < span.Length; i++)
+        {
+            span[i] = NAlphabet[Random.Shared.Next(NAlphabet.Length)];
+        }
+    });
+
+    private static string TempDirectory()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "actorpool-bench-yt-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>The solver module's n function: pool tasks/s vs the piscina peer on the same module file.</summary>
     private static async Task<(double Pool, double Peer)> PeerAsync(string module, string n, BenchOptions options)
     {
         var args = JsonSerializer.Serialize(new[] { n });
@@ -220,6 +213,128 @@ internal static class YouTubeScenario
         finally
         {
             File.Delete(file);
+        }
+    }
+
+    /// <summary>A fixture player: a request body with a given n, and the check of an answer.</summary>
+    private sealed record Player(string Id, int Sts, string Url, string Sig, string SigOutput, string File)
+    {
+        public byte[] Body(string n) => JsonSerializer.SerializeToUtf8Bytes(new { player_url = Url, encrypted_signature = Sig, n_param = n });
+
+        // The signature answer is known; the n answer of a random n is not, but it must be a non-empty string.
+        public bool Check(string answer) =>
+            answer.Contains("\"decrypted_signature\":" + JsonSerializer.Serialize(SigOutput), StringComparison.Ordinal)
+            && !answer.Contains("\"decrypted_n_sig\":\"\"", StringComparison.Ordinal);
+    }
+
+    /// <summary>The gateway binary as a child process (the one this program was built with), on a free loopback port.</summary>
+    private sealed class GatewayChild : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        private GatewayChild(Process process, Uri address)
+        {
+            _process = process;
+            Address = address;
+        }
+
+        public Uri Address { get; }
+
+        public static async Task<GatewayChild> StartAsync(Uri youtube, string cache, BenchOptions options)
+        {
+            int port;
+            using (var probe = new TcpListener(IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            }
+
+            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ActorPool.Gateway.dll")])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = AppContext.BaseDirectory,
+            };
+            start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
+            start.Environment["HOST"] = "127.0.0.1";
+            start.Environment["SCRIPTS_DIR"] = Path.Combine(BenchModules.RepoRoot, "bench", "modules");
+            start.Environment["MAX_THREADS"] = options.Workers.ToString(CultureInfo.InvariantCulture);
+            start.Environment["LOG_LEVEL"] = "warning";
+            start.Environment["YOUTUBE_BASE_URL"] = youtube.ToString();
+            start.Environment["XDG_CACHE_HOME"] = cache;
+            var child = new GatewayChild(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
+            child._process.OutputDataReceived += (_, e) => child.Append(e.Data);
+            child._process.ErrorDataReceived += (_, e) => child.Append(e.Data);
+            child._process.BeginOutputReadLine();
+            child._process.BeginErrorReadLine();
+            try
+            {
+                await child.WaitReadyAsync();
+                return child;
+            }
+            catch
+            {
+                child.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+
+            _process.Dispose();
+        }
+
+        private async Task WaitReadyAsync()
+        {
+            using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 60;
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException("the gateway exited: " + Output());
+                }
+
+                try
+                {
+                    using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+
+                await Task.Delay(50);
+            }
+
+            throw new TimeoutException("the gateway did not become ready in 60 s: " + Output());
+        }
+
+        private void Append(string? line)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+
+        private string Output()
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
         }
     }
 

@@ -35,6 +35,9 @@ public sealed partial record PlayerIdentity(string Id, PlayerVariant Variant, st
     public static bool IsValidId([NotNullWhen(true)] string? id) =>
         id is not null && (ModernId().IsMatch(id) || LegacyId().IsMatch(id));
 
+    /// <summary>Whether <paramref name="region"/> is a locale such as <c>en_US</c>.</summary>
+    internal static bool IsValidRegion(string region) => RegionPattern().IsMatch(region);
+
     /// <summary>Parses a player URL (absolute <c>https://www.youtube.com/s/player/…</c> or relative
     /// <c>/s/player/…</c>, or a 2014–2017 <c>/yts/jsbin/…</c> URL) into an identity.</summary>
     /// <exception cref="PlayerScriptException">The URL is not a known player URL; the message says why.</exception>

@@ -20,14 +20,20 @@ public sealed record YouTubeServiceOptions
     /// <summary>Largest player script accepted. Default 16 MiB (players are ≈ 1–3 MB).</summary>
     public long MaxPlayerBytes { get; init; } = 16L << 20;
 
-    /// <summary>yt-cipher's <c>PREPROCESSED_CACHE_SIZE</c>: extracted solver modules kept in memory. Default 150.</summary>
+    /// <summary>yt-cipher's <c>PREPROCESSED_CACHE_SIZE</c>, accepted for compatibility: the module provider keeps built modules only (<see cref="SolverCacheSize"/>). Default 150.</summary>
     public int PreprocessedCacheSize { get; init; } = 150;
 
-    /// <summary>yt-cipher's <c>SOLVER_CACHE_SIZE</c>: solver modules registered in the pool (callable). Default 50.</summary>
+    /// <summary>yt-cipher's <c>SOLVER_CACHE_SIZE</c>: solver modules built and kept per node by the module provider, and players the service knows ready. Default 50.</summary>
     public int SolverCacheSize { get; init; } = 50;
 
     /// <summary>yt-cipher's <c>STS_CACHE_SIZE</c>: signature timestamps kept in memory. Default 150.</summary>
     public int StsCacheSize { get; init; } = 150;
+
+    /// <summary>(player, signature length) index maps kept (<c>SIG_MAP_CACHE_SIZE</c>). Default 1000.</summary>
+    public int SignatureMapCacheSize { get; init; } = 1000;
+
+    /// <summary>Memoised n answers, per (player, n) (<c>N_CACHE_SIZE</c>). Default 10000.</summary>
+    public int NCacheSize { get; init; } = 10_000;
 
     /// <summary>Extractions that may run at once (each parses a whole player on its own thread). Default half the cores, at least 1.</summary>
     public int MaxConcurrentExtractions { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
@@ -53,6 +59,11 @@ public sealed record YouTubeServiceOptions
         if (StsCacheSize < 1)
         {
             errors.Add("StsCacheSize must be at least 1");
+        }
+
+        if (SignatureMapCacheSize < 1 || NCacheSize < 1)
+        {
+            errors.Add("SignatureMapCacheSize and NCacheSize must be at least 1");
         }
 
         if (MaxConcurrentExtractions < 1)

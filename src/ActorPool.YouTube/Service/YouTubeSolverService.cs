@@ -8,98 +8,158 @@ using ActorPool.YouTube.Solvers;
 namespace ActorPool.YouTube.Service;
 
 /// <summary>
-/// The yt-cipher service without HTTP: reduces a player URL to an identity, gets the player (disk cache, else one
-/// download from the canonical URL), extracts its solver once, registers it as a pool module and runs
-/// <c>sig</c>/<c>n</c> calls as pool tasks.
+/// The yt-cipher service without HTTP: reduces a player URL to an identity and answers <c>sig</c>/<c>n</c>/sts with
+/// pool tasks on modules named by a key (see <see cref="SolverModuleProvider"/>). It sends only names and small
+/// arguments, so the pool may be local or a cluster of worker nodes, each building its own modules.
 /// </summary>
 /// <remarks>
-/// <para>Concurrent first requests for one player share one download and one extraction (single flight).
-/// Extraction parses the player with Acornima, which cannot run inside Jint, so it runs on a dedicated thread
-/// bounded by <see cref="YouTubeServiceOptions.MaxConcurrentExtractions"/>, never on a request thread; only the
-/// <c>sig</c>/<c>n</c> calls run in the pool.</para>
-/// <para>Three bounded caches as in yt-cipher: preprocessed (extracted module text), solver (modules registered in
-/// the pool; an evicted one is removed from the module source) and sts. Failures are not cached: the next request
-/// tries again.</para>
+/// <para>Preparing a player is one pool task: the lean module's <c>check</c> export (which makes the node that runs it
+/// fetch the player and build the module), under the pool's limits. A lean module that fails its check is replaced
+/// by the full module (checked the same way). Concurrent first requests for one player share the preparation.</para>
+/// <para>Kept here (small, per process): which module serves each player (solver cache), the sts per player, the
+/// learnt signature index maps and the memoised n answers. Failures are not cached: the next request tries again.</para>
 /// </remarks>
 public sealed partial class YouTubeSolverService : IDisposable
 {
+    private const string SigProbe = "AOq0QJ8wRAIgXmPlOPSBkkUs1bYFYlJCfe29xx8j7v1pDL0QwbdV96sCIEzpWqMGkFR20CFOg51Tp-7vj_EMu-m37K2XJoOySqa0qaty";
+    private const string NProbe = "oBo2h5euWy6osrUt";
+
     private readonly IScriptPool _pool;
-    private readonly InMemoryModuleSource _modules;
     private readonly YouTubeServiceOptions _options;
     private readonly IYouTubeServiceObserver? _observer;
-    private readonly PlayerFetcher _fetcher;
-    private readonly PlayerDiskCache _disk;
-    private readonly HttpClient _http;
-    private readonly BoundedCache<ExtractedSolver> _preprocessed;
+    private readonly SolverModuleProvider? _local;
     private readonly BoundedCache<PreparedSolver> _solvers;
     private readonly BoundedCache<string?> _sts;
     private readonly BoundedCache<string> _failures = new(32);
-    private readonly SingleFlight<string> _downloads = new();
     private readonly SingleFlight<PreparedSolver> _preparations = new();
-    private readonly SemaphoreSlim _extractionSlots;
-    private readonly CancellationTokenSource _stopping = new();
-    private long _fetches;
-    private long _diskHits;
-    private long _extractions;
+    private readonly SingleFlight<string?> _stsFlights = new();
+    private readonly BoundedCache<SignatureMap?> _maps;
+    private readonly BoundedCache<string> _nResults;
+    private readonly SingleFlight<string> _nFlights = new();
+    private long _tasks;
+    private long _nHits;
+    private long _sigReindexed;
 
-    /// <summary>Creates the service over a pool whose module source includes <paramref name="modules"/>.</summary>
-    /// <param name="pool">The pool that runs <c>sig</c>/<c>n</c>.</param>
-    /// <param name="modules">The in-memory source the pool reads; solver modules are added to and removed from it.</param>
+    /// <summary>Creates the service over a pool whose nodes run a <see cref="SolverModuleProvider"/> beside their pool.</summary>
+    /// <param name="pool">The pool (local or a cluster router) that runs the solver modules.</param>
     /// <param name="options">Options; validated here.</param>
     /// <param name="observer">Optional event receiver (metrics).</param>
-    /// <param name="handler">Optional HTTP handler for downloads (tests); default a new <see cref="SocketsHttpHandler"/>.</param>
+    /// <param name="localProvider">The provider beside a pool in this process, when there is one: its download and
+    /// extraction counters and disk cache are reported in <see cref="Stats"/>.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public YouTubeSolverService(IScriptPool pool, InMemoryModuleSource modules, YouTubeServiceOptions options, IYouTubeServiceObserver? observer = null, HttpMessageHandler? handler = null)
+    public YouTubeSolverService(IScriptPool pool, YouTubeServiceOptions options, IYouTubeServiceObserver? observer = null, SolverModuleProvider? localProvider = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        ArgumentNullException.ThrowIfNull(modules);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _pool = pool;
-        _modules = modules;
         _options = options;
         _observer = observer;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        _fetcher = new PlayerFetcher(_http, options.FetchTimeout, options.MaxPlayerBytes);
-        _disk = new PlayerDiskCache(options.CacheDirectory, options.CacheRetention, TimeProvider.System);
-        _preprocessed = new BoundedCache<ExtractedSolver>(options.PreprocessedCacheSize);
-        _solvers = new BoundedCache<PreparedSolver>(options.SolverCacheSize, (_, solver) => _modules.Remove(solver.ModuleName));
+        _local = localProvider;
+        _solvers = new BoundedCache<PreparedSolver>(options.SolverCacheSize);
         _sts = new BoundedCache<string?>(options.StsCacheSize);
-        _extractionSlots = new SemaphoreSlim(options.MaxConcurrentExtractions, options.MaxConcurrentExtractions);
+        _maps = new BoundedCache<SignatureMap?>(options.SignatureMapCacheSize);
+        _nResults = new BoundedCache<string>(options.NCacheSize);
     }
 
     /// <summary>The options in use.</summary>
     public YouTubeServiceOptions Options => _options;
 
-    /// <summary>The player disk cache directory.</summary>
-    public string CacheDirectory => _disk.Directory;
-
     /// <summary>Reduces a caller's player URL to an identity with the configured overrides.</summary>
     /// <exception cref="PlayerScriptException">The URL is not a player URL.</exception>
     public PlayerIdentity Identify(string? playerUrl) => PlayerIdentity.Parse(playerUrl, _options.Urls);
 
-    /// <summary>Decrypts a signature and/or an n parameter; an absent input gives an empty string.</summary>
+    /// <summary>
+    /// Decrypts a signature and/or an n parameter with at most one pool task; an absent input gives an empty string.
+    /// </summary>
+    /// <remarks>
+    /// <para><c>sig</c>: once a (player, signature length) has been learnt as an index map (see
+    /// <c>SignatureMap</c>), the answer is computed in C# and no JavaScript runs. The first signature of a length
+    /// runs in JavaScript together with the two probes that learn the map, in the same task.</para>
+    /// <para><c>n</c>: answers are memoised per (player, n) in a bounded LRU; concurrent requests for the same
+    /// uncached n (and no signature needing JavaScript) share one task.</para>
+    /// <para>Whatever still needs JavaScript (sig, probes, n) goes to the module's combined <c>solve</c> export in
+    /// one pool task, never two.</para>
+    /// </remarks>
     /// <exception cref="PlayerFetchException">The player could not be downloaded.</exception>
     /// <exception cref="SolverFailedException">The solver could not be built or a call failed.</exception>
     /// <exception cref="ScriptPoolException">The pool refused or timed out the call.</exception>
     public async Task<DecryptResult> DecryptAsync(PlayerIdentity player, string? encryptedSignature, string? n, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
     {
         var solver = await GetSolverAsync(player, cancellationToken).ConfigureAwait(false);
-        var sigTask = !string.IsNullOrEmpty(encryptedSignature) && solver.HasSig
-            ? SolveAsync(solver, ExtractedSolver.SigExport, encryptedSignature, deadline, cancellationToken)
-            : Task.FromResult(string.Empty);
-        var nTask = !string.IsNullOrEmpty(n) && solver.HasN
-            ? SolveAsync(solver, ExtractedSolver.NExport, n, deadline, cancellationToken)
-            : Task.FromResult(string.Empty);
-        await Task.WhenAll(sigTask, nTask).ConfigureAwait(false);
-        return new DecryptResult(await sigTask.ConfigureAwait(false), await nTask.ConfigureAwait(false), solver.CacheHit);
+        var wantSig = !string.IsNullOrEmpty(encryptedSignature) && solver.HasSig;
+        var wantN = !string.IsNullOrEmpty(n) && solver.HasN;
+        var key = solver.Player.CacheKey;
+
+        string? sig = null;
+        var learn = false;
+        if (wantSig)
+        {
+            var mapKey = MapKey(key, encryptedSignature!.Length);
+            if (_maps.TryGet(mapKey, out var map))
+            {
+                if (map is not null)
+                {
+                    sig = map.Apply(encryptedSignature);
+                    Interlocked.Increment(ref _sigReindexed);
+                }
+            }
+            else
+            {
+                learn = encryptedSignature.Length <= SignatureMap.MaxLength;
+            }
+        }
+
+        string? nAnswer = null;
+        var nKey = wantN ? key + "\n" + n : null;
+        if (nKey is not null && _nResults.TryGet(nKey, out var memo))
+        {
+            nAnswer = memo;
+            Interlocked.Increment(ref _nHits);
+        }
+
+        if (wantSig && sig is null)
+        {
+            // One task: the signature, the probes when this length is new, and n unless memoised.
+            var sigs = new List<string> { encryptedSignature! };
+            if (learn)
+            {
+                var (first, second) = SignatureMap.Probes(encryptedSignature!.Length);
+                sigs.Add(first);
+                sigs.Add(second);
+            }
+
+            var includeN = wantN && nAnswer is null;
+            var (sigOut, nOut) = await RunSolveAsync(solver, sigs, includeN ? n : null, deadline, cancellationToken).ConfigureAwait(false);
+            sig = sigOut[0];
+            if (learn)
+            {
+                _maps.Set(MapKey(key, encryptedSignature!.Length), SignatureMap.TryLearn(sigOut[1], sigOut[2], encryptedSignature, sig));
+            }
+
+            if (includeN)
+            {
+                nAnswer = nOut;
+                _nResults.Set(nKey!, nOut!);
+            }
+        }
+        else if (wantN && nAnswer is null)
+        {
+            // The shared call is not cancelled by one caller (others may wait on it); each caller stops waiting on its own token.
+            nAnswer = await _nFlights.RunAsync(nKey!, async () =>
+            {
+                var (_, nOut) = await RunSolveAsync(solver, [], n, deadline, CancellationToken.None).ConfigureAwait(false);
+                _nResults.Set(nKey!, nOut!);
+                return nOut!;
+            }).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new DecryptResult(sig ?? string.Empty, nAnswer ?? string.Empty, solver.CacheHit);
     }
 
     /// <summary>The player's signature timestamp (null when the script states none) and whether it was cached.</summary>
     /// <exception cref="PlayerFetchException">The player could not be downloaded.</exception>
+    /// <exception cref="ScriptPoolException">The pool refused or timed out the call.</exception>
     public async Task<(string? Sts, bool CacheHit)> GetStsAsync(PlayerIdentity player, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(player);
@@ -109,9 +169,15 @@ public sealed partial class YouTubeSolverService : IDisposable
             return (cached, true);
         }
 
-        var source = await GetSourceAsync(player).WaitAsync(cancellationToken).ConfigureAwait(false);
-        var sts = FindSts(source);
-        _sts.Set(key, sts);
+        // The sts module is tiny (no extraction): the node that runs it fetches the player and reads the timestamp.
+        var sts = await _stsFlights.RunAsync(key, async () =>
+        {
+            var result = await RunAsync(player, SolverModuleProvider.ModuleName(SolverModuleKind.Sts, player), "sts", "[]", "sts", CancellationToken.None).ConfigureAwait(false);
+            using var json = JsonDocument.Parse(result);
+            var value = json.RootElement.ValueKind == JsonValueKind.String ? json.RootElement.GetString() : null;
+            _sts.Set(key, value);
+            return value;
+        }).WaitAsync(cancellationToken).ConfigureAwait(false);
         return (sts, false);
     }
 
@@ -130,41 +196,84 @@ public sealed partial class YouTubeSolverService : IDisposable
         return _preparations.RunAsync(player.CacheKey, () => PrepareAsync(player)).WaitAsync(cancellationToken);
     }
 
-    /// <summary>Runs <c>sig</c> or <c>n</c> of a prepared solver as a pool task.</summary>
-    /// <exception cref="SolverFailedException">The call failed inside the script or returned no string.</exception>
-    /// <exception cref="ScriptPoolException">The pool refused or timed out the call.</exception>
-    public async Task<string> SolveAsync(PreparedSolver solver, string function, string input, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    /// <summary>One pool task of the combined <c>solve</c> export: the <c>sig</c> of each input and (when given) <c>n</c>.</summary>
+    private async Task<(string[] Sigs, string? N)> RunSolveAsync(PreparedSolver solver, List<string> sigs, string? n, TimeSpan? deadline, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(solver);
-        var args = JsonSerializer.Serialize(new[] { input });
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                var result = await _pool.RunAsync(solver.ModuleName, function, args, deadline, cancellationToken).ConfigureAwait(false);
-                using var json = JsonDocument.Parse(result.Json);
-                if (json.RootElement.ValueKind != JsonValueKind.String)
-                {
-                    _observer?.SolverFailed(solver.Player, function);
-                    throw new SolverFailedException($"the {function} solver of player {solver.Player.Id} returned {Shorten(result.Json)} instead of a string", solver.Player.Id);
-                }
+        var args = JsonSerializer.Serialize(new object?[] { sigs, n });
+        var stage = sigs.Count > 0 ? ExtractedSolver.SigExport : ExtractedSolver.NExport;
+        var json = await RunAsync(solver.Player, solver.ModuleName, ExtractedSolver.SolveExport, args, stage, cancellationToken, deadline).ConfigureAwait(false);
+        return ReadSolve(solver, sigs.Count, n is not null, json);
+    }
 
-                return json.RootElement.GetString()!;
-            }
-            catch (ScriptPoolException ex) when (ex.Kind == FailureKind.ModuleNotFound && attempt == 0)
-            {
-                // The solver was evicted between lookup and call: prepare it again (cheap from the preprocessed cache).
-                solver = await GetSolverAsync(solver.Player, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ScriptPoolException ex) when (ex.Kind is FailureKind.ScriptError or FailureKind.LimitExceeded or FailureKind.WorkerCrashed or FailureKind.ModuleNotFound)
-            {
-                _observer?.SolverFailed(solver.Player, function);
-                throw new SolverFailedException($"the {function} solver of player {solver.Player.Id} failed: {ex.Message}", solver.Player.Id, ex);
-            }
+    /// <summary>
+    /// One pool task on a provider module, with the provider's failures translated: a player that cannot be fetched
+    /// ⇒ <see cref="PlayerFetchException"/>; no solver ⇒ <see cref="SolverFailedException"/>; a failing call ⇒
+    /// <see cref="SolverFailedException"/>. Pool conditions (overloaded, timeout, unavailable) stay <see cref="ScriptPoolException"/>.
+    /// </summary>
+    private async Task<string> RunAsync(PlayerIdentity player, string module, string function, string args, string stage, CancellationToken cancellationToken, TimeSpan? deadline = null)
+    {
+        try
+        {
+            Interlocked.Increment(ref _tasks);
+            return (await _pool.RunAsync(module, function, args, deadline, cancellationToken).ConfigureAwait(false)).Json;
+        }
+        catch (ScriptPoolException ex) when (After(ex.Message, SolverModuleProvider.UpstreamFailure) is { } message)
+        {
+            _failures.Set(player.CacheKey, message);
+            throw new PlayerFetchException(message, player.Id, null, ex);
+        }
+        catch (ScriptPoolException ex) when (After(ex.Message, SolverModuleProvider.ExtractionFailure) is { } message)
+        {
+            _failures.Set(player.CacheKey, message);
+            throw new SolverFailedException(message, player.Id, ex);
+        }
+        catch (ScriptPoolException ex) when (ex.Kind is FailureKind.ScriptError or FailureKind.LimitExceeded or FailureKind.WorkerCrashed or FailureKind.ModuleNotFound)
+        {
+            _observer?.SolverFailed(player, stage);
+            throw new SolverFailedException($"the {stage} solver of player {player.Id} failed: {ex.Message}", player.Id, ex);
         }
     }
 
-    /// <summary>Players known to the service: preparing, ready, extracted, and recent failures.</summary>
+    private static string? After(string message, string marker)
+    {
+        var at = message.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? null : message[(at + marker.Length)..];
+    }
+
+    private (string[] Sigs, string? N) ReadSolve(PreparedSolver solver, int sigCount, bool wantN, string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var sigs = new string[sigCount];
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sig", out var sigArray) || sigArray.ValueKind != JsonValueKind.Array || sigArray.GetArrayLength() != sigCount)
+        {
+            throw Failed(ExtractedSolver.SigExport);
+        }
+
+        var i = 0;
+        foreach (var item in sigArray.EnumerateArray())
+        {
+            sigs[i++] = item.ValueKind == JsonValueKind.String ? item.GetString()! : throw Failed(ExtractedSolver.SigExport);
+        }
+
+        string? n = null;
+        if (wantN)
+        {
+            n = root.TryGetProperty("n", out var nValue) && nValue.ValueKind == JsonValueKind.String ? nValue.GetString() : throw Failed(ExtractedSolver.NExport);
+        }
+
+        return (sigs, n);
+
+        SolverFailedException Failed(string function)
+        {
+            _observer?.SolverFailed(solver.Player, function);
+            return new SolverFailedException($"the {function} solver of player {solver.Player.Id} returned {Shorten(json)} instead of a string", solver.Player.Id);
+        }
+    }
+
+    private static string MapKey(string playerKey, int length) => playerKey + "#" + length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Players known to the service: preparing, ready, and recent failures.</summary>
     public IReadOnlyList<PlayerStatus> Players()
     {
         var list = new List<PlayerStatus>();
@@ -181,15 +290,7 @@ public sealed partial class YouTubeSolverService : IDisposable
         {
             if (seen.Add(key))
             {
-                list.Add(new PlayerStatus(key, "ready", StsOf(key), Exports(solver.HasSig, solver.HasN)));
-            }
-        }
-
-        foreach (var (key, extracted) in _preprocessed.Snapshot())
-        {
-            if (seen.Add(key))
-            {
-                list.Add(new PlayerStatus(key, "extracted", extracted.Sts, Exports(extracted.HasSig, extracted.HasN)));
+                list.Add(new PlayerStatus(key, "ready", _sts.TryGet(key, out var sts) ? sts : null, Exports(solver.HasSig, solver.HasN)));
             }
         }
 
@@ -204,110 +305,75 @@ public sealed partial class YouTubeSolverService : IDisposable
         return list;
     }
 
-    /// <summary>Counters since start and cache sizes now.</summary>
+    /// <summary>Counters since start and cache sizes now (downloads, disk hits and extractions of this process's provider).</summary>
     public YouTubeServiceStats Stats() => new(
-        Interlocked.Read(ref _fetches), Interlocked.Read(ref _diskHits), Interlocked.Read(ref _extractions),
-        _preprocessed.Count, _solvers.Count, _sts.Count);
+        _local?.Fetches ?? 0, _local?.DiskHits ?? 0, _local?.Extractions ?? 0,
+        _local?.SolverModules ?? 0, _solvers.Count, _sts.Count,
+        Interlocked.Read(ref _tasks), Interlocked.Read(ref _nHits), Interlocked.Read(ref _sigReindexed), _maps.Count, _nResults.Count);
 
-    /// <summary>Players in the disk cache now.</summary>
-    public int DiskEntries() => _disk.Count();
+    /// <summary>Players in this process's disk cache now (0 without a local provider).</summary>
+    public int DiskEntries() => _local?.DiskEntries() ?? 0;
 
     /// <inheritdoc />
     public void Dispose()
     {
-        _stopping.Cancel();
-        _http.Dispose();
-        _extractionSlots.Dispose();
-        _stopping.Dispose();
+        // Nothing held but memory; the provider belongs to whoever created it.
     }
 
     private async Task<PreparedSolver> PrepareAsync(PlayerIdentity player)
     {
         var key = player.CacheKey;
-        if (!_preprocessed.TryGet(key, out var extracted))
+        var lean = SolverModuleProvider.ModuleName(SolverModuleKind.Lean, player);
+        var check = await CheckAsync(player, lean).ConfigureAwait(false);
+        var module = lean;
+        if (check is null)
         {
-            var source = await GetSourceAsync(player).ConfigureAwait(false);
-            _sts.Set(key, FindSts(source));
-            extracted = await ExtractAsync(player, source).ConfigureAwait(false);
-            _preprocessed.Set(key, extracted);
+            // The lean module dropped something its transforms need: the full module keeps every declaration.
+            module = SolverModuleProvider.ModuleName(SolverModuleKind.Full, player);
+            check = await CheckAsync(player, module).ConfigureAwait(false)
+                ?? throw Failed(player, $"Failed to generate solvers from player script {player.Id} ({key}): the solver module does not transform a probe signature and n");
         }
 
-        var prepared = new PreparedSolver(player, _options.ModulePrefix + key, extracted.HasSig, extracted.HasN, CacheHit: false);
-        _modules.Set(prepared.ModuleName, extracted.ModuleSource);
+        var prepared = new PreparedSolver(player, module, HasSig: true, check.Value.HasN, CacheHit: false);
+        _sts.Set(key, check.Value.Sts);
         _solvers.Set(key, prepared with { CacheHit = true });
         _failures.Remove(key);
         return prepared;
     }
 
-    private async Task<ExtractedSolver> ExtractAsync(PlayerIdentity player, string source)
+    /// <summary>The module's self-check as one pool task; null when the module fails it (throws or answers no transform).</summary>
+    private async Task<(string? Sts, bool HasN)?> CheckAsync(PlayerIdentity player, string module)
     {
-        await _extractionSlots.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        string json;
         try
         {
-            Interlocked.Increment(ref _extractions);
-            return await Task.Factory.StartNew(() => SolverExtractor.Extract(source), _stopping.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            json = await RunAsync(player, module, ExtractedSolver.CheckExport, JsonSerializer.Serialize(new[] { SigProbe, NProbe }), "check", CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (SolverFailedException ex) when (ex.InnerException is ScriptPoolException { Kind: FailureKind.ScriptError or FailureKind.LimitExceeded } inner && After(inner.Message, SolverModuleProvider.ExtractionFailure) is null)
         {
-            // Any extraction failure (not only the ones the extractor names) means this player cannot be solved.
-            // A player we cannot solve is not kept: the next request downloads it again.
-            TryDisk(() => _disk.Delete(player.CacheKey));
-            _observer?.SolverFailed(player, "extract");
-            var message = $"Failed to generate solvers from player script {player.Id} ({player.CacheKey}): {ex.Message}";
-            _failures.Set(player.CacheKey, message);
-            throw new SolverFailedException(message, player.Id, ex);
+            return null;
         }
-        finally
+
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            _extractionSlots.Release();
+            return null;
         }
+
+        var hasN = root.TryGetProperty("hasN", out var hasNValue) && hasNValue.ValueKind == JsonValueKind.True;
+        var sts = root.TryGetProperty("sts", out var stsValue) && stsValue.ValueKind == JsonValueKind.String ? stsValue.GetString() : null;
+        var sigOk = root.TryGetProperty("sig", out var sig) && sig.ValueKind == JsonValueKind.String && sig.GetString() is { Length: > 0 } s && s != SigProbe;
+        var nOk = !hasN || (root.TryGetProperty("n", out var n) && n.ValueKind == JsonValueKind.String && n.GetString() is { Length: > 0 } t && t != NProbe);
+        return sigOk && nOk ? (sts, hasN) : null;
     }
 
-    private Task<string> GetSourceAsync(PlayerIdentity player) =>
-        _downloads.RunAsync(player.CacheKey, async () =>
-        {
-            var key = player.CacheKey;
-            string? cached = null;
-            TryDisk(() => cached = _disk.TryRead(key));
-            if (cached is not null)
-            {
-                Interlocked.Increment(ref _diskHits);
-                return cached;
-            }
-
-            Interlocked.Increment(ref _fetches);
-            try
-            {
-                var url = player.ToCanonicalUrl(_options.Urls);
-                var source = await _fetcher.FetchAsync(player, url, status => _observer?.PlayerFetched(player, status), _stopping.Token).ConfigureAwait(false);
-                // A cache that cannot be written (disk full, read-only) costs a later download, not this answer.
-                TryDisk(() => _disk.Write(key, source));
-                return source;
-            }
-            catch (PlayerFetchException ex)
-            {
-                _failures.Set(key, ex.Message);
-                throw;
-            }
-        });
-
-    private static void TryDisk(Action action)
+    private SolverFailedException Failed(PlayerIdentity player, string message)
     {
-        try
-        {
-            action();
-        }
-        catch (IOException)
-        {
-            // See the callers: the disk cache is an optimisation.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Same: a read-only or foreign-owned cache directory degrades to no cache.
-        }
+        _observer?.SolverFailed(player, "extract");
+        _failures.Set(player.CacheKey, message);
+        return new SolverFailedException(message, player.Id);
     }
-
-    private string? StsOf(string key) => _sts.TryGet(key, out var sts) ? sts : _preprocessed.TryGet(key, out var e) ? e.Sts : null;
 
     private static string Exports(bool sig, bool n) => (sig, n) switch
     {
@@ -317,7 +383,8 @@ public sealed partial class YouTubeSolverService : IDisposable
         _ => "none",
     };
 
-    private static string? FindSts(string source)
+    /// <summary>The <c>signatureTimestamp</c> stated in a player script, or null.</summary>
+    internal static string? FindSts(string source)
     {
         var match = StsPattern().Match(source);
         return match.Success ? match.Groups[1].Value : null;

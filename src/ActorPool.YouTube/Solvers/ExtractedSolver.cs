@@ -1,8 +1,8 @@
 namespace ActorPool.YouTube.Solvers;
 
 /// <summary>
-/// The solver built from one player script: an ES module that exports <c>sig(s)</c> when <see cref="HasSig"/> and
-/// <c>n(s)</c> when <see cref="HasN"/>, plus the player's signature timestamp.
+/// The solver built from one player script: an ES module that exports <c>sig(s)</c> when <see cref="HasSig"/>,
+/// <c>n(s)</c> when <see cref="HasN"/> and the combined <c>solve(sigs, n)</c>, plus the player's signature timestamp.
 /// </summary>
 /// <param name="ModuleSource">Self-contained ES module source. It carries the player's own declarations and a few
 /// browser stubs, needs nothing from the host, and is written for Jint (it runs unchanged on V8).</param>
@@ -17,4 +17,16 @@ public sealed record ExtractedSolver(string ModuleSource, string? Sts, bool HasS
 
     /// <summary>Name of the exported n function: <c>n</c>.</summary>
     public const string NExport = "n";
+
+    /// <summary>
+    /// Name of the combined export <c>solve(sigs, n)</c>: <c>sig</c> of each string in <c>sigs</c> and <c>n</c> of
+    /// <c>n</c> (when a string and the module has <c>n</c>) in one call, as <c>{ sig: [...], n: string | null }</c>.
+    /// </summary>
+    public const string SolveExport = "solve";
+
+    /// <summary>
+    /// Name of the self-check export <c>check(s, n)</c>: <c>{ sts, hasN, sig: sig(s), n: n(n) | null }</c>, so a caller
+    /// can check a module (and learn its sts and exports) with one call where it runs.
+    /// </summary>
+    public const string CheckExport = "check";
 }

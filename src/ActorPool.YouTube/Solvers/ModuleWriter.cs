@@ -4,7 +4,7 @@ using Acornima.Ast;
 
 namespace ActorPool.YouTube.Solvers;
 
-/// <summary>Writes the solver module: browser stubs, the player's declarations, and the two exports.</summary>
+/// <summary>Writes the solver module: browser stubs, the player's declarations, <c>sig</c>/<c>n</c> and the combined <c>solve</c> export.</summary>
 internal static class ModuleWriter
 {
     private const string Prelude = """
@@ -22,6 +22,16 @@ internal static class ModuleWriter
           window.location = location; window.navigator = navigator; window.document = document; window.XMLHttpRequest = XMLHttpRequest;
           const self = window;
           const __result = { sig: null, n: null };
+        """;
+
+    private const string SolveExport = """
+        export function solve(sigs, n) {
+          const out = { sig: [], n: null };
+          for (let i = 0; i < sigs.length; i++) { out.sig.push(__solver.sig(sigs[i])); }
+          if (typeof n === "string" && typeof __solver.n === "function") { out.n = __solver.n(n); }
+          return out;
+        }
+
         """;
 
     public static string Write(string source, IFunction wrapper, string sig, string? n, string? sts, SolverModuleShape shape)
@@ -69,6 +79,12 @@ internal static class ModuleWriter
             body.Append("export function n(s) { return __solver.n(s); }\n");
         }
 
+        // One call answers a whole request (several signatures and an n), so a request costs one pool task.
+        body.Append(SolveExport);
+        // The self-check, run as a pool task by whoever uses the module: what the module claims and what it answers.
+        body.Append("export function check(s, n) {\n  return { sts: ").Append(sts is null ? "null" : "\"" + sts + "\"")
+            .Append(", hasN: ").Append(n is null ? "false" : "true")
+            .Append(", sig: __solver.sig(s), n: typeof __solver.n === \"function\" ? __solver.n(n) : null };\n}\n");
         return body.ToString();
     }
 

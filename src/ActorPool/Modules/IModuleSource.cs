@@ -15,6 +15,16 @@ public interface IModuleSource
     ModuleText? Find(string name);
 }
 
+/// <summary>
+/// A module source that drops modules (e.g. a bounded cache of generated modules). A <see cref="ModuleCatalog"/>
+/// over it forgets the prepared code of a dropped module, so memory stays bounded by the source's own bound.
+/// </summary>
+public interface IEvictingModuleSource : IModuleSource
+{
+    /// <summary>Raised with a module's name after the source dropped it. Handlers must be quick and thread-safe.</summary>
+    event Action<string>? ModuleEvicted;
+}
+
 /// <summary>The code of one module and a version stamp that changes with the code.</summary>
 /// <param name="Name">The module name.</param>
 /// <param name="Code">The ES module source.</param>

@@ -17,10 +17,17 @@ public sealed class ModuleCatalog
     {
         ArgumentNullException.ThrowIfNull(source);
         Source = source;
+        if (source is IEvictingModuleSource evicting)
+        {
+            evicting.ModuleEvicted += name => Remove(name);
+        }
     }
 
     /// <summary>Where module code comes from.</summary>
     public IModuleSource Source { get; }
+
+    /// <summary>Modules whose prepared code is held now (for diagnostics and tests).</summary>
+    public int Count => _entries.Count;
 
     /// <summary>How many Jint parses this catalog has run (for diagnostics and tests).</summary>
     public long Preparations => Interlocked.Read(ref _preparations);
@@ -42,4 +49,10 @@ public sealed class ModuleCatalog
     }
 
     private void CountPreparation() => Interlocked.Increment(ref _preparations);
+
+    /// <summary>
+    /// Forgets the prepared code of module <paramref name="name"/> (its source dropped it); the next use reads the
+    /// source again. Engines that loaded it keep their copy until they retire. Returns false when nothing was held.
+    /// </summary>
+    public bool Remove(string name) => _entries.TryRemove(name, out _);
 }

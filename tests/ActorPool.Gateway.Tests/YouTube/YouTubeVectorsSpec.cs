@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ActorPool.Configuration;
-using ActorPool.Modules;
 using ActorPool.YouTube.Players;
 using ActorPool.YouTube.Service;
 using Akka.Actor;
@@ -17,14 +16,14 @@ public sealed class YouTubeVectorsSpec
         await using var youtube = await FakeYouTube.StartAsync();
         using var cache = new TempDirectory();
         using var system = ActorSystem.Create("yt-vectors");
-        var modules = new InMemoryModuleSource();
-        var settings = PoolSettings.Default with { Workers = 2, InFlightTimeout = TimeSpan.FromSeconds(20) };
-        await using var pool = ScriptPool.Start(system, modules, settings);
-        using var service = new YouTubeSolverService(pool, modules, new YouTubeServiceOptions
+        using var provider = new SolverModuleProvider(new YouTubeServiceOptions
         {
             Urls = PlayerUrlOptions.Default with { BaseUrl = youtube.BaseUrl },
             CacheDirectory = cache.Players,
         });
+        var settings = PoolSettings.Default with { Workers = 2, InFlightTimeout = TimeSpan.FromSeconds(20) };
+        await using var pool = ScriptPool.Start(system, provider, settings);
+        using var service = new YouTubeSolverService(pool, new YouTubeServiceOptions { CacheDirectory = cache.Players }, localProvider: provider);
 
         var mismatches = new List<string>();
         foreach (var vector in YouTubeFixtures.Vectors)

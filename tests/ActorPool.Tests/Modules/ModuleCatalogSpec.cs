@@ -79,4 +79,31 @@ public sealed class ModuleCatalogSpec(ITestOutputHelper output) : PoolTestKit(Re
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void ModuleCatalog_should_forget_a_module_its_evicting_source_dropped()
+    {
+        var source = new DroppingSource();
+        var catalog = new ModuleCatalog(source);
+        catalog.Get("a");
+        catalog.Get("b");
+        Assert.Equal(2, catalog.Count);
+
+        source.Drop("a");
+
+        Assert.Equal(1, catalog.Count);
+        Assert.False(catalog.Remove("a"));
+        Assert.True(catalog.Remove("b"));
+        Assert.Equal(0, catalog.Count);
+    }
+
+    /// <summary>A source of generated one-line modules that announces the ones it drops.</summary>
+    private sealed class DroppingSource : IEvictingModuleSource
+    {
+        public event Action<string>? ModuleEvicted;
+
+        public ModuleText? Find(string name) => new(name, "export function f() { return '" + name + "'; }", "1");
+
+        public void Drop(string name) => ModuleEvicted?.Invoke(name);
+    }
 }
