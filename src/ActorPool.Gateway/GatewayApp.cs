@@ -62,8 +62,11 @@ internal static class GatewayApp
 
         // YouTube solvers are generated at run time by a module provider beside the pool (standalone and worker
         // nodes), in front of the scripts directory; a gateway node only sends their names.
+        // Both metric sets (ours and yt-cipher's families) observe the provider and the service.
         var youtubeMetrics = new YouTubeMetrics();
-        var solverProvider = cluster.IsStandalone || cluster.IsWorker ? new SolverModuleProvider(settings.YouTube, youtubeMetrics) : null;
+        var ytCipherMetrics = new YtCipherMetrics();
+        var youtubeObservers = new YouTubeObservers(youtubeMetrics, ytCipherMetrics);
+        var solverProvider = cluster.IsStandalone || cluster.IsWorker ? new SolverModuleProvider(settings.YouTube, youtubeObservers) : null;
         settings.Pool.ModuleSource = solverProvider is null
             ? new DirectoryModuleSource(settings.Pool.ModulesDirectory!)
             : new LayeredModuleSource(solverProvider, new DirectoryModuleSource(settings.Pool.ModulesDirectory!));
@@ -104,14 +107,14 @@ internal static class GatewayApp
 
         // The yt-cipher service: player cache and solvers on the pool; metrics observe it.
         builder.Services.AddSingleton(youtubeMetrics);
-        builder.Services.AddSingleton<YtCipherMetrics>();
+        builder.Services.AddSingleton(ytCipherMetrics);
         if (solverProvider is not null)
         {
             // Through a factory, so that the container disposes it at shutdown (it is resolved below).
             builder.Services.AddSingleton(_ => solverProvider);
         }
 
-        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), settings.YouTube, new YouTubeObservers(youtubeMetrics, sp.GetRequiredService<YtCipherMetrics>()), solverProvider));
+        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), settings.YouTube, youtubeObservers, solverProvider));
 
         // The home page's charts: one sample of the pool per second (Dashboard.cs). The gateway's pool runs the
         // default engine (Jint); a cluster gateway's budget lives on the worker nodes.
@@ -142,7 +145,7 @@ internal static class GatewayApp
             {
                 var youtube = app.Services.GetRequiredService<YouTubeSolverService>();
                 youtubeMetrics.Start(youtube);
-                app.Services.GetRequiredService<YtCipherMetrics>().Start(youtube);
+                ytCipherMetrics.Start(youtube);
             });
         }
 
