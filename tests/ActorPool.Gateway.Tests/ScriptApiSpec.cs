@@ -69,7 +69,7 @@ public sealed class ScriptApiSpec : IAsyncLifetime
         await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["MAX_REQUEST_BYTES"] = "100" });
         var (status, body) = await gateway.CallAsync("faults", "echo", "{\"args\": [\"" + new string('x', 200) + "\"]}").ReadAsync();
         Assert.Equal(413, status);
-        Assert.Equal("invalid_request", body.Kind());
+        Assert.Equal("payload_too_large", body.Kind());
 
         // Chunked (no Content-Length) is bounded too.
         using var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("{\"args\": [\"" + new string('x', 200) + "\"]}")));
