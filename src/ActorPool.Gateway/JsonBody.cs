@@ -69,6 +69,9 @@ internal static class JsonBody
     {
         if (context.Request.ContentLength > limit)
         {
+            // The body stays unread and Kestrel will not drain that much: it closes the connection after the
+            // answer. Saying so keeps a client from sending its next request on a connection about to close.
+            context.Response.Headers.Connection = "close";
             return (default, TooLarge(limit));
         }
 
@@ -87,12 +90,15 @@ internal static class JsonBody
                 buffer.Advance(read);
                 if (buffer.WrittenCount > limit)
                 {
+                    context.Response.Headers.Connection = "close";
                     return (default, TooLarge(limit));
                 }
             }
         }
         catch (BadHttpRequestException ex)
         {
+            // After a framing error the connection cannot carry another request.
+            context.Response.Headers.Connection = "close";
             // Kestrel's own verdicts on the body: over MaxRequestBodySize (chunked), broken chunked framing, a
             // client that sends too slowly (408), a body that ends before its Content-Length.
             return (default, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
@@ -104,6 +110,7 @@ internal static class JsonBody
             // Kestrel reports some framing errors as a plain IOException rather than a BadHttpRequestException: a
             // chunk size that overflows is "Bad chunk size data" wrapping an OverflowException. A reset connection
             // is an IOException too; then the answer goes nowhere, which is harmless.
+            context.Response.Headers.Connection = "close";
             return (default, new BodyError(StatusCodes.Status400BadRequest, ApiError.InvalidRequest, "the request body could not be read: " + ex.Message));
         }
     }
