@@ -9,6 +9,12 @@ internal sealed record ApiError(
     [property: JsonPropertyName("error")] string Error,
     [property: JsonPropertyName("kind")] string Kind)
 {
+    /// <summary>The kind of a 400/408/415 about the request itself (malformed body, wrong shape, wrong type).</summary>
+    public const string InvalidRequest = "invalid_request";
+
+    /// <summary>The kind of a 413: the body is over MAX_REQUEST_BYTES, whether it declared its length or not.</summary>
+    public const string PayloadTooLarge = "payload_too_large";
+
     public static IResult Result(int status, string kind, string message, int? retryAfterSeconds = null) =>
         new ErrorResult(status, new ApiError(message, kind), retryAfterSeconds);
 

@@ -9,7 +9,6 @@ using Akka.Logger.Serilog;
 using Microsoft.AspNetCore.Http.Features;
 using Prometheus;
 using Serilog;
-using Serilog.Formatting.Compact;
 
 namespace ActorPool.Gateway;
 
@@ -39,12 +38,14 @@ internal static class GatewayApp
                 .WithFallback(ActorPoolConfig.Default);
         var poolSettings = AkkaScriptPoolExtensions.ResolveSettings(settings.Pool, builder.Configuration, hocon);
 
-        // Logs: Serilog for ASP.NET Core and Akka alike; compact JSON when LOG_FORMAT=json.
+        // Logs: Serilog for ASP.NET Core and Akka alike. LOG_FORMAT=json writes one JSON object per line that always
+        // names its level and carries the rendered message (the compact format leaves out the level of
+        // Information events and writes only the message template).
         var logger = new LoggerConfiguration()
             .MinimumLevel.Is(settings.LogLevel)
             .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
             .Enrich.FromLogContext();
-        logger = settings.JsonLogs ? logger.WriteTo.Console(new CompactJsonFormatter()) : logger.WriteTo.Console();
+        logger = settings.JsonLogs ? logger.WriteTo.Console(new Serilog.Formatting.Json.JsonFormatter(renderMessage: true)) : logger.WriteTo.Console();
         Log.Logger = logger.CreateLogger();
         builder.Services.AddSerilog(Log.Logger, dispose: false);
 
@@ -77,6 +78,10 @@ internal static class GatewayApp
         builder.Services.AddAkka(ClusterNodeSettings.SystemName, akka =>
         {
             akka.AddHocon(hocon, HoconAddMode.Append);
+
+            // Every log line goes through Serilog: Akka's standard-out logger (which it uses before its loggers
+            // start and again while the system shuts down) would write plain text lines into LOG_FORMAT=json output.
+            akka.AddHocon($"akka.stdout-logger-class = \"{typeof(SerilogStdoutLogger).AssemblyQualifiedName}\"", HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = ToAkka(settings.LogLevel);

@@ -15,7 +15,9 @@ internal static class GatewayMiddleware
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
-            var kind = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? "invalid_request" : "invalid_request";
+            // Endpoints read bodies through JsonBody, which answers these itself; this catches reads elsewhere.
+            var kind = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiError.PayloadTooLarge : ApiError.InvalidRequest;
+            context.Response.Headers.Connection = "close";
             await ApiError.WriteAsync(context, ex.StatusCode, kind, ex.Message).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using ActorPool.Protocol;
 
@@ -27,23 +26,22 @@ internal static class ScriptApi
     {
         if (!IsJson(context.Request.ContentType))
         {
-            return ApiError.Result(StatusCodes.Status415UnsupportedMediaType, "invalid_request", "send the body as Content-Type: application/json");
+            return ApiError.Result(StatusCodes.Status415UnsupportedMediaType, ApiError.InvalidRequest, "send the body as Content-Type: application/json");
         }
 
-        var body = await RequestBody.ReadAsync(context, settings.MaxRequestBytes).ConfigureAwait(false);
-        if (body is null)
+        var (document, error) = await JsonBody.ReadAsync(context, settings.MaxRequestBytes, unicodeStringsOnly: false).ConfigureAwait(false);
+        if (error is not null)
         {
-            return ApiError.Result(StatusCodes.Status413PayloadTooLarge, "invalid_request", $"the request body is larger than {settings.MaxRequestBytes} bytes (MAX_REQUEST_BYTES)");
+            return error.ToResult();
         }
 
         string argsJson;
-        try
+        using (document)
         {
-            using var document = JsonDocument.Parse(body.Value);
-            var root = document.RootElement;
+            var root = document!.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return ApiError.Result(StatusCodes.Status400BadRequest, "invalid_request", "the body must be a JSON object such as {\"args\": [1, 2]}");
+                return ApiError.Result(StatusCodes.Status400BadRequest, ApiError.InvalidRequest, "the body must be a JSON object such as {\"args\": [1, 2]}");
             }
 
             if (!root.TryGetProperty("args", out var args))
@@ -52,16 +50,13 @@ internal static class ScriptApi
             }
             else if (args.ValueKind != JsonValueKind.Array)
             {
-                return ApiError.Result(StatusCodes.Status400BadRequest, "invalid_request", "\"args\" must be a JSON array");
+                return ApiError.Result(StatusCodes.Status400BadRequest, ApiError.InvalidRequest, "\"args\" must be a JSON array");
             }
             else
             {
+                // Valid UTF-8 (checked by JsonBody), so the raw text always transcodes.
                 argsJson = args.GetRawText();
             }
-        }
-        catch (JsonException ex)
-        {
-            return ApiError.Result(StatusCodes.Status400BadRequest, "invalid_request", "the body is not valid JSON: " + ex.Message);
         }
 
         try
@@ -92,34 +87,4 @@ internal static class ScriptApi
 
     /// <summary>The documented response shape.</summary>
     internal sealed record ScriptResponse(JsonElement Result);
-}
-
-/// <summary>Reads a request body with a size bound, whether or not the client sent Content-Length.</summary>
-internal static class RequestBody
-{
-    /// <summary>The body, or null when it is longer than <paramref name="limit"/>.</summary>
-    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpContext context, long limit)
-    {
-        if (context.Request.ContentLength > limit)
-        {
-            return null;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(context.Request.ContentLength ?? 4096, limit) + 1);
-        while (true)
-        {
-            var memory = buffer.GetMemory(4096);
-            var read = await context.Request.Body.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return buffer.WrittenMemory;
-            }
-
-            buffer.Advance(read);
-            if (buffer.WrittenCount > limit)
-            {
-                return null;
-            }
-        }
-    }
 }

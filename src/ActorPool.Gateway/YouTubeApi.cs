@@ -164,16 +164,15 @@ internal static class YouTubeApi
 
     private static async Task<(Dictionary<string, string?>? Fields, IResult? Error)> ReadAsync(HttpContext context, GatewaySettings settings, string[] required, string[] optional)
     {
-        var body = await RequestBody.ReadAsync(context, settings.MaxRequestBytes).ConfigureAwait(false);
-        if (body is null)
+        var (document, error) = await JsonBody.ReadAsync(context, settings.MaxRequestBytes, unicodeStringsOnly: true).ConfigureAwait(false);
+        if (error is not null)
         {
-            return (null, ApiError.Result(StatusCodes.Status413PayloadTooLarge, "invalid_request", $"the request body is larger than {settings.MaxRequestBytes} bytes (MAX_REQUEST_BYTES)"));
+            return (null, error.ToResult(error.Status == StatusCodes.Status400BadRequest ? "Invalid request body: " : string.Empty));
         }
 
-        try
+        using (document)
         {
-            using var document = JsonDocument.Parse(body.Value);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            if (document!.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return (null, BadRequest("Invalid request body: expected a JSON object"));
             }
@@ -204,13 +203,9 @@ internal static class YouTubeApi
 
             return errors.Count > 0 ? (null, BadRequest("Invalid request body: " + string.Join(", ", errors))) : (fields, null);
         }
-        catch (JsonException ex)
-        {
-            return (null, BadRequest("Invalid request body: not valid JSON: " + ex.Message));
-        }
     }
 
-    private static IResult BadRequest(string message) => ApiError.Result(StatusCodes.Status400BadRequest, "invalid_request", message);
+    private static IResult BadRequest(string message) => ApiError.Result(StatusCodes.Status400BadRequest, ApiError.InvalidRequest, message);
 
     /// <summary>Body of <c>POST /decrypt_signature</c>.</summary>
     internal sealed record DecryptSignatureRequest(

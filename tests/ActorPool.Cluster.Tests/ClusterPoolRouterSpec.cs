@@ -101,11 +101,19 @@ public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
     [Fact]
     public async Task Router_should_lose_no_task_when_a_worker_node_leaves_gracefully()
     {
-        var before = Enumerable.Range(0, Modules).Select(i => _client!.RunAsync($"m{i}", "slow", "[100]")).ToList();
+        var leaving = Akka.Cluster.Cluster.Get(_w2).SelfAddress.ToString();
+        var before = Enumerable.Range(0, Modules).Select(i => _client!.RunAsync($"m{i}", "slow", "[1500]")).ToList();
+
+        // First prove the leaving node has tasks in flight (the router's per-node counter), then let it leave.
+        await AwaitAssertAsync(() => Assert.True(State().Members.Single(m => m.Address == leaving).InFlight > 0, "no task in flight on the leaving node"), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
+        var inFlightOnLeaving = State().Members.Single(m => m.Address == leaving).InFlight;
         await Akka.Cluster.Cluster.Get(_w2).LeaveAsync();
 
+        // None lost: every task is answered with its value. Of the leaving node's tasks, those running finished
+        // there, and those still queued there (never started) were sent on to w1.
         var results = await Task.WhenAll(before);
         Assert.All(results, r => Assert.True(r.As<string>() is "w1" or "w2", r.Json));
+        Assert.InRange(results.Count(r => r.As<string>() == "w2"), 1, inFlightOnLeaving);
         await AwaitAssertAsync(() => Assert.Single(State().Members, m => m.Routable), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
         var after = await Task.WhenAll(Enumerable.Range(0, Modules).Select(i => _client!.RunAsync($"m{i}", "where", "[]")));
         Assert.All(after, r => Assert.Equal("w1", r.As<string>()));
@@ -120,9 +128,10 @@ public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
         var survivor = home == "w1" ? "w2" : "w1";
         var plain = Run(new RunScript("plain", "m0", "hangOn", $"[\"{home}\"]"));
         var idempotent = Run(new RunScript("idempotent", "m0", "hangOn", $"[\"{home}\"]", Idempotent: true));
-        await AwaitAssertAsync(() => Assert.Equal(2, State().Members.Single(m => m.Routable && m.InFlight > 0).InFlight), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
-
         var lost = ((ExtendedActorSystem)lostSystem).Provider.DefaultAddress;
+
+        // First prove both tasks are in flight on the node about to be lost (the router's per-node counter).
+        await AwaitAssertAsync(() => Assert.Equal(2, State().Members.Single(m => m.Address == lost.ToString()).InFlight), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
         var transport = ((RemoteActorRefProvider)((ExtendedActorSystem)Sys).Provider).Transport;
         Assert.True(await transport.ManagementCommand(new SetThrottle(new Address("akka", lost.System, lost.Host, lost.Port), ThrottleTransportAdapter.Direction.Both, Blackhole.Instance)));
 
@@ -132,6 +141,9 @@ public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
         Assert.Contains(lost.ToString(), crashed.Message, StringComparison.Ordinal);
         var retried = Assert.IsType<ScriptSucceeded>(await idempotent.WaitAsync(TimeSpan.FromSeconds(15)));
         Assert.Equal($"\"{survivor}\"", retried.ResultJson);
+
+        // None lost: both answered, and the router holds nothing for the lost node any more.
+        await AwaitAssertAsync(() => Assert.All(State().Members.Where(m => m.Address == lost.ToString()), m => Assert.Equal(0, m.InFlight)), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
     }
 
     private Task<IScriptReply> Run(RunScript command) => _router.Ask<IScriptReply>(command, TimeSpan.FromSeconds(60));

@@ -67,9 +67,10 @@ public sealed class ScriptApiSpec : IAsyncLifetime
     public async Task ScriptApi_should_answer_413_for_a_body_over_the_limit()
     {
         await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["MAX_REQUEST_BYTES"] = "100" });
-        var (status, body) = await gateway.CallAsync("faults", "echo", "{\"args\": [\"" + new string('x', 200) + "\"]}").ReadAsync();
+        using var tooLarge = StatusMappingSpec.TooLarge("/v1/scripts/faults/echo");
+        var (status, body) = await gateway.Client.SendAsync(tooLarge).ReadAsync();
         Assert.Equal(413, status);
-        Assert.Equal("invalid_request", body.Kind());
+        Assert.Equal("payload_too_large", body.Kind());
 
         // Chunked (no Content-Length) is bounded too.
         using var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("{\"args\": [\"" + new string('x', 200) + "\"]}")));
@@ -80,14 +81,16 @@ public sealed class ScriptApiSpec : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("GET", "/nowhere")]
-    [InlineData("POST", "/v1/nothing/here/at/all")]
-    [InlineData("GET", "/v1/scripts/faults/echo")]
-    public async Task Gateway_should_answer_unknown_routes_with_json(string method, string path)
+    [InlineData("GET", "/nowhere", 404)]
+    [InlineData("POST", "/v1/nothing/here/at/all", 404)]
+    [InlineData("GET", "/v1/scripts/faults/echo", 404)]
+    public async Task Gateway_should_answer_unknown_routes_with_json(string method, string path, int expected)
     {
+        // The fallback route answers every method on every unknown route: 404 not_found, never a bare 405.
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         var (status, body) = await _gateway.Client.SendAsync(request).ReadAsync();
-        Assert.True(status is 404 or 405, $"status {status}");
+        Assert.Equal(expected, status);
+        Assert.Equal("not_found", body.Kind());
         Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("error").GetString()));
     }
 

@@ -194,6 +194,11 @@ public sealed partial record PlayerIdentity(string Id, PlayerVariant Variant, st
             PlayerVariant.Tv => $"/s/player/{Id}/tv-player-ias.vflset/tv-player-ias.js",
             PlayerVariant.TvEs6 => $"/s/player/{Id}/tv-player-es6.vflset/tv-player-es6.js",
             PlayerVariant.Phone => $"/s/player/{Id}/player-plasma-ias-phone-{r}.vflset/base.js",
+
+            // The embed builds carry no signature or n functions; yt-cipher fetches the desktop build of the same
+            // id and region instead (ES6 for the ES6 embed), and so does this gateway (docs/gateway.md).
+            PlayerVariant.Embed => $"/s/player/{Id}/player_ias.vflset/{r}/base.js",
+            PlayerVariant.EmbedEs6 => $"/s/player/{Id}/player_es6.vflset/{r}/base.js",
             PlayerVariant.LegacyHtml5 or PlayerVariant.LegacyPlayer => $"/s/player/{Id}/player_ias.vflset/{r}/base.js",
             _ => $"/s/player/{Id}/{VflsetPrefix(Variant)}.vflset/{r}/base.js",
         };
@@ -208,7 +213,6 @@ public sealed partial record PlayerIdentity(string Id, PlayerVariant Variant, st
         PlayerVariant.Es6 => "player_es6",
         PlayerVariant.Es6Tcc => "player_es6_tcc",
         PlayerVariant.Es6Tce => "player_es6_tce",
-        PlayerVariant.Embed => "player_embed",
         PlayerVariant.House => "house_brand_player",
         _ => "player_ias",
     };
@@ -271,6 +275,7 @@ public sealed partial record PlayerIdentity(string Id, PlayerVariant Variant, st
         (PlayerVariant.TvEs6, Shape(@"tv-player-es6\.vflset/tv-player-es6\.js")),
         (PlayerVariant.Phone, Shape(@"player-plasma-ias-phone-(?<region>R)\.vflset/base\.js")),
         (PlayerVariant.Embed, Shape(@"player_embed\.vflset/(?<region>R)/base\.js")),
+        (PlayerVariant.EmbedEs6, Shape(@"player_embed_es6\.vflset/(?<region>R)/base\.js")),
         (PlayerVariant.House, Shape(@"house_brand_player\.vflset/(?<region>R)/base\.js")),
     ];
 

@@ -38,8 +38,8 @@ public enum PlayerVariant
     /// <summary><c>PHONE</c>: <c>player-plasma-ias-phone-{region}.vflset/base.js</c>.</summary>
     Phone,
 
-    /// <summary><c>EMBED</c>: <c>player_embed.vflset/{region}/base.js</c>. yt-cipher solves embed players with
-    /// the <see cref="Ias"/> build of the same id; a gateway that wants that sets the variant override.</summary>
+    /// <summary><c>EMBED</c>: <c>player_embed.vflset/{region}/base.js</c>. That build has no signature or n
+    /// functions, so it is fetched as <c>player_ias.vflset/{region}/base.js</c> of the same id, as yt-cipher does.</summary>
     Embed,
 
     /// <summary><c>HOUSE</c>: <c>house_brand_player.vflset/{region}/base.js</c>.</summary>
@@ -54,4 +54,8 @@ public enum PlayerVariant
     /// <c>player-{region}-{vflid}/base.js</c> and later <c>player-{vflid}/{region}/base.js</c>; canonical form
     /// <c>/yts/jsbin/player-{id}/{region}/base.js</c>.</summary>
     LegacyPlayer,
+
+    /// <summary><c>EMBED_ES6</c>: <c>player_embed_es6.vflset/{region}/base.js</c>, fetched as
+    /// <c>player_es6.vflset/{region}/base.js</c> of the same id (see <see cref="Embed"/>).</summary>
+    EmbedEs6,
 }

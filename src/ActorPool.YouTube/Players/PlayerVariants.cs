@@ -18,6 +18,7 @@ public static class PlayerVariants
         (PlayerVariant.TvEs6, "TV_ES6"),
         (PlayerVariant.Phone, "PHONE"),
         (PlayerVariant.Embed, "EMBED"),
+        (PlayerVariant.EmbedEs6, "EMBED_ES6"),
         (PlayerVariant.House, "HOUSE"),
         (PlayerVariant.LegacyHtml5, "LEGACY_HTML5"),
         (PlayerVariant.LegacyPlayer, "LEGACY_PLAYER"),

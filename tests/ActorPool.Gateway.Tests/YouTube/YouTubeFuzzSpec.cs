@@ -6,7 +6,8 @@ namespace ActorPool.Gateway.Tests.YouTube;
 /// <summary>
 /// Seeded random and mutated bodies: no 5xx except solver failures (500 solver_error) and players the upstream does
 /// not have (mutated ids and regions are valid player URLs; the loopback YouTube answers 404, so 502), every request
-/// answered within the bound, and the service still answers correctly afterwards.
+/// answered within the bound, and the service still answers correctly afterwards. Well-formed requests on the
+/// fixture player (string fields, whatever their content) never get solver_error.
 /// </summary>
 [Collection(YouTubeSerial.Name)]
 public sealed class YouTubeFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeWorld>
@@ -33,6 +34,8 @@ public sealed class YouTubeFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeW
         Assert.Equal(200, (await world.Gateway.PostRawAsync("/decrypt_signature", valid[0]).ReadAsync()).Status);
 
         var bad = new List<string>();
+        var solverErrors = new List<string>();
+        var wellFormed = 0;
         using var limit = new SemaphoreSlim(8);
         var tasks = Enumerable.Range(0, Requests).Select(async i =>
         {
@@ -56,6 +59,18 @@ public sealed class YouTubeFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeW
                 using var response = await world.Gateway.PostRawAsync(path, body);
                 var status = (int)response.StatusCode;
                 var text = await response.Content.ReadAsStringAsync();
+                if (IsWellFormed(body, small))
+                {
+                    Interlocked.Increment(ref wellFormed);
+                    if (IsSolverFailure(status, text))
+                    {
+                        lock (solverErrors)
+                        {
+                            solverErrors.Add($"#{i} {path} {Shorten(body)} => {status} {Shorten(text)}");
+                        }
+                    }
+                }
+
                 if (status >= 500 && !IsSolverFailure(status, text) && !IsUnknownPlayer(status, text))
                 {
                     lock (bad)
@@ -73,9 +88,40 @@ public sealed class YouTubeFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeW
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromMinutes(3));
 
         Assert.True(bad.Count == 0, $"seed {Seed}: {bad.Count} unexpected 5xx, e.g.\n" + string.Join('\n', bad.Take(10)));
+
+        // A well-formed request on a fixture player never fails in the solver, whatever its input strings.
+        Assert.True(wellFormed > Requests / 10, $"seed {Seed}: only {wellFormed} well-formed requests were generated");
+        Assert.True(solverErrors.Count == 0, $"seed {Seed}: {solverErrors.Count} of {wellFormed} well-formed requests got solver_error, e.g.\n" + string.Join('\n', solverErrors.Take(10)));
         var (status, answer) = await world.Gateway.PostRawAsync("/decrypt_signature", valid[0]).ReadAsync();
         Assert.Equal(200, status);
         Assert.Equal(small.Sig[0].Output, answer.GetProperty("decrypted_signature").GetString());
+    }
+
+    /// <summary>A JSON object whose known fields are all strings, naming the fixture player (absolute or relative).</summary>
+    private static bool IsWellFormed(string body, PlayerVector player)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return false;
+            }
+
+            foreach (var field in Fields)
+            {
+                if (document.RootElement.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.String)
+                {
+                    return false;
+                }
+            }
+
+            return document.RootElement.TryGetProperty("player_url", out var url) && (url.GetString() == player.PlayerUrl || url.GetString() == player.RelativeUrl);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static bool IsSolverFailure(int status, string text) =>

@@ -1,5 +1,7 @@
 using ActorPool.Modules;
+using ActorPool.Pool;
 using ActorPool.Tests.TestSupport;
+using ActorPool.Workers;
 using Xunit.Abstractions;
 
 namespace ActorPool.Tests.Modules;
@@ -47,13 +49,24 @@ public sealed class ModuleCatalogSpec(ITestOutputHelper output) : PoolTestKit(Re
     [Fact]
     public async Task ScriptPool_should_share_one_preparation_across_workers()
     {
-        var source = TestModules.Source();
-        await using var pool = StartPool(Settings(workers: 4), source);
+        // The pool's supervisor on a catalog this test can read, with a hook that names the worker of each task.
+        var catalog = new ModuleCatalog(TestModules.Source());
+        var ranOn = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var hooks = new WorkerTestHooks { TaskStarted = (worker, _, _, _) => ranOn.TryAdd(worker, 0) };
+        var settings = Settings(workers: 4);
+        var supervisor = Sys.ActorOf(PoolSupervisor.Props(settings, new WorkerSetup(settings, catalog, new Telemetry.PoolMetrics("prep"), hooks)), "prep");
+        await using var pool = ScriptPool.Attach(Sys, supervisor);
+        AwaitIdleAtTarget(pool);
 
         await Task.WhenAll(Enumerable.Range(0, 64).Select(i => pool.RunAsync("basic", "add", $"[{i}, 0]")));
 
-        var stats = await pool.GetStatsAsync();
-        Assert.Equal(64, stats.Succeeded);
+        Assert.Equal(64, (await pool.GetStatsAsync()).Succeeded);
+        Assert.True(ranOn.Count == 4, $"the tasks ran on {ranOn.Count} workers, not 4: {string.Join(", ", ranOn.Keys)}");
+        Assert.Equal(1, catalog.Preparations);
+
+        // A second module is one more preparation, however many workers load it.
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => pool.RunAsync("faults", "count", "[3]")));
+        Assert.Equal(2, catalog.Preparations);
     }
 
     [Fact]

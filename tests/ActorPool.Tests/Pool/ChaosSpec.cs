@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using ActorPool.Engines;
+using ActorPool.Modules;
+using ActorPool.Pool;
 using ActorPool.Protocol;
 using ActorPool.Tests.TestSupport;
 using ActorPool.Workers;
@@ -9,38 +12,63 @@ using Xunit.Abstractions;
 namespace ActorPool.Tests.Pool;
 
 /// <summary>
-/// A seeded storm of good and bad tasks at a random pool shape, then every invariant of DESIGN §3.
-/// Set ACTORPOOL_CHAOS_SEED to replay a failing seed.
+/// A seeded storm of good and bad tasks at a random pool shape. Every task has a set of outcomes it may end in
+/// (spin ⇒ Timeout, allocate ⇒ LimitExceeded(Memory), recurse ⇒ LimitExceeded(Recursion), missing ⇒
+/// ModuleNotFound, a good task ⇒ its exact value, a cancelled task ⇒ Cancelled or its own outcome), and gets
+/// exactly one answer from that set. Half of the seeds send more tasks at once than the queue holds (so
+/// Overloaded must occur), the other half never more than it holds (so Overloaded must not). Every engine is
+/// used only by the thread that created it. The seed is the theory's argument: a failing case names it.
 /// </summary>
 public sealed class ChaosSpec : PoolTestKit
 {
     private const int TaskCount = 2000;
-    private readonly ITestOutputHelper _output;
+
+    private static readonly TimeSpan SpinDeadline = TimeSpan.FromMilliseconds(300);
+
+    private readonly ITestOutputHelper output;
 
     public ChaosSpec(ITestOutputHelper output)
         : base(RealTime, output)
     {
-        _output = output;
+        this.output = output;
     }
 
-    [Fact]
-    public async Task Chaos_should_keep_every_invariant_of_the_pool()
+    /// <summary>What a task's answer may be, besides the pool's own refusals (Overloaded, QueueExpired).</summary>
+    private sealed record Expectation(string Name, Func<IScriptReply, bool> Matches);
+
+    [Theory]
+    [InlineData(20261128)]
+    [InlineData(7)]
+    [InlineData(424242)]
+    [InlineData(1_000_003)]
+    [InlineData(31337)]
+    public async Task Every_task_should_end_in_an_expected_outcome_exactly_once_and_the_queue_bound_should_hold(int seed)
     {
-        var seed = int.TryParse(Environment.GetEnvironmentVariable("ACTORPOOL_CHAOS_SEED"), out var s) ? s : 20261128;
         var random = new Random(seed);
-        var workers = random.Next(1, 5);
+        var workers = random.Next(2, 5);
         var budget = random.Next(1, 21);
-        var queueBound = random.Next(20, 301);
-        _output.WriteLine($"chaos seed={seed} workers={workers} budget={budget} queue={queueBound}");
+        var queueBound = random.Next(20, 201);
+        var burst = seed % 2 == 1;
+
+        // Paced: never more tasks in flight than the queue holds. Burst seeds add, at the end of every 1,000
+        // tasks, a run of (queue + workers + 20) tasks sent back to back without waiting (they overflow the queue),
+        // and wait for all of the run's answers before pacing on.
+        var window = queueBound;
+        var burstSize = burst ? queueBound + workers + 20 : 0;
+        output.WriteLine($"chaos seed={seed} workers={workers} budget={budget} queue={queueBound} window={window} burst={burst}");
 
         var settings = Settings(workers, budget) with
         {
             BudgetJitter = 0.5,
             MaxQueueLength = queueBound,
-            InFlightTimeout = TimeSpan.FromMilliseconds(150),
-            GracePeriod = TimeSpan.FromMilliseconds(400),
-            MaxTaskAge = TimeSpan.FromMilliseconds(1500),
+            // Room for a loaded 2-core box: a good task or an allocation bomb must end on its own well within the
+            // run limit, and a spinning engine must notice its cancellation within the grace period. Spinning
+            // tasks carry their own short deadline, so they do not hold a worker for the whole run limit.
+            InFlightTimeout = TimeSpan.FromSeconds(5),
+            GracePeriod = TimeSpan.FromSeconds(2),
+            MaxTaskAge = TimeSpan.FromSeconds(3),
             SweepInterval = TimeSpan.FromMilliseconds(25),
+            Engine = Settings().Engine with { MemoryLimitBytes = 8L << 20, RecursionLimit = 200 },
         };
         var violations = new ConcurrentQueue<string>();
         var hooks = new WorkerTestHooks
@@ -60,45 +88,107 @@ public sealed class ChaosSpec : PoolTestKit
                 }
             },
         };
-        await using var pool = StartPool(settings, hooks: hooks, seed: seed);
+
+        // The pool's supervisor with an engine factory that checks each engine's thread.
+        var engines = new ConcurrentBag<ThreadCheckedEngine>();
+        var setup = new WorkerSetup(settings, new ModuleCatalog(TestModules.Source()), new Telemetry.PoolMetrics("chaos-" + seed), hooks);
+        setup = setup with
+        {
+            EngineFactory = () =>
+            {
+                var engine = new ThreadCheckedEngine(new JintScriptEngine(setup.Settings.Engine, setup.Catalog), violations);
+                engines.Add(engine);
+                return engine;
+            },
+        };
+        var supervisor = Sys.ActorOf(PoolSupervisor.Props(settings, setup, seed), "chaos-" + seed);
+        await using var pool = ScriptPool.Attach(Sys, supervisor);
 
         var answers = new ConcurrentDictionary<string, ConcurrentQueue<IScriptReply>>();
         var answerTimes = new ConcurrentDictionary<string, TimeSpan>();
         var clock = Stopwatch.StartNew();
-        // Pace the storm at half the queue bound in flight, so most tasks are queued rather than refused.
-        using var room = new SemaphoreSlim(Math.Max(1, queueBound / 2));
-        var recorder = Sys.ActorOf(Props.Create(() => new Recorder(answers, answerTimes, clock, room)));
-        var sent = new Dictionary<string, (TimeSpan At, TimeSpan? Deadline)>();
+        using var room = new SemaphoreSlim(window);
+        using var burstAnswers = new SemaphoreSlim(0);
+        var paced = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var recorder = Sys.ActorOf(Props.Create(() => new Recorder(answers, answerTimes, clock, room, burstAnswers, paced)));
+        var sent = new Dictionary<string, (TimeSpan At, TimeSpan? Deadline, Expectation Expected, bool Cancelled)>();
         var maxQueueSeen = 0;
 
         for (var i = 0; i < TaskCount; i++)
         {
-            Assert.True(await room.WaitAsync(TimeSpan.FromSeconds(30)), "no answer arrived for 30 s: the pool wedged");
             var id = $"t{i}";
-            var (module, function, args) = PickTask(random);
-            TimeSpan? deadline = random.NextDouble() < 0.1 ? TimeSpan.FromMilliseconds(random.Next(20, 400)) : null;
-            sent[id] = (clock.Elapsed, deadline);
-            pool.Supervisor.Tell(new RunScript(id, module, function, args, deadline), recorder);
-            if (random.NextDouble() < 0.05)
+            if (i % 1000 < 1000 - burstSize)
             {
-                pool.Supervisor.Tell(new CancelScript($"t{random.Next(Math.Max(0, i - 20), i + 1)}"));
+                Assert.True(await room.WaitAsync(TimeSpan.FromSeconds(30)), $"seed {seed}: no answer arrived for 30 s: the pool wedged");
+                paced[id] = true;
             }
 
-            if (i % 100 == 0)
+            var (module, function, args, expected) = PickTask(random);
+            TimeSpan? deadline = function == "spin" ? SpinDeadline : random.NextDouble() < 0.05 ? TimeSpan.FromMilliseconds(random.Next(50, 400)) : null;
+            sent[id] = (clock.Elapsed, deadline, expected, false);
+            supervisor.Tell(new RunScript(id, module, function, args, deadline), recorder);
+            if (random.NextDouble() < 0.05)
+            {
+                var target = $"t{random.Next(Math.Max(0, i - 20), i + 1)}";
+                sent[target] = sent[target] with { Cancelled = true };
+                supervisor.Tell(new CancelScript(target));
+            }
+
+            if (burstSize > 0 && i % 1000 == 999)
+            {
+                for (var n = 0; n < burstSize; n++)
+                {
+                    Assert.True(await burstAnswers.WaitAsync(TimeSpan.FromSeconds(30)), $"seed {seed}: a burst was not answered within 30 s");
+                }
+            }
+
+            if (i % 50 == 0 && paced.ContainsKey(id))
             {
                 var stats = await pool.GetStatsAsync();
                 maxQueueSeen = Math.Max(maxQueueSeen, stats.QueueLength);
+                if (stats.QueueLength > stats.MaxQueueLength)
+                {
+                    violations.Enqueue($"queue length {stats.QueueLength} over its bound {stats.MaxQueueLength}");
+                }
             }
         }
 
         // Every task gets its answer: wait for the last ones, then make sure no second answer trickles in.
-        AwaitCondition(() => answers.Count == TaskCount, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20), $"only {answers.Count} of {TaskCount} tasks were answered");
+        AwaitCondition(() => answers.Count == TaskCount, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20), $"seed {seed}: only {answers.Count} of {TaskCount} tasks were answered");
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
 
         var duplicates = answers.Where(a => a.Value.Count != 1).Select(a => $"{a.Key} answered {a.Value.Count} times").ToList();
-        Assert.True(duplicates.Count == 0, string.Join("; ", duplicates.Take(10)));
-        Assert.True(violations.IsEmpty, string.Join("; ", violations.Take(10)));
-        Assert.True(maxQueueSeen <= queueBound, $"queue reached {maxQueueSeen} > bound {queueBound}");
+        Assert.True(duplicates.Count == 0, $"seed {seed}: " + string.Join("; ", duplicates.Take(10)));
+        Assert.True(violations.IsEmpty, $"seed {seed}: " + string.Join("; ", violations.Take(10)));
+        Assert.True(maxQueueSeen <= queueBound, $"seed {seed}: queue reached {maxQueueSeen} > bound {queueBound}");
+
+        // Each answer is in its task's outcome set.
+        var unexpected = new List<string>();
+        foreach (var (id, task) in sent)
+        {
+            var reply = answers[id].Single();
+            var allowed = task.Expected.Matches(reply)
+                || reply is ScriptFailed { Kind: FailureKind.Overloaded or FailureKind.QueueExpired }
+                || (task.Cancelled && reply is ScriptFailed { Kind: FailureKind.Cancelled })
+                || (task.Deadline is not null && reply is ScriptFailed { Kind: FailureKind.Timeout });
+            if (!allowed)
+            {
+                unexpected.Add($"{id} ({task.Expected.Name}{(task.Cancelled ? ", cancelled" : string.Empty)}{(task.Deadline is { } d ? $", deadline {d.TotalMilliseconds} ms" : string.Empty)}) => {Describe(reply)}");
+            }
+        }
+
+        Assert.True(unexpected.Count == 0, $"seed {seed}: {unexpected.Count} tasks ended outside their outcome set, e.g.\n" + string.Join('\n', unexpected.Take(15)));
+
+        // Overloaded: reachable when more tasks are in flight than the queue holds, impossible otherwise.
+        var overloaded = answers.Values.Count(q => q.Single() is ScriptFailed { Kind: FailureKind.Overloaded });
+        if (burst)
+        {
+            Assert.True(overloaded > 0, $"seed {seed}: runs of {burstSize} tasks against a queue of {queueBound} were never refused");
+        }
+        else
+        {
+            Assert.True(overloaded == 0, $"seed {seed}: {overloaded} tasks were refused though never more than the queue bound ({window}) were in flight");
+        }
 
         // Answered within (deadline or max-task-age) + run limit + grace, with 2 s of slack for a loaded CI box.
         var slack = TimeSpan.FromSeconds(2);
@@ -107,33 +197,114 @@ public sealed class ChaosSpec : PoolTestKit
             .Where(t => t.Latency > t.Bound)
             .Select(t => $"{t.Key} answered after {t.Latency} > {t.Bound}")
             .ToList();
-        Assert.True(late.Count == 0, string.Join("; ", late.Take(10)));
+        Assert.True(late.Count == 0, $"seed {seed}: " + string.Join("; ", late.Take(10)));
 
         var final = AwaitIdleAtTarget(pool, TimeSpan.FromSeconds(20));
         var kinds = answers.Values.Select(q => q.Single()).GroupBy(r => r is ScriptFailed f ? f.Kind.ToString() : "Succeeded").ToDictionary(g => g.Key, g => g.Count());
-        _output.WriteLine("outcomes: " + string.Join(", ", kinds.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key}={k.Value}")));
-        _output.WriteLine($"final: {final}; failures {string.Join(", ", final.Failures)}; retirements {string.Join(", ", final.Retirements)}");
-        foreach (var crash in answers.Values.Select(q => q.Single()).OfType<ScriptFailed>().Where(f => f.Kind == FailureKind.WorkerCrashed).Select(f => f.Message).Distinct(StringComparer.Ordinal))
-        {
-            _output.WriteLine("worker crashed: " + crash);
-        }
+        output.WriteLine("outcomes: " + string.Join(", ", kinds.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key}={k.Value}")));
+        output.WriteLine($"final: {final}; engines created {engines.Count}");
 
-        Assert.True(kinds.GetValueOrDefault("Succeeded") > TaskCount / 4, "too few tasks succeeded for the storm to mean anything");
+        Assert.True(kinds.GetValueOrDefault("Succeeded") > TaskCount / 4, $"seed {seed}: too few tasks succeeded for the storm to mean anything");
+        Assert.True(engines.Sum(e => e.Calls) > TaskCount / 4, $"seed {seed}: the checked engines saw only {engines.Sum(e => e.Calls)} calls");
         Assert.Equal(TaskCount, final.Succeeded + final.Failures.Values.Sum());
     }
 
-    private static (string Module, string Function, string Args) PickTask(Random random) => random.Next(100) switch
+    private static (string Module, string Function, string Args, Expectation Expected) PickTask(Random random)
     {
-        < 60 => ("basic", "add", $"[{random.Next(1000)}, 1]"),
-        < 70 => ("basic", "reverse", "[\"chaos\"]"),
-        < 78 => ("faults", "boom", "[\"chaos\"]"),
-        < 81 => ("faults", "spin", "[]"),
-        < 85 => ("faults", "allocate", "[]"),
-        < 90 => ("faults", "recurse", "[0]"),
-        < 93 => ("faults", "bigint", "[]"),
-        < 96 => ("missing", "f", "[]"),
-        _ => ("basic", "count", $"[{random.Next(1000, 50_000)}]"),
+        switch (random.Next(1000))
+        {
+            case < 600:
+                var a = random.Next(1000);
+                return ("basic", "add", $"[{a}, 1]", Value("add", (a + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            case < 680:
+                return ("basic", "reverse", "[\"chaos\"]", Value("reverse", "\"soahc\""));
+            case < 760:
+                return ("faults", "boom", "[\"chaos\"]", Failure("boom", FailureKind.ScriptError));
+            case < 775:
+                return ("faults", "spin", "[]", Failure("spin", FailureKind.Timeout));
+            case < 815:
+                return ("faults", "allocate", "[]", Limit("allocate", LimitKind.Memory));
+            case < 875:
+                return ("faults", "recurse", "[0]", Limit("recurse", LimitKind.Recursion));
+            case < 905:
+                return ("faults", "bigint", "[]", Failure("bigint", FailureKind.ScriptError));
+            case < 935:
+                return ("missing", "f", "[]", Failure("missing module", FailureKind.ModuleNotFound));
+            case < 950:
+                return ("basic", "nope", "[]", Failure("missing function", FailureKind.ModuleNotFound));
+            default:
+                var n = random.Next(1000, 50_000);
+                return ("basic", "count", $"[{n}]", Value("count", Count(n).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        static Expectation Value(string name, string json) => new($"{name} = {json}", r => r is ScriptSucceeded s && s.ResultJson == json);
+
+        static Expectation Failure(string name, FailureKind kind) => new($"{name} ⇒ {kind}", r => r is ScriptFailed f && f.Kind == kind);
+
+        static Expectation Limit(string name, LimitKind limit) => new($"{name} ⇒ LimitExceeded({limit})", r => r is ScriptFailed { Kind: FailureKind.LimitExceeded } f && f.Limit == limit);
+
+        // basic.count: the sum of i % 7 for i below n.
+        static long Count(int n) => (n / 7 * 21L) + Enumerable.Range(0, n % 7).Sum();
+    }
+
+    private static string Describe(IScriptReply reply) => reply switch
+    {
+        ScriptSucceeded s => $"Succeeded {s.ResultJson}",
+        ScriptFailed f => $"{f.Kind}{(f.Kind == FailureKind.LimitExceeded ? $"({f.Limit})" : string.Empty)}: {f.Message}",
+        _ => reply.ToString() ?? reply.GetType().Name,
     };
+
+    /// <summary>
+    /// An engine that records a violation whenever it is used from a thread other than the one that created it,
+    /// or from two threads at once (disposal excepted: IScriptEngine allows it from any thread).
+    /// </summary>
+    private sealed class ThreadCheckedEngine(IScriptEngine inner, ConcurrentQueue<string> violations) : IScriptEngine
+    {
+        private readonly int _owner = Environment.CurrentManagedThreadId;
+        private int _inUse;
+        private long _calls;
+
+        public long Calls => Interlocked.Read(ref _calls);
+
+        public int LoadedModuleCount => Use(() => inner.LoadedModuleCount);
+
+        public void EnsureModule(string name) => Use(() =>
+        {
+            inner.EnsureModule(name);
+            return 0;
+        });
+
+        public string Call(string module, string function, string argsJson, CancellationToken cancellation)
+        {
+            Interlocked.Increment(ref _calls);
+            return Use(() => inner.Call(module, function, argsJson, cancellation));
+        }
+
+        public void Dispose() => inner.Dispose();
+
+        private T Use<T>(Func<T> action)
+        {
+            var thread = Environment.CurrentManagedThreadId;
+            if (thread != _owner)
+            {
+                violations.Enqueue($"an engine created on thread {_owner} was used on thread {thread}");
+            }
+
+            if (Interlocked.Exchange(ref _inUse, 1) == 1)
+            {
+                violations.Enqueue($"an engine of thread {_owner} was used by two threads at once");
+            }
+
+            try
+            {
+                return action();
+            }
+            finally
+            {
+                Volatile.Write(ref _inUse, 0);
+            }
+        }
+    }
 
     private sealed class Recorder : ReceiveActor
     {
@@ -141,7 +312,9 @@ public sealed class ChaosSpec : PoolTestKit
             ConcurrentDictionary<string, ConcurrentQueue<IScriptReply>> answers,
             ConcurrentDictionary<string, TimeSpan> times,
             Stopwatch clock,
-            SemaphoreSlim room)
+            SemaphoreSlim room,
+            SemaphoreSlim burstAnswers,
+            ConcurrentDictionary<string, bool> paced)
         {
             Receive<IScriptReply>(reply =>
             {
@@ -150,7 +323,7 @@ public sealed class ChaosSpec : PoolTestKit
                 if (queue.Count == 1)
                 {
                     times[reply.TaskId] = clock.Elapsed;
-                    room.Release();
+                    (paced.ContainsKey(reply.TaskId) ? room : burstAnswers).Release();
                 }
             });
         }

@@ -18,6 +18,7 @@ public sealed class PlayerIdentitySpec
         { "tv-player-es6.vflset/tv-player-es6.js", PlayerVariant.TvEs6, null },
         { "player-plasma-ias-phone-en_US.vflset/base.js", PlayerVariant.Phone, "en_US" },
         { "player_embed.vflset/fr_FR/base.js", PlayerVariant.Embed, "fr_FR" },
+        { "player_embed_es6.vflset/pt_BR/base.js", PlayerVariant.EmbedEs6, "pt_BR" },
         { "house_brand_player.vflset/en_US/base.js", PlayerVariant.House, "en_US" },
     };
 
@@ -30,7 +31,7 @@ public sealed class PlayerIdentitySpec
         var identity = PlayerIdentity.Parse(url);
 
         Assert.Equal(new PlayerIdentity("4918c89a", variant, region), identity);
-        Assert.Equal(url, identity.ToCanonicalUrl().AbsoluteUri);
+        Assert.Equal("https://www.youtube.com" + PlayerFetchPathSpec.FetchPathOf($"/s/player/4918c89a/{shape}"), identity.ToCanonicalUrl().AbsoluteUri);
     }
 
     [Theory]
@@ -40,7 +41,7 @@ public sealed class PlayerIdentitySpec
         var identity = PlayerIdentity.Parse($"/s/player/0123abcd/{shape}");
 
         Assert.Equal(new PlayerIdentity("0123abcd", variant, region), identity);
-        Assert.Equal($"https://www.youtube.com/s/player/0123abcd/{shape}", identity.ToCanonicalUrl().AbsoluteUri);
+        Assert.Equal("https://www.youtube.com" + PlayerFetchPathSpec.FetchPathOf($"/s/player/0123abcd/{shape}"), identity.ToCanonicalUrl().AbsoluteUri);
     }
 
     [Fact]
