@@ -67,7 +67,7 @@ internal static class GatewayApp
         // The pool, on an actor system that logs through Serilog.
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(cluster);
-        builder.Services.AddAkka(ClusterNodeSettings.SystemName, akka =>
+        void ConfigureAkka(AkkaConfigurationBuilder akka, IServiceProvider _)
         {
             akka.AddHocon(hocon, HoconAddMode.Append);
             akka.ConfigureLoggers(loggers =>
@@ -76,26 +76,23 @@ internal static class GatewayApp
                 loggers.ClearLoggers();
                 loggers.AddLogger<SerilogLogger>();
             });
-            // Standalone and worker nodes run a pool; a gateway node routes to the workers' pools.
-            if (cluster.IsStandalone || cluster.IsWorker)
+            // A node that is both gateway and worker runs a pool beside its router.
+            if (cluster.IsGateway && cluster.IsWorker)
             {
                 akka.WithScriptPool(settings.Pool);
             }
+        }
 
-            if (cluster.IsGateway)
-            {
-                akka.WithActors((system, registry) => registry.Register<ClusterPoolRouter>(system.ActorOf(ClusterPoolRouter.Props(new ClusterPoolOptions()), "script-router")));
-            }
-        });
+        // Standalone and worker nodes run a pool; a gateway node routes to the workers' pools. Either call wires
+        // the actor system, the pool or router, its readiness check and the injectable IScriptPool.
         if (cluster.IsGateway)
         {
-            builder.Services.AddSingleton<IScriptPool>(sp => ScriptPool.Attach(sp.GetRequiredService<Akka.Actor.ActorSystem>(), sp.GetRequiredService<ActorRegistry>().Get<ClusterPoolRouter>()));
-            builder.Services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: [AkkaScriptPoolExtensions.ReadyTag]);
+            builder.Services.AddClusterScriptRouter(ClusterNodeSettings.SystemName, new ClusterPoolOptions(), ConfigureAkka);
             ClusterMetrics.Register();
         }
         else
         {
-            builder.Services.AddScriptPoolFacade();
+            builder.Services.AddScriptPool(ClusterNodeSettings.SystemName, settings.Pool, ConfigureAkka);
         }
 
         // The yt-cipher service: player cache and solvers on the pool; metrics observe it.
@@ -110,7 +107,7 @@ internal static class GatewayApp
         var app = builder.Build();
         if (cluster.IsGateway)
         {
-            app.Lifetime.ApplicationStarted.Register(() => ClusterMetrics.Attach(app.Services.GetRequiredService<ActorRegistry>()));
+            app.Lifetime.ApplicationStarted.Register(() => ClusterMetrics.Attach(app.Services.GetRequiredService<IClusterScriptPool>()));
         }
 
         if (cluster.IsStandalone)
