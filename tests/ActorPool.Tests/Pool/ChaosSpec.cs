@@ -9,7 +9,8 @@ using Xunit.Abstractions;
 namespace ActorPool.Tests.Pool;
 
 /// <summary>
-/// A seeded storm of good and bad tasks at a random pool shape, then every invariant of DESIGN §3.
+/// A seeded storm of good and bad tasks at a random pool shape, then the pool's invariants: every task is answered
+/// exactly once and in time, the queue never exceeds its bound, and the stats count every task.
 /// Set ACTORPOOL_CHAOS_SEED to replay a failing seed.
 /// </summary>
 public sealed class ChaosSpec : PoolTestKit
