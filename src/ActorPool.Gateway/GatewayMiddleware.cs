@@ -15,8 +15,8 @@ internal static class GatewayMiddleware
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
-            var kind = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? "invalid_request" : "invalid_request";
-            await ApiError.WriteAsync(context, ex.StatusCode, kind, ex.Message).ConfigureAwait(false);
+            // Every malformed request, a too-large body (413) included, is the client's: one kind, its own status.
+            await ApiError.WriteAsync(context, ex.StatusCode, "invalid_request", ex.Message).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
