@@ -29,15 +29,29 @@ internal static class GatewayApp
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
-        // Every bad variable is reported before anything starts.
-        var settings = GatewaySettings.From(builder.Configuration);
-        var cluster = ReadCluster(builder.Configuration);
+        // Every bad variable (pool ranges included) is reported at once, before anything starts.
+        var errors = new List<string>();
+        var settings = GatewaySettings.Read(builder.Configuration, errors);
+        var cluster = ReadCluster(builder.Configuration, errors);
         var hocon = cluster.IsStandalone
             ? LocalHocon()
             : cluster.ToConfig()
                 .WithFallback(EmbeddedHocon(cluster.IsGateway ? "gateway.conf" : "worker-node.conf"))
                 .WithFallback(ActorPoolConfig.Default);
-        var poolSettings = AkkaScriptPoolExtensions.ResolveSettings(settings.Pool, builder.Configuration, hocon);
+        var poolSettings = PoolSettings.Default;
+        try
+        {
+            poolSettings = AkkaScriptPoolExtensions.ResolveSettings(settings.Pool, builder.Configuration, hocon);
+        }
+        catch (PoolConfigurationException ex)
+        {
+            errors.AddRange(settings.NameVariables(ex.Errors));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PoolConfigurationException(errors);
+        }
 
         // Logs: Serilog for ASP.NET Core and Akka alike; compact JSON when LOG_FORMAT=json.
         var logger = new LoggerConfiguration()
@@ -153,7 +167,8 @@ internal static class GatewayApp
     /// <summary>The gateway's embedded HOCON overlay for a single process (hocon/local.conf).</summary>
     internal static Akka.Configuration.Config LocalHocon() => EmbeddedHocon("local.conf");
 
-    private static ClusterNodeSettings ReadCluster(ConfigurationManager configuration)
+    /// <summary>The node's cluster settings; a bad <c>CLUSTER_*</c> variable is added to <paramref name="errors"/> and the node reads as standalone.</summary>
+    private static ClusterNodeSettings ReadCluster(ConfigurationManager configuration, List<string> errors)
     {
         try
         {
@@ -161,7 +176,8 @@ internal static class GatewayApp
         }
         catch (ArgumentException ex)
         {
-            throw new PoolConfigurationException(ex.Message, ex);
+            errors.Add(ex.Message);
+            return ClusterNodeSettings.FromVariables(_ => null);
         }
     }
 

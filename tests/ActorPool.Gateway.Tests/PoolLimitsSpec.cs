@@ -122,6 +122,27 @@ public sealed class PoolLimitsSpec
     }
 
     [Fact]
+    public void Gateway_should_check_pool_variables_against_the_pool_ranges_and_name_each_variable_with_the_other_errors()
+    {
+        var error = Assert.Throws<PoolConfigurationException>(() => GatewayApp.Build([], new Dictionary<string, string?>
+        {
+            ["SCRIPTS_DIR"] = GatewayHost.ModulesDirectory,
+            ["MAX_THREADS"] = "-1",
+            ["ENGINE_RECURSION_LIMIT"] = "5",
+            ["MAX_QUEUE_LENGTH"] = "0",
+            ["PORT"] = "70000",
+            ["CLUSTER_ROLE"] = "captain",
+        }));
+
+        Assert.Contains("MAX_THREADS: actor-pool.workers = -1 is out of range", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ENGINE_RECURSION_LIMIT: actor-pool.engine.recursion-limit = 5 is out of range", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MAX_QUEUE_LENGTH: actor-pool.max-queue-length = 0 is out of range", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PORT", error.Message, StringComparison.Ordinal);
+        Assert.Contains("CLUSTER_ROLE", error.Message, StringComparison.Ordinal);
+        Assert.Equal(5, error.Errors.Count);
+    }
+
+    [Fact]
     public void Gateway_should_name_bad_keys_of_the_ActorPool_section()
     {
         var error = Assert.Throws<PoolConfigurationException>(() => GatewayApp.Build([], new Dictionary<string, string?>
