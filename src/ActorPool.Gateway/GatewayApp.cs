@@ -28,15 +28,29 @@ internal static class GatewayApp
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
-        // Every bad variable is reported before anything starts.
-        var settings = GatewaySettings.From(builder.Configuration);
-        var cluster = ReadCluster(builder.Configuration);
+        // Every bad variable (pool ranges included) is reported at once, before anything starts.
+        var errors = new List<string>();
+        var settings = GatewaySettings.Read(builder.Configuration, errors);
+        var cluster = ReadCluster(builder.Configuration, errors);
         var hocon = cluster.IsStandalone
             ? LocalHocon()
             : cluster.ToConfig()
                 .WithFallback(EmbeddedHocon(cluster.IsGateway ? "gateway.conf" : "worker-node.conf"))
                 .WithFallback(ActorPoolConfig.Default);
-        var poolSettings = AkkaScriptPoolExtensions.ResolveSettings(settings.Pool, builder.Configuration, hocon);
+        var poolSettings = PoolSettings.Default;
+        try
+        {
+            poolSettings = AkkaScriptPoolExtensions.ResolveSettings(settings.Pool, builder.Configuration, hocon);
+        }
+        catch (PoolConfigurationException ex)
+        {
+            errors.AddRange(settings.NameVariables(ex.Errors));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PoolConfigurationException(errors);
+        }
 
         // Logs: Serilog for ASP.NET Core and Akka alike. LOG_FORMAT=json writes one JSON object per line that always
         // names its level and carries the rendered message (the compact format leaves out the level of
@@ -75,7 +89,7 @@ internal static class GatewayApp
         // The pool, on an actor system that logs through Serilog.
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(cluster);
-        builder.Services.AddAkka(ClusterNodeSettings.SystemName, akka =>
+        void ConfigureAkka(AkkaConfigurationBuilder akka, IServiceProvider _)
         {
             akka.AddHocon(hocon, HoconAddMode.Append);
 
@@ -88,26 +102,23 @@ internal static class GatewayApp
                 loggers.ClearLoggers();
                 loggers.AddLogger<SerilogLogger>();
             });
-            // Standalone and worker nodes run a pool; a gateway node routes to the workers' pools.
-            if (cluster.IsStandalone || cluster.IsWorker)
+            // A node that is both gateway and worker runs a pool beside its router.
+            if (cluster.IsGateway && cluster.IsWorker)
             {
                 akka.WithScriptPool(settings.Pool);
             }
+        }
 
-            if (cluster.IsGateway)
-            {
-                akka.WithActors((system, registry) => registry.Register<ClusterPoolRouter>(system.ActorOf(ClusterPoolRouter.Props(new ClusterPoolOptions()), "script-router")));
-            }
-        });
+        // Standalone and worker nodes run a pool; a gateway node routes to the workers' pools. Either call wires
+        // the actor system, the pool or router, its readiness check and the injectable IScriptPool.
         if (cluster.IsGateway)
         {
-            builder.Services.AddSingleton<IScriptPool>(sp => ScriptPool.Attach(sp.GetRequiredService<Akka.Actor.ActorSystem>(), sp.GetRequiredService<ActorRegistry>().Get<ClusterPoolRouter>()));
-            builder.Services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: [AkkaScriptPoolExtensions.ReadyTag]);
+            builder.Services.AddClusterScriptRouter(ClusterNodeSettings.SystemName, new ClusterPoolOptions(), ConfigureAkka);
             ClusterMetrics.Register();
         }
         else
         {
-            builder.Services.AddScriptPoolFacade();
+            builder.Services.AddScriptPool(ClusterNodeSettings.SystemName, settings.Pool, ConfigureAkka);
         }
 
         // The yt-cipher service: player cache and solvers on the pool; metrics observe it.
@@ -139,7 +150,7 @@ internal static class GatewayApp
         var app = builder.Build();
         if (cluster.IsGateway)
         {
-            app.Lifetime.ApplicationStarted.Register(() => ClusterMetrics.Attach(app.Services.GetRequiredService<ActorRegistry>()));
+            app.Lifetime.ApplicationStarted.Register(() => ClusterMetrics.Attach(app.Services.GetRequiredService<IClusterScriptPool>()));
         }
 
         _ = app.Services.GetService<SolverModuleProvider>();
@@ -201,7 +212,8 @@ internal static class GatewayApp
     /// <summary>The gateway's embedded HOCON overlay for a single process (hocon/local.conf).</summary>
     internal static Akka.Configuration.Config LocalHocon() => EmbeddedHocon("local.conf");
 
-    private static ClusterNodeSettings ReadCluster(ConfigurationManager configuration)
+    /// <summary>The node's cluster settings; a bad <c>CLUSTER_*</c> variable is added to <paramref name="errors"/> and the node reads as standalone.</summary>
+    private static ClusterNodeSettings ReadCluster(ConfigurationManager configuration, List<string> errors)
     {
         try
         {
@@ -209,7 +221,8 @@ internal static class GatewayApp
         }
         catch (ArgumentException ex)
         {
-            throw new PoolConfigurationException(ex.Message, ex);
+            errors.Add(ex.Message);
+            return ClusterNodeSettings.FromVariables(_ => null);
         }
     }
 

@@ -40,9 +40,43 @@ internal sealed record GatewaySettings
     /// </summary>
     public string? SolverEngine { get; init; }
 
-    public static GatewaySettings From(IConfiguration configuration)
+    /// <summary>
+    /// The pool variables that were set, by the <c>actor-pool</c> key they set (e.g. <c>workers</c> →
+    /// <c>MAX_THREADS</c>). Their ranges are the pool's own (<c>reference.conf</c>), checked once, when the pool's
+    /// settings are built; <see cref="NameVariables"/> puts the variable's name on those errors.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> PoolVariables { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Prefixes each pool error with the variable that set its key, e.g. <c>MAX_THREADS: actor-pool.workers = -1 ...</c>.</summary>
+    public IEnumerable<string> NameVariables(IEnumerable<string> poolErrors) =>
+        poolErrors.Select(error => PoolVariables.FirstOrDefault(v => error.StartsWith($"actor-pool.{v.Key} ", StringComparison.Ordinal)) is { Value: { } variable }
+            ? $"{variable}: {error}"
+            : error);
+
+    /// <summary>Reads the settings, adding one line per bad variable to <paramref name="errors"/>.</summary>
+    public static GatewaySettings Read(IConfiguration configuration, List<string> errors)
     {
-        var errors = new List<string>();
+        var poolVariables = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        // A pool variable is only parsed here; its range is checked with the rest of the pool's settings.
+        int? PoolInt(string key, string poolKey)
+        {
+            var text = configuration[key];
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return null;
+            }
+
+            if (!int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            {
+                errors.Add($"{key} = '{text}': expected an integer");
+                return null;
+            }
+
+            poolVariables[poolKey] = key;
+            return value;
+        }
+
         int? Int(string key, int min, int max)
         {
             var text = configuration[key];
@@ -87,7 +121,7 @@ internal sealed record GatewaySettings
             errors.Add($"LOG_LEVEL = '{levelText}': expected verbose, debug, information, warning, error or fatal");
         }
 
-        var memoryMb = Int("ENGINE_MEMORY_LIMIT_MB", 0, 1 << 20);
+        var memoryMb = PoolInt("ENGINE_MEMORY_LIMIT_MB", "engine.memory-limit");
         var engineKind = configuration["ENGINE_KIND"] is { Length: > 0 } kindText ? kindText.Trim().ToLowerInvariant() : null;
         if (engineKind is not null && !ScriptEngineKinds.IsKnown(engineKind))
         {
@@ -100,6 +134,7 @@ internal sealed record GatewaySettings
         {
             errors.Add($"SOLVER_ENGINE = '{configuration["SOLVER_ENGINE"]}': expected jint or v8");
         }
+
         var settings = new GatewaySettings
         {
             Host = host,
@@ -111,24 +146,20 @@ internal sealed record GatewaySettings
             Pool = new ScriptPoolOptions
             {
                 ModulesDirectory = scripts,
-                Workers = Int("MAX_THREADS", 1, 4096),
-                TaskBudget = Int("MESSAGES_LIMIT", 1, 1_000_000_000),
-                InFlightTimeout = Ms(Int("IN_FLIGHT_TIMEOUT_MS", 1, 86_400_000)),
-                MaxTaskAge = Ms(Int("MAX_TASK_AGE_MS", 1, 86_400_000)),
-                MaxQueueLength = Int("MAX_QUEUE_LENGTH", 1, 10_000_000),
-                DrainTimeout = Ms(Int("DRAIN_TIMEOUT_MS", 0, 3_600_000)),
+                Workers = PoolInt("MAX_THREADS", "workers"),
+                TaskBudget = PoolInt("MESSAGES_LIMIT", "task-budget"),
+                InFlightTimeout = Ms(PoolInt("IN_FLIGHT_TIMEOUT_MS", "in-flight-timeout")),
+                MaxTaskAge = Ms(PoolInt("MAX_TASK_AGE_MS", "max-task-age")),
+                MaxQueueLength = PoolInt("MAX_QUEUE_LENGTH", "max-queue-length"),
+                DrainTimeout = Ms(PoolInt("DRAIN_TIMEOUT_MS", "drain-timeout")),
                 EngineKind = engineKind,
                 EngineMemoryLimitBytes = memoryMb is { } mb ? (long)mb << 20 : null,
-                EngineRecursionLimit = Int("ENGINE_RECURSION_LIMIT", 16, 100_000),
+                EngineRecursionLimit = PoolInt("ENGINE_RECURSION_LIMIT", "engine.recursion-limit"),
             },
             YouTube = youtube,
             SolverEngine = solverEngine,
+            PoolVariables = poolVariables,
         };
-        if (errors.Count > 0)
-        {
-            throw new PoolConfigurationException(errors);
-        }
-
         return settings;
     }
 

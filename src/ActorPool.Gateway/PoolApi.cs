@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using ActorPool.Cluster;
 using ActorPool.Engines;
 using ActorPool.Protocol;
-using Akka.Actor;
+using Microsoft.AspNetCore.Mvc;
 using ActorPool.Telemetry;
 
 namespace ActorPool.Gateway;
@@ -13,14 +13,14 @@ internal static class PoolApi
     public static RouteGroupBuilder MapPoolApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/pool").WithTags("Pool");
-        group.MapGet("/", async (IScriptPool pool, Akka.Hosting.ActorRegistry registry, GatewaySettings settings, CancellationToken cancellationToken) =>
+        group.MapGet("/", async (IScriptPool pool, [FromServices] IClusterScriptPool? cluster, GatewaySettings settings, CancellationToken cancellationToken) =>
             {
                 var state = PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false)) with { Engines = Engines(settings) };
-                if (registry.TryGet<ClusterPoolRouter>(out var router))
+                if (cluster is not null)
                 {
                     // On a cluster gateway the totals above add up every worker node; the members say who is who.
-                    var cluster = await router.Ask<ClusterPoolState>(GetClusterPoolState.Instance, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-                    state = state with { Cluster = [.. cluster.Members.Select(ClusterMember.From)] };
+                    var view = await cluster.GetClusterStateAsync(cancellationToken).ConfigureAwait(false);
+                    state = state with { Cluster = [.. view.Members.Select(ClusterMember.From)] };
                 }
 
                 return Results.Json(state);
@@ -30,7 +30,6 @@ internal static class PoolApi
         return group;
     }
 
-    /// <summary>The JSON view of <see cref="PoolStats"/>.</summary>
     /// <summary>
     /// Which engine serves which pool. This build has one pool (generic scripts and YouTube solvers) and one engine
     /// kind, Jint; <c>SOLVER_ENGINE</c> is shown as asked until the engine kind setting connects it.

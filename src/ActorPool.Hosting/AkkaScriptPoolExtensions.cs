@@ -9,12 +9,16 @@ using Akka.DependencyInjection;
 using Akka.Event;
 using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ActorPool.Hosting;
 
 /// <summary>
-/// <see cref="AkkaConfigurationBuilder"/> extensions that start an ActorPool with the actor system.
+/// <see cref="AkkaConfigurationBuilder"/> extensions that start an ActorPool with the actor system. The builder
+/// cannot register services, so hosts that call <c>AddAkka</c> themselves add
+/// <see cref="ScriptPoolServiceCollectionExtensions.AddScriptPoolFacade"/>; <c>services.AddScriptPool(...)</c> does
+/// both in one call.
 /// Precedence of configuration, highest first: options set in code, the <c>IConfiguration</c> section
 /// <c>ActorPool</c> (appsettings, environment), HOCON added to the builder, the embedded <c>reference.conf</c>.
 /// </summary>
@@ -72,7 +76,11 @@ public static class AkkaScriptPoolExtensions
 
     /// <summary>Reads the options bound from <paramref name="configuration"/>'s <c>ActorPool</c> section, overridden by <paramref name="code"/>.</summary>
     /// <exception cref="PoolConfigurationException">A value is invalid; the message names every bad key.</exception>
-    public static PoolSettings ResolveSettings(ScriptPoolOptions code, IConfiguration? configuration, Config? hocon)
+    public static PoolSettings ResolveSettings(ScriptPoolOptions code, IConfiguration? configuration, Config? hocon) =>
+        Resolve(code, configuration, hocon).Settings;
+
+    /// <summary>Binds configuration, lays <paramref name="code"/> over it and builds the settings; every bad key in one exception.</summary>
+    private static (ScriptPoolOptions Merged, PoolSettings Settings) Resolve(ScriptPoolOptions code, IConfiguration? configuration, Config? hocon)
     {
         ArgumentNullException.ThrowIfNull(code);
         var errors = new List<string>();
@@ -85,7 +93,7 @@ public static class AkkaScriptPoolExtensions
             var settings = merged.ToSettings(hocon);
             if (errors.Count == 0)
             {
-                return settings;
+                return (merged, settings);
             }
         }
         catch (PoolConfigurationException ex)
@@ -101,12 +109,7 @@ public static class AkkaScriptPoolExtensions
         var pools = ScriptPoolRegistry.For(system);
         try
         {
-            var configuration = resolver.GetService<IConfiguration>();
-            var bound = configuration is null
-                ? new ScriptPoolOptions()
-                : ScriptPoolOptions.FromConfiguration(configuration.GetSection(ScriptPoolOptions.ConfigurationSection), []);
-            var merged = bound.OverriddenBy(code);
-            var settings = ResolveSettings(code, configuration, system.Settings.Config);
+            var (merged, settings) = Resolve(code, resolver.GetService<IConfiguration>(), system.Settings.Config);
             var phase = system.Settings.Config.GetTimeSpan(PhaseTimeoutKey, null, allowInfinite: true);
             if (settings.DrainTimeout + settings.GracePeriod > phase)
             {
@@ -120,11 +123,27 @@ public static class AkkaScriptPoolExtensions
             var pool = ScriptPool.Start(system, modules, settings, name, new PoolMetrics(name, meters));
             registry.Register<ScriptPoolSupervisor>(pool.Supervisor);
             pools.Started(name, pool);
+            WarnIfNotInjectable(system, resolver, name);
         }
         catch (Exception ex)
         {
             pools.Failed(name, ex);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The builder cannot register <see cref="IScriptPool"/> (see <see cref="ScriptPoolServiceCollectionExtensions"/>),
+    /// so a host that used <c>AddAkka(...).WithScriptPool(...)</c> alone learns at start, not at its first resolve,
+    /// how to make the pool injectable.
+    /// </summary>
+    internal static void WarnIfNotInjectable(ActorSystem system, IDependencyResolver resolver, string name)
+    {
+        if (resolver.GetService<IServiceProviderIsService>() is { } services && !services.IsService(typeof(IScriptPool)))
+        {
+            system.Log.Warning(
+                "ActorPool '{0}' started, but IScriptPool is not registered for injection: use services.AddScriptPool(...) (or AddClusterScriptRouter) instead of AddAkka(...), or add services.AddScriptPoolFacade(\"{0}\")",
+                name);
         }
     }
 

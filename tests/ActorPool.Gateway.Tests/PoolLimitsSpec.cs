@@ -102,6 +102,84 @@ public sealed class PoolLimitsSpec
         Assert.Equal(results.Count(r => r.Type.Expected == "module_not_found"), tasks.GetProperty("module_not_found").GetInt64());
     }
 
+    [Fact]
+    public async Task Gateway_should_require_the_token_on_the_api_but_not_on_public_pages()
+    {
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["API_TOKEN"] = "s3cret" });
+        var (status, body) = await gateway.CallAsync("faults", "add", """{"args": [1, 2]}""").ReadAsync();
+        Assert.Equal(401, status);
+        Assert.Equal("unauthorized", body.Kind());
+
+        async Task<int> WithToken(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/scripts/faults/add") { Content = new StringContent("""{"args": [1, 2]}""", Encoding.UTF8, "application/json") };
+            request.Headers.TryAddWithoutValidation("Authorization", token);
+            using var response = await gateway.Client.SendAsync(request);
+            return (int)response.StatusCode;
+        }
+
+        Assert.Equal(401, await WithToken("wrong"));
+        Assert.Equal(200, await WithToken("s3cret"));
+        foreach (var path in new[] { "/", "/metrics", "/health/live", "/openapi/v1.json" })
+        {
+            using var response = await gateway.Client.GetAsync(path);
+            Assert.True(response.IsSuccessStatusCode, path);
+        }
+
+        using var pool = await gateway.Client.GetAsync("/v1/pool");
+        Assert.Equal(401, (int)pool.StatusCode);
+    }
+
+    [Fact]
+    public void Gateway_should_refuse_to_start_naming_every_bad_variable()
+    {
+        var error = Assert.Throws<PoolConfigurationException>(() => GatewayApp.Build([], new Dictionary<string, string?>
+        {
+            ["MAX_THREADS"] = "many",
+            ["PORT"] = "70000",
+            ["LOG_FORMAT"] = "xml",
+            ["SCRIPTS_DIR"] = GatewayHost.ModulesDirectory,
+            ["ActorPool:TaskBudget"] = "lots",
+        }));
+        Assert.Contains("MAX_THREADS", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PORT", error.Message, StringComparison.Ordinal);
+        Assert.Contains("LOG_FORMAT", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gateway_should_check_pool_variables_against_the_pool_ranges_and_name_each_variable_with_the_other_errors()
+    {
+        var error = Assert.Throws<PoolConfigurationException>(() => GatewayApp.Build([], new Dictionary<string, string?>
+        {
+            ["SCRIPTS_DIR"] = GatewayHost.ModulesDirectory,
+            ["MAX_THREADS"] = "-1",
+            ["ENGINE_RECURSION_LIMIT"] = "5",
+            ["MAX_QUEUE_LENGTH"] = "0",
+            ["PORT"] = "70000",
+            ["CLUSTER_ROLE"] = "captain",
+        }));
+
+        Assert.Contains("MAX_THREADS: actor-pool.workers = -1 is out of range", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ENGINE_RECURSION_LIMIT: actor-pool.engine.recursion-limit = 5 is out of range", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MAX_QUEUE_LENGTH: actor-pool.max-queue-length = 0 is out of range", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PORT", error.Message, StringComparison.Ordinal);
+        Assert.Contains("CLUSTER_ROLE", error.Message, StringComparison.Ordinal);
+        Assert.Equal(5, error.Errors.Count);
+    }
+
+    [Fact]
+    public void Gateway_should_name_bad_keys_of_the_ActorPool_section()
+    {
+        var error = Assert.Throws<PoolConfigurationException>(() => GatewayApp.Build([], new Dictionary<string, string?>
+        {
+            ["SCRIPTS_DIR"] = GatewayHost.ModulesDirectory,
+            ["ActorPool:TaskBudget"] = "lots",
+            ["ActorPool:MaxQueueLength"] = "0",
+        }));
+        Assert.Contains("ActorPool:TaskBudget", error.Message, StringComparison.Ordinal);
+        Assert.Contains("max-queue-length", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Polls /v1/pool (a cheap ask) until <paramref name="condition"/> holds; fails after 10 s.</summary>
     internal static async Task WaitForAsync(GatewayHost gateway, Func<System.Text.Json.JsonElement, bool> condition)
     {

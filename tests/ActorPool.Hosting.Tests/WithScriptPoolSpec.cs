@@ -41,8 +41,112 @@ public sealed class WithScriptPoolSpec
         Assert.Equal("5", result.Json);
         var registry = host.Services.GetRequiredService<ActorRegistry>();
         Assert.True(registry.TryGet<ScriptPoolSupervisor>(out var supervisor));
-        Assert.Equal(pool.Supervisor, supervisor);
+        var started = ScriptPoolRegistry.For(host.Services.GetRequiredService<Akka.Actor.ActorSystem>()).TryGet("script-pool");
+        Assert.Equal(((ScriptPool)started!).Supervisor, supervisor);
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task AddScriptPool_should_wire_the_actor_system_the_pool_its_readiness_and_an_injectable_IScriptPool_in_one_call()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddHealthChecks();
+        var configured = false;
+        builder.Services.AddScriptPool("one-call", o => { o.ModulesDirectory = s_modules; o.Workers = 1; }, (_, _) => configured = true);
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var result = await host.Services.GetRequiredService<IScriptPool>().RunAsync("calc", "add", "[20, 22]");
+        Assert.Equal("42", result.Json);
+        Assert.True(configured);
+        Assert.Equal("one-call", host.Services.GetRequiredService<Akka.Actor.ActorSystem>().Name);
+        Assert.Equal(HealthStatus.Healthy, await AwaitReadiness(host, HealthStatus.Healthy));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public void IScriptPool_should_expose_no_actor_reference()
+    {
+        var members = typeof(IScriptPool).GetMembers().Select(m => m switch
+        {
+            System.Reflection.PropertyInfo p => p.PropertyType,
+            System.Reflection.MethodInfo method => method.ReturnType,
+            _ => typeof(void),
+        });
+        Assert.DoesNotContain(members, t => typeof(Akka.Actor.IActorRef).IsAssignableFrom(t));
+    }
+
+    [Fact]
+    public void Options_should_offer_every_key_of_the_actor_pool_section()
+    {
+        // Bind a value for every option from configuration; the HOCON they produce must name every reference key.
+        var values = new Dictionary<string, string?>
+        {
+            ["ActorPool:PreloadModules:0"] = "calc",
+            ["ActorPool:EngineKind"] = "jint",
+            ["ActorPool:RecycleOnScriptError"] = "true",
+        };
+        foreach (var property in typeof(ScriptPoolOptions).GetProperties())
+        {
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var key = "ActorPool:" + property.Name;
+            if (type == typeof(TimeSpan))
+            {
+                values[key] = "00:00:01";
+            }
+            else if (type == typeof(int) || type == typeof(long))
+            {
+                values[key] = "2000000";
+            }
+            else if (type == typeof(double))
+            {
+                values[key] = "0.25";
+            }
+        }
+
+        var section = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(ScriptPoolOptions.ConfigurationSection);
+        var errors = new List<string>();
+        var options = ScriptPoolOptions.FromConfiguration(section, errors);
+        Assert.Empty(errors);
+
+        var set = ConfigurationFactory.ParseString(options.ToHocon()).GetConfig(PoolSettings.SectionPath);
+        var reference = PoolSettings.Reference.GetConfig(PoolSettings.SectionPath);
+        var missing = reference.AsEnumerable().Select(e => e.Key).Where(k => !set.HasPath(k)).ToList();
+        Assert.True(missing.Count == 0, "keys without an option: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void Options_should_bind_through_the_configuration_binder_and_report_every_bad_or_unknown_key_at_once()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ActorPool:Workers"] = "2",
+            ["ActorPool:RespawnMaxBackoff"] = "00:00:05",
+            ["ActorPool:PreloadModules:0"] = "calc",
+            ["ActorPool:TaskBudget"] = "many",
+            ["ActorPool:EngineRegexTimeout"] = "soon",
+            ["ActorPool:Wrokers"] = "3",
+            ["ActorPool:CircuitFailureThreshold"] = "0",
+        }).Build();
+
+        var error = Assert.Throws<PoolConfigurationException>(() => AkkaScriptPoolExtensions.ResolveSettings(new ScriptPoolOptions(), configuration, null));
+
+        Assert.Contains("ActorPool:TaskBudget = 'many' is not an integer", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ActorPool:EngineRegexTimeout = 'soon' is not a duration", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ActorPool:Wrokers is not an option", error.Message, StringComparison.Ordinal);
+        Assert.Contains("actor-pool.circuit.failure-threshold = 0 is out of range", error.Message, StringComparison.Ordinal);
+        Assert.Equal(4, error.Errors.Count);
+
+        var good = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ActorPool:Workers"] = "2",
+            ["ActorPool:RespawnMaxBackoff"] = "00:00:05",
+            ["ActorPool:PreloadModules:0"] = "calc",
+        }).Build();
+        var settings = AkkaScriptPoolExtensions.ResolveSettings(new ScriptPoolOptions(), good, null);
+        Assert.Equal(2, settings.Workers);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.MaxBackoff);
+        Assert.Equal("calc", Assert.Single(settings.PreloadModules));
     }
 
     [Fact]

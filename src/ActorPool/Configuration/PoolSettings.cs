@@ -14,8 +14,31 @@ public sealed record PoolSettings
     public const string SectionPath = "actor-pool";
 
     private const long DefaultMaxRemotePayload = 120_000;
-    private const long MinRemotePayload = 1024;
-    private const long MaxRemotePayloadLimit = 1L << 30;
+    private const string MaxBackoffError = "actor-pool.respawn.max-backoff must not be shorter than respawn.min-backoff";
+
+    // The range of every bounded key, declared once: Create checks HOCON against it, Validate checks values set in code.
+    private static readonly Bound<long> s_workers = new("workers", 0, 4096, "an integer");
+    private static readonly Bound<long> s_taskBudget = new("task-budget", 1, 1_000_000_000, "an integer");
+    private static readonly Bound<double> s_budgetJitter = new("budget-jitter", 0, 0.5, "a number");
+    private static readonly Bound<TimeSpan> s_inFlightTimeout = new("in-flight-timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1), "a duration");
+    private static readonly Bound<TimeSpan> s_gracePeriod = new("grace-period", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), "a duration");
+    private static readonly Bound<TimeSpan> s_maxTaskAge = new("max-task-age", TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1), "a duration");
+    private static readonly Bound<long> s_maxQueueLength = new("max-queue-length", 1, 10_000_000, "an integer");
+    private static readonly Bound<TimeSpan> s_sweepInterval = new("sweep-interval", TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(10), "a duration");
+    private static readonly Bound<long> s_maxModulesPerEngine = new("max-modules-per-engine", 1, 10_000, "an integer");
+    private static readonly Bound<TimeSpan> s_timeLimit = new("engine.time-limit", TimeSpan.Zero, TimeSpan.FromDays(1), "a duration");
+    private static readonly Bound<long> s_memoryLimit = new("engine.memory-limit", 0, long.MaxValue, "a size in bytes");
+    private static readonly Bound<long> s_recursionLimit = new("engine.recursion-limit", 16, 100_000, "an integer");
+    private static readonly Bound<long> s_maxStatements = new("engine.max-statements", 0, int.MaxValue, "an integer");
+    private static readonly Bound<TimeSpan> s_regexTimeout = new("engine.regex-timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), "a duration");
+    private static readonly Bound<long> s_threadStackSize = new("engine.thread-stack-size", 1L << 20, 1L << 30, "a size in bytes");
+    private static readonly Bound<long> s_maxArgsLength = new("engine.max-args-length", 1, int.MaxValue / 2, "a size");
+    private static readonly Bound<TimeSpan> s_minBackoff = new("respawn.min-backoff", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), "a duration");
+    private static readonly Bound<TimeSpan> s_maxBackoff = new("respawn.max-backoff", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), "a duration");
+    private static readonly Bound<double> s_randomFactor = new("respawn.random-factor", 0, 1, "a number");
+    private static readonly Bound<long> s_failureThreshold = new("circuit.failure-threshold", 1, 1000, "an integer");
+    private static readonly Bound<TimeSpan> s_drainTimeout = new("drain-timeout", TimeSpan.Zero, TimeSpan.FromHours(1), "a duration");
+    private static readonly Bound<long> s_maxRemotePayload = new("remote.max-payload", 1024, 1L << 30, "a size in bytes");
 
     private static readonly Lazy<Config> s_reference = new(LoadReference);
 
@@ -101,41 +124,41 @@ public sealed record PoolSettings
         var merged = (section ?? ConfigurationFactory.Empty).WithFallback(Reference.GetConfig(SectionPath));
         var reader = new Reader(merged);
 
-        var workers = reader.Int("workers", 0, 4096);
+        var workers = reader.Int(s_workers);
         var settings = new PoolSettings
         {
             Workers = workers == 0 ? Environment.ProcessorCount : workers,
-            TaskBudget = reader.Int("task-budget", 1, 1_000_000_000),
-            BudgetJitter = reader.Double("budget-jitter", 0, 0.5),
-            InFlightTimeout = reader.Duration("in-flight-timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1)),
-            GracePeriod = reader.Duration("grace-period", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
-            MaxTaskAge = reader.Duration("max-task-age", TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1)),
-            MaxQueueLength = reader.Int("max-queue-length", 1, 10_000_000),
-            SweepInterval = reader.Duration("sweep-interval", TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(10)),
+            TaskBudget = reader.Int(s_taskBudget),
+            BudgetJitter = reader.Double(s_budgetJitter),
+            InFlightTimeout = reader.Duration(s_inFlightTimeout),
+            GracePeriod = reader.Duration(s_gracePeriod),
+            MaxTaskAge = reader.Duration(s_maxTaskAge),
+            MaxQueueLength = reader.Int(s_maxQueueLength),
+            SweepInterval = reader.Duration(s_sweepInterval),
             RecycleOnScriptError = reader.Bool("recycle-on-script-error"),
-            MaxModulesPerEngine = reader.Int("max-modules-per-engine", 1, 10_000),
+            MaxModulesPerEngine = reader.Int(s_maxModulesPerEngine),
             PreloadModules = reader.Strings("preload-modules"),
             Engine = new EngineLimits
             {
-                TimeLimit = reader.Duration("engine.time-limit", TimeSpan.Zero, TimeSpan.FromDays(1)),
-                MemoryLimitBytes = reader.Bytes("engine.memory-limit", 0, long.MaxValue),
-                RecursionLimit = reader.Int("engine.recursion-limit", 16, 100_000),
-                MaxStatements = reader.Int("engine.max-statements", 0, int.MaxValue),
-                RegexTimeout = reader.Duration("engine.regex-timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
-                ThreadStackSize = (int)reader.Bytes("engine.thread-stack-size", 1L << 20, 1L << 30),
-                MaxArgsLength = (int)reader.Bytes("engine.max-args-length", 1, int.MaxValue / 2),
+                TimeLimit = reader.Duration(s_timeLimit),
+                MemoryLimitBytes = reader.Bytes(s_memoryLimit),
+                RecursionLimit = reader.Int(s_recursionLimit),
+                MaxStatements = reader.Int(s_maxStatements),
+                RegexTimeout = reader.Duration(s_regexTimeout),
+                ThreadStackSize = (int)reader.Bytes(s_threadStackSize),
+                MaxArgsLength = (int)reader.Bytes(s_maxArgsLength),
             },
-            MinBackoff = reader.Duration("respawn.min-backoff", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
-            MaxBackoff = reader.Duration("respawn.max-backoff", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
-            BackoffRandomFactor = reader.Double("respawn.random-factor", 0, 1),
-            CircuitFailureThreshold = reader.Int("circuit.failure-threshold", 1, 1000),
-            DrainTimeout = reader.Duration("drain-timeout", TimeSpan.Zero, TimeSpan.FromHours(1)),
-            MaxRemotePayload = reader.Bytes("remote.max-payload", MinRemotePayload, MaxRemotePayloadLimit),
+            MinBackoff = reader.Duration(s_minBackoff),
+            MaxBackoff = reader.Duration(s_maxBackoff),
+            BackoffRandomFactor = reader.Double(s_randomFactor),
+            CircuitFailureThreshold = reader.Int(s_failureThreshold),
+            DrainTimeout = reader.Duration(s_drainTimeout),
+            MaxRemotePayload = reader.Bytes(s_maxRemotePayload),
             EngineKind = reader.OneOf("engine.kind", Engines.ScriptEngineKinds.Jint, Engines.ScriptEngineKinds.V8),
         };
         if (reader.Errors.Count == 0 && settings.MaxBackoff < settings.MinBackoff)
         {
-            reader.Errors.Add("actor-pool.respawn.max-backoff must not be shorter than respawn.min-backoff");
+            reader.Errors.Add(MaxBackoffError);
         }
 
         reader.ThrowIfInvalid();
@@ -147,34 +170,53 @@ public sealed record PoolSettings
     public PoolSettings Validate()
     {
         var errors = new List<string>();
-        void Check(bool ok, string key, object value, string range)
+        void Check<T>(Bound<T> bound, T value)
+            where T : IComparable<T>
         {
-            if (!ok)
+            if (!bound.Contains(value))
             {
-                errors.Add(string.Create(CultureInfo.InvariantCulture, $"actor-pool.{key} = {value} is out of range; expected {range}"));
+                errors.Add(bound.Error(value));
             }
         }
 
-        Check(Workers is >= 1 and <= 4096, "workers", Workers, "1 .. 4096");
-        Check(TaskBudget >= 1, "task-budget", TaskBudget, ">= 1");
-        Check(BudgetJitter is >= 0 and <= 0.5, "budget-jitter", BudgetJitter, "0 .. 0.5");
-        Check(InFlightTimeout > TimeSpan.Zero, "in-flight-timeout", InFlightTimeout, "> 0");
-        Check(GracePeriod > TimeSpan.Zero, "grace-period", GracePeriod, "> 0");
-        Check(MaxTaskAge > TimeSpan.Zero, "max-task-age", MaxTaskAge, "> 0");
-        Check(MaxQueueLength >= 1, "max-queue-length", MaxQueueLength, ">= 1");
-        Check(SweepInterval > TimeSpan.Zero, "sweep-interval", SweepInterval, "> 0");
-        Check(MaxModulesPerEngine >= 1, "max-modules-per-engine", MaxModulesPerEngine, ">= 1");
-        Check(Engine.RecursionLimit is >= 16 and <= 100_000, "engine.recursion-limit", Engine.RecursionLimit, "16 .. 100000");
-        Check(Engine.MemoryLimitBytes >= 0, "engine.memory-limit", Engine.MemoryLimitBytes, ">= 0");
-        Check(Engine.MaxStatements >= 0, "engine.max-statements", Engine.MaxStatements, ">= 0");
-        Check(Engine.ThreadStackSize >= 1 << 20, "engine.thread-stack-size", Engine.ThreadStackSize, ">= 1MiB");
-        Check(Engine.MaxArgsLength >= 1, "engine.max-args-length", Engine.MaxArgsLength, ">= 1");
-        Check(Engines.ScriptEngineKinds.IsKnown(EngineKind), "engine.kind", EngineKind, "jint or v8");
-        Check(MinBackoff > TimeSpan.Zero && MaxBackoff >= MinBackoff, "respawn.max-backoff", MaxBackoff, ">= respawn.min-backoff > 0");
-        Check(BackoffRandomFactor is >= 0 and <= 1, "respawn.random-factor", BackoffRandomFactor, "0 .. 1");
-        Check(CircuitFailureThreshold >= 1, "circuit.failure-threshold", CircuitFailureThreshold, ">= 1");
-        Check(DrainTimeout >= TimeSpan.Zero, "drain-timeout", DrainTimeout, ">= 0");
-        Check(MaxRemotePayload is >= MinRemotePayload and <= MaxRemotePayloadLimit, "remote.max-payload", MaxRemotePayload, "1KiB .. 1GiB");
+        // Settings hold the worker count itself: 0 (one per core) exists only in HOCON.
+        if (Workers < 1)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"actor-pool.workers = {Workers} is out of range; settings built in code need at least 1 worker"));
+        }
+
+        Check(s_workers, Workers);
+        Check(s_taskBudget, TaskBudget);
+        Check(s_budgetJitter, BudgetJitter);
+        Check(s_inFlightTimeout, InFlightTimeout);
+        Check(s_gracePeriod, GracePeriod);
+        Check(s_maxTaskAge, MaxTaskAge);
+        Check(s_maxQueueLength, MaxQueueLength);
+        Check(s_sweepInterval, SweepInterval);
+        Check(s_maxModulesPerEngine, MaxModulesPerEngine);
+        Check(s_timeLimit, Engine.TimeLimit);
+        Check(s_memoryLimit, Engine.MemoryLimitBytes);
+        Check(s_recursionLimit, Engine.RecursionLimit);
+        Check(s_maxStatements, Engine.MaxStatements);
+        Check(s_regexTimeout, Engine.RegexTimeout);
+        Check(s_threadStackSize, Engine.ThreadStackSize);
+        Check(s_maxArgsLength, Engine.MaxArgsLength);
+        Check(s_minBackoff, MinBackoff);
+        Check(s_maxBackoff, MaxBackoff);
+        Check(s_randomFactor, BackoffRandomFactor);
+        Check(s_failureThreshold, CircuitFailureThreshold);
+        Check(s_drainTimeout, DrainTimeout);
+        Check(s_maxRemotePayload, MaxRemotePayload);
+        if (MaxBackoff < MinBackoff)
+        {
+            errors.Add(MaxBackoffError);
+        }
+
+        if (!Engines.ScriptEngineKinds.IsKnown(EngineKind))
+        {
+            errors.Add($"actor-pool.engine.kind = {EngineKind} is not valid; expected one of: {Engines.ScriptEngineKinds.Jint}, {Engines.ScriptEngineKinds.V8}");
+        }
+
         if (errors.Count > 0)
         {
             throw new PoolConfigurationException(errors);
@@ -192,7 +234,7 @@ public sealed record PoolSettings
         const string Key = SectionPath + ".remote.max-payload";
         try
         {
-            return config.HasPath(Key) && config.GetByteSize(Key) is { } value and >= MinRemotePayload and <= MaxRemotePayloadLimit
+            return config.HasPath(Key) && config.GetByteSize(Key) is { } value && s_maxRemotePayload.Contains(value)
                 ? value
                 : DefaultMaxRemotePayload;
         }
@@ -217,69 +259,13 @@ public sealed record PoolSettings
     {
         public List<string> Errors { get; } = [];
 
-        public int Int(string key, int min, int max)
-        {
-            if (!TryRead(key, () => config.GetLong(key), out var value))
-            {
-                return min;
-            }
+        public int Int(Bound<long> bound) => (int)Read(bound, () => config.GetLong(bound.Key));
 
-            if (value < min || value > max)
-            {
-                Fail(key, value, $"an integer in {min} .. {max}");
-                return min;
-            }
+        public long Bytes(Bound<long> bound) => Read(bound, () => config.GetByteSize(bound.Key) ?? 0L);
 
-            return (int)value;
-        }
+        public double Double(Bound<double> bound) => Read(bound, () => config.GetDouble(bound.Key));
 
-        public long Bytes(string key, long min, long max)
-        {
-            if (!TryRead(key, () => config.GetByteSize(key) ?? 0L, out var value))
-            {
-                return min;
-            }
-
-            if (value < min || value > max)
-            {
-                Fail(key, value, $"a size in {min} .. {max} bytes");
-                return min;
-            }
-
-            return value;
-        }
-
-        public double Double(string key, double min, double max)
-        {
-            if (!TryRead(key, () => config.GetDouble(key), out var value))
-            {
-                return min;
-            }
-
-            if (double.IsNaN(value) || value < min || value > max)
-            {
-                Fail(key, value, $"a number in {min} .. {max}");
-                return min;
-            }
-
-            return value;
-        }
-
-        public TimeSpan Duration(string key, TimeSpan min, TimeSpan max)
-        {
-            if (!TryRead(key, () => config.GetTimeSpan(key, null, allowInfinite: false), out var value))
-            {
-                return TimeSpan.FromMilliseconds(1);
-            }
-
-            if (value < min || value > max)
-            {
-                Fail(key, value, $"a duration in {min} .. {max}");
-                return min;
-            }
-
-            return value;
-        }
+        public TimeSpan Duration(Bound<TimeSpan> bound) => Read(bound, () => config.GetTimeSpan(bound.Key, null, allowInfinite: false));
 
         public string OneOf(string key, params string[] allowed)
         {
@@ -330,8 +316,33 @@ public sealed record PoolSettings
             }
         }
 
-        private void Fail(string key, object value, string expected) =>
-            Errors.Add(string.Create(CultureInfo.InvariantCulture, $"actor-pool.{key} = {value} is out of range; expected {expected}"));
+        /// <summary>Reads a bounded key; a malformed or out-of-range value records its error and yields the minimum.</summary>
+        private T Read<T>(Bound<T> bound, Func<T> read)
+            where T : IComparable<T>
+        {
+            if (!TryRead(bound.Key, read, out var value))
+            {
+                return bound.Min;
+            }
+
+            if (!bound.Contains(value))
+            {
+                Errors.Add(bound.Error(value));
+                return bound.Min;
+            }
+
+            return value;
+        }
+    }
+
+    /// <summary>The allowed range of one key.</summary>
+    private sealed record Bound<T>(string Key, T Min, T Max, string Kind)
+        where T : IComparable<T>
+    {
+        public bool Contains(T value) => value.CompareTo(Min) >= 0 && value.CompareTo(Max) <= 0 && !(value is double d && double.IsNaN(d));
+
+        public string Error(T value) =>
+            string.Create(CultureInfo.InvariantCulture, $"actor-pool.{Key} = {value} is out of range; expected {Kind} in {Min} .. {Max}");
     }
 }
 

@@ -14,7 +14,10 @@ namespace ActorPool.Engines;
 /// <param name="EngineSuspect">True when the call was cut off mid-way, so the engine is replaced before reuse.</param>
 internal readonly record struct EngineFailure(FailureKind Kind, string Message, string? Details, LimitKind Limit, bool EngineSuspect);
 
-/// <summary>Maps exceptions from an engine call to failure kinds (DESIGN §5).</summary>
+/// <summary>
+/// Maps exceptions from an engine call to the failure kinds a caller sees (<see cref="FailureKind"/>), and says
+/// whether the engine must be replaced before it runs another task.
+/// </summary>
 internal static class EngineFailures
 {
     /// <summary>

@@ -6,13 +6,12 @@ namespace ActorPool;
 /// <summary>
 /// A pool of JavaScript workers, seen from .NET code. Every call gets exactly one outcome: a result, or a
 /// <see cref="ScriptPoolException"/> whose <see cref="ScriptPoolException.Kind"/> says why. Completions never
-/// run caller code on a pool thread.
+/// run caller code on a pool thread. The interface exposes no actor reference, so callers depend on this contract
+/// only; the concrete <see cref="ScriptPool"/> still offers <see cref="ScriptPool.Supervisor"/> for code that
+/// sends protocol messages itself.
 /// </summary>
 public interface IScriptPool
 {
-    /// <summary>The pool's supervisor actor (local or remote); send it protocol messages directly if you like.</summary>
-    IActorRef Supervisor { get; }
-
     /// <summary>Calls <paramref name="functionName"/> of <paramref name="moduleName"/> with a JSON array of arguments.</summary>
     /// <param name="moduleName">The module name.</param>
     /// <param name="functionName">An exported function of the module.</param>

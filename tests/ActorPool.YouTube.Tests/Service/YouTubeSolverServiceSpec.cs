@@ -150,8 +150,6 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
 
         public List<string> Functions { get; } = [];
 
-        public IActorRef Supervisor => inner.Supervisor;
-
         public Task<ScriptResult> RunAsync(string moduleName, string functionName, string argsJson, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
         {
             if (functionName == "solve")
@@ -179,8 +177,6 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
         private int _solves;
 
         public int Solves => Volatile.Read(ref _solves);
-
-        public IActorRef Supervisor => ActorRefs.Nobody;
 
         public static string Substitute(string s) => new([.. s.Select(c => (char)(c + 1))]);
 

@@ -1,28 +1,8 @@
 using ActorPool.Cluster;
 using Akka.Actor;
-using Akka.Hosting;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
 
 namespace ActorPool.Gateway;
-
-/// <summary>Ready when the gateway's router has at least one worker node whose pool it can route to.</summary>
-internal sealed class ClusterReadyCheck(ActorRegistry registry) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        if (!registry.TryGet<ClusterPoolRouter>(out var router))
-        {
-            return HealthCheckResult.Unhealthy("the cluster router has not started");
-        }
-
-        var state = await router.Ask<ClusterPoolState>(GetClusterPoolState.Instance, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-        var routable = state.Members.Count(m => m.Routable);
-        return routable > 0
-            ? HealthCheckResult.Healthy($"{routable} worker node(s) reachable")
-            : HealthCheckResult.Unhealthy($"no reachable node with role {ClusterNodeSettings.WorkerRole} runs a pool");
-    }
-}
 
 /// <summary>The cluster as Prometheus gauges, read from the router when <c>/metrics</c> is scraped.</summary>
 internal static class ClusterMetrics
@@ -31,7 +11,7 @@ internal static class ClusterMetrics
     private static readonly Gauge s_queue = Metrics.CreateGauge("actorpool_cluster_node_queue_length", "Tasks queued in each worker node's pool.", "address");
     private static readonly Gauge s_workers = Metrics.CreateGauge("actorpool_cluster_node_workers", "Workers of each worker node's pool by state.", "address", "state");
     private static readonly Gauge s_inFlight = Metrics.CreateGauge("actorpool_cluster_node_in_flight", "Tasks this gateway has waiting on each worker node.", "address");
-    private static ActorRegistry? s_registry;
+    private static IClusterScriptPool? s_cluster;
     private static int s_registered;
 
     /// <summary>Adds the scrape callback once per process; it reads the router of the latest gateway built.</summary>
@@ -43,12 +23,12 @@ internal static class ClusterMetrics
         }
     }
 
-    /// <summary>Points the gauges at a started gateway's registry.</summary>
-    public static void Attach(ActorRegistry registry) => s_registry = registry;
+    /// <summary>Points the gauges at a started gateway's router.</summary>
+    public static void Attach(IClusterScriptPool cluster) => s_cluster = cluster;
 
     private static async Task CollectAsync(CancellationToken cancellationToken)
     {
-        if (s_registry is not { } registry || !registry.TryGet<ClusterPoolRouter>(out var router))
+        if (s_cluster is not { } cluster)
         {
             return;
         }
@@ -56,7 +36,7 @@ internal static class ClusterMetrics
         ClusterPoolState state;
         try
         {
-            state = await router.Ask<ClusterPoolState>(GetClusterPoolState.Instance, TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
+            state = await cluster.GetClusterStateAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AskTimeoutException or OperationCanceledException)
         {
