@@ -74,66 +74,147 @@ internal static class YouTubeScenario
         await WarmAsync(youtube.BaseUrl, options, players);
 
         var module = SolverExtractor.Extract(await File.ReadAllTextAsync(newest.File)).ModuleSource;
-        var (poolRate, peerRate) = await PeerAsync(module, RandomN(), options);
+        var pool = new Dictionary<string, List<double>>(StringComparer.Ordinal) { ["v8"] = [], ["jint"] = [] };
+        var peer = new List<double>();
+        for (var round = 0; round < options.Rounds; round++)
+        {
+            // Round by round: V8 pool, Jint pool, piscina peer, each on the same module file and arguments.
+            foreach (var engine in SolverEngines)
+            {
+                pool[engine].Add(await PoolRateAsync(module, RandomN(), options, engine));
+            }
+
+            peer.Add(await PeerRateAsync(module, RandomN(), options));
+        }
+
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"n of {newest.Id}'s solver module: pool in this process (GC server={System.Runtime.GCSettings.IsServerGC}) {poolRate:N0} tasks/s, piscina peer {(double.IsNaN(peerRate) ? "n/a" : peerRate.ToString("N0", CultureInfo.InvariantCulture))} tasks/s, pool / peer {(double.IsNaN(peerRate) ? "n/a" : (poolRate / peerRate).ToString("N2", CultureInfo.InvariantCulture) + "×")}."));
+            $"n of {newest.Id}'s solver module as pool tasks in this process (GC server={System.Runtime.GCSettings.IsServerGC}), {options.Workers} workers, {options.InFlight} in flight: V8 {Stats.List(pool["v8"])} tasks/s, Jint {Stats.List(pool["jint"])} tasks/s, piscina peer {Stats.List(peer)} tasks/s by round; V8 / peer {Stats.PairedRatio(pool["v8"], peer):N2}×, Jint / peer {Stats.PairedRatio(pool["jint"], peer):N2}× (medians of per-round ratios)."));
     }
+
+    /// <summary>Solver engines compared in one run: the default (V8) first, then Jint.</summary>
+    private static readonly string[] SolverEngines = ["v8", "jint"];
 
     private static async Task WarmAsync(Uri youtube, BenchOptions options, List<Player> players)
     {
-        var cache = TempDirectory();
+        var caches = SolverEngines.Select(_ => TempDirectory()).ToList();
+        var gateways = new List<GatewayChild>();
+        var loads = new List<HttpLoad>();
         try
         {
-            using var gateway = await GatewayChild.StartAsync(youtube, cache, options);
-            using var load = new HttpLoad(gateway.Address, options.InFlight);
-            var trivialBody = Encoding.UTF8.GetBytes($"{{\"args\":{BenchModules.ReverseArgs}}}");
-            var trivialAnswer = await load.SendOnceAsync(TrivialPath, trivialBody);
-            if (!trivialAnswer.StartsWith("{\"result\":", StringComparison.Ordinal))
+            // Both gateways run side by side; only one is loaded at a time, so each round pairs them fairly.
+            for (var e = 0; e < SolverEngines.Length; e++)
             {
-                throw new InvalidOperationException("the trivial call failed: " + trivialAnswer);
+                gateways.Add(await GatewayChild.StartAsync(youtube, caches[e], options, SolverEngines[e]));
+                loads.Add(new HttpLoad(gateways[e].Address, options.InFlight));
             }
 
-            // Prepare every player (download, extraction, map of the signature length) before measuring.
-            foreach (var player in players)
+            var trivialBody = Encoding.UTF8.GetBytes($"{{\"args\":{BenchModules.ReverseArgs}}}");
+            for (var e = 0; e < SolverEngines.Length; e++)
             {
-                var answer = await load.SendOnceAsync("/decrypt_signature", player.Body(RandomN()));
-                if (!player.Check(answer))
+                var trivialAnswer = await loads[e].SendOnceAsync(TrivialPath, trivialBody);
+                if (!trivialAnswer.StartsWith("{\"result\":", StringComparison.Ordinal))
                 {
-                    throw new InvalidOperationException($"player {player.Id} answered wrong: {answer}");
+                    throw new InvalidOperationException("the trivial call failed: " + trivialAnswer);
                 }
+
+                // Prepare every player (download, extraction, map of the signature length) before measuring.
+                foreach (var player in players)
+                {
+                    var answer = await loads[e].SendOnceAsync("/decrypt_signature", player.Body(RandomN()));
+                    if (!player.Check(answer))
+                    {
+                        throw new InvalidOperationException($"player {player.Id} answered wrong on {SolverEngines[e]}: {answer}");
+                    }
+                }
+
+                Console.WriteLine($"gateway with SOLVER_ENGINE={SolverEngines[e]}: pools {await gateways[e].PoolEnginesAsync()}");
             }
 
             var warmup = TimeSpan.FromSeconds(1);
             var measure = TimeSpan.FromSeconds(options.Seconds);
-            var trivial = new List<HttpSample>();
-            var decrypts = players.ToDictionary(p => p.Id, _ => new List<HttpSample>(), StringComparer.Ordinal);
+            var trivial = SolverEngines.Select(_ => new List<HttpSample>()).ToList();
+            var decrypts = SolverEngines.Select(_ => players.ToDictionary(p => p.Id, _ => new List<HttpSample>(), StringComparer.Ordinal)).ToList();
             for (var round = 0; round < options.Rounds; round++)
             {
-                trivial.Add(await load.RunForAsync(TrivialPath, () => trivialBody, null, warmup, measure));
+                for (var e = 0; e < SolverEngines.Length; e++)
+                {
+                    trivial[e].Add(await loads[e].RunForAsync(TrivialPath, () => trivialBody, null, warmup, measure));
+                    foreach (var player in players)
+                    {
+                        decrypts[e][player.Id].Add(await loads[e].RunForAsync("/decrypt_signature", () => player.Body(RandomN()), player.Check, warmup, measure));
+                    }
+                }
+
+                var summary = SolverEngines.Select((engine, e) => string.Create(CultureInfo.InvariantCulture,
+                    $"{engine}: trivial {trivial[e][^1].Rate:N0}/s, newest decrypt {decrypts[e][players[0].Id][^1].Rate:N0}/s"));
+                Console.WriteLine($"round {round + 1}: " + string.Join("; ", summary));
+            }
+
+            for (var e = 0; e < SolverEngines.Length; e++)
+            {
+                Console.WriteLine();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"SOLVER_ENGINE={SolverEngines[e]} — trivial call: {Stats.Median([.. trivial[e].Select(s => s.Rate)]):N0} req/s (rounds {Stats.List([.. trivial[e].Select(s => s.Rate)])}), p50 {Stats.Median([.. trivial[e].Select(s => s.P50Millis)]):N2} ms, p99 {Stats.Median([.. trivial[e].Select(s => s.P99Millis)]):N2} ms."));
+                Console.WriteLine();
+                Console.WriteLine("| player | sts | decrypt req/s | p50 ms | p99 ms | decrypt / trivial (median of per-round ratios) | per-round ratios | failed |");
+                Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
                 foreach (var player in players)
                 {
-                    decrypts[player.Id].Add(await load.RunForAsync("/decrypt_signature", () => player.Body(RandomN()), player.Check, warmup, measure));
+                    var samples = decrypts[e][player.Id];
+                    var ratios = samples.Select((s, i) => s.Rate / trivial[e][i].Rate).ToList();
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"| {player.Id} | {player.Sts} | {Stats.Median([.. samples.Select(s => s.Rate)]):N0} | {Stats.Median([.. samples.Select(s => s.P50Millis)]):N2} | {Stats.Median([.. samples.Select(s => s.P99Millis)]):N2} | {Stats.Median(ratios):N2} | {Stats.List(ratios, "N2")} | {samples.Sum(s => s.Failures)} |"));
                 }
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Trivial call: {Stats.Median([.. trivial.Select(s => s.Rate)]):N0} req/s (rounds {Stats.List([.. trivial.Select(s => s.Rate)])}), p50 {Stats.Median([.. trivial.Select(s => s.P50Millis)]):N2} ms, p99 {Stats.Median([.. trivial.Select(s => s.P99Millis)]):N2} ms."));
             Console.WriteLine();
-            Console.WriteLine("| player | sts | decrypt req/s | p50 ms | p99 ms | decrypt / trivial (median of rounds) | per-round ratios | failed |");
-            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+            Console.WriteLine("| player | V8 / Jint decrypt req/s (median of per-round ratios) |");
+            Console.WriteLine("| --- | ---: |");
             foreach (var player in players)
             {
-                var samples = decrypts[player.Id];
-                var ratios = samples.Select((s, i) => s.Rate / trivial[i].Rate).ToList();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {player.Id} | {player.Sts} | {Stats.Median([.. samples.Select(s => s.Rate)]):N0} | {Stats.Median([.. samples.Select(s => s.P50Millis)]):N2} | {Stats.Median([.. samples.Select(s => s.P99Millis)]):N2} | {Stats.Median(ratios):N2} | {Stats.List(ratios, "N2")} | {samples.Sum(s => s.Failures)} |"));
+                    $"| {player.Id} | {Stats.PairedRatio([.. decrypts[0][player.Id].Select(s => s.Rate)], [.. decrypts[1][player.Id].Select(s => s.Rate)]):N2} |"));
             }
+
+            await MemoryAsync(gateways[0], loads[0], players[0]);
         }
         finally
         {
-            Directory.Delete(cache, recursive: true);
+            foreach (var load in loads)
+            {
+                load.Dispose();
+            }
+
+            foreach (var gateway in gateways)
+            {
+                gateway.Dispose();
+            }
+
+            foreach (var cache in caches)
+            {
+                Directory.Delete(cache, recursive: true);
+            }
         }
+    }
+
+    /// <summary>RSS of the V8 gateway while it answers 100,000 decrypts of the newest player: flat after warm-up?</summary>
+    private static async Task MemoryAsync(GatewayChild gateway, HttpLoad load, Player player)
+    {
+        const int Target = 100_000;
+        var rss = new List<double> { gateway.RssMegabytes() };
+        var done = 0.0;
+        var window = TimeSpan.FromSeconds(4);
+        while (done < Target)
+        {
+            var sample = await load.RunForAsync("/decrypt_signature", () => player.Body(RandomN()), player.Check, TimeSpan.Zero, window);
+            done += sample.Rate * window.TotalSeconds;
+            rss.Add(gateway.RssMegabytes());
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"RSS of the V8 gateway (MiB) before and after each 4 s window of random-n decrypts of {player.Id}, {done:N0} decrypts in all: {Stats.List(rss, "N0")}"));
     }
 
     private static async Task<double> ColdAsync(Uri youtube, BenchOptions options, Player player)
@@ -141,7 +222,7 @@ internal static class YouTubeScenario
         var cache = TempDirectory();
         try
         {
-            using var gateway = await GatewayChild.StartAsync(youtube, cache, options);
+            using var gateway = await GatewayChild.StartAsync(youtube, cache, options, SolverEngines[0]);
             using var load = new HttpLoad(gateway.Address, 1);
             var started = Stopwatch.GetTimestamp();
             var answer = await load.SendOnceAsync("/decrypt_signature", player.Body(RandomN()));
@@ -169,22 +250,24 @@ internal static class YouTubeScenario
         return path;
     }
 
-    /// <summary>The solver module's n function: pool tasks/s vs the piscina peer on the same module file.</summary>
-    private static async Task<(double Pool, double Peer)> PeerAsync(string module, string n, BenchOptions options)
+    /// <summary>The solver module's n function as pool tasks/s on one engine kind.</summary>
+    private static async Task<double> PoolRateAsync(string module, string n, BenchOptions options, string engine)
     {
         var args = JsonSerializer.Serialize(new[] { n });
-        var settings = PoolSettings.Default with { Workers = options.Workers };
+        var settings = PoolSettings.Default with { Workers = options.Workers, EngineKind = engine };
         var modules = new InMemoryModuleSource().Set("solver", module);
-        double poolRate;
-        await using (var host = PoolHost.Start(modules, settings))
-        {
-            poolRate = (await PoolLoad.RunForAsync(host.Pool, "solver", "n", args, options.InFlight, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(options.Seconds))).Rate;
-        }
+        await using var host = PoolHost.Start(modules, settings);
+        return (await PoolLoad.RunForAsync(host.Pool, "solver", "n", args, options.InFlight, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(options.Seconds))).Rate;
+    }
 
+    /// <summary>The solver module's n function under the piscina peer (NaN when the peer cannot run).</summary>
+    private static async Task<double> PeerRateAsync(string module, string n, BenchOptions options)
+    {
+        var args = JsonSerializer.Serialize(new[] { n });
         var peer = Path.GetFullPath(Path.Combine(BenchModules.RepoRoot, "..", "shared", "bench", "node-peer", "run.sh"));
         if (!File.Exists(peer))
         {
-            return (poolRate, double.NaN);
+            return double.NaN;
         }
 
         var file = Path.Combine(Path.GetTempPath(), "actorpool-bench-solver-" + Guid.NewGuid().ToString("N") + ".mjs");
@@ -204,11 +287,11 @@ internal static class YouTubeScenario
             if (process.ExitCode != 0)
             {
                 Console.WriteLine($"(node peer failed, exit {process.ExitCode}: {stderr.Trim()})");
-                return (poolRate, double.NaN);
+                return double.NaN;
             }
 
             using var json = JsonDocument.Parse(stdout.Trim());
-            return (poolRate, json.RootElement.GetProperty("tasks_per_s").GetDouble());
+            return json.RootElement.GetProperty("tasks_per_s").GetDouble();
         }
         finally
         {
@@ -241,7 +324,7 @@ internal static class YouTubeScenario
 
         public Uri Address { get; }
 
-        public static async Task<GatewayChild> StartAsync(Uri youtube, string cache, BenchOptions options)
+        public static async Task<GatewayChild> StartAsync(Uri youtube, string cache, BenchOptions options, string solverEngine)
         {
             int port;
             using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -263,6 +346,7 @@ internal static class YouTubeScenario
             start.Environment["LOG_LEVEL"] = "warning";
             start.Environment["YOUTUBE_BASE_URL"] = youtube.ToString();
             start.Environment["XDG_CACHE_HOME"] = cache;
+            start.Environment["SOLVER_ENGINE"] = solverEngine;
             var child = new GatewayChild(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
             child._process.OutputDataReceived += (_, e) => child.Append(e.Data);
             child._process.ErrorDataReceived += (_, e) => child.Append(e.Data);
@@ -289,6 +373,27 @@ internal static class YouTubeScenario
             }
 
             _process.Dispose();
+        }
+
+        /// <summary>The resident set of the gateway process, from /proc (NaN where there is none).</summary>
+        public double RssMegabytes()
+        {
+            var status = $"/proc/{_process.Id}/status";
+            if (!File.Exists(status))
+            {
+                return double.NaN;
+            }
+
+            var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        }
+
+        /// <summary>What /v1/pool says about which engine serves which pool.</summary>
+        public async Task<string> PoolEnginesAsync()
+        {
+            using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+            using var json = JsonDocument.Parse(await client.GetStringAsync(new Uri("/v1/pool", UriKind.Relative)));
+            return json.RootElement.TryGetProperty("engines", out var engines) ? engines.GetRawText() : json.RootElement.GetProperty("engine").GetRawText();
         }
 
         private async Task WaitReadyAsync()
