@@ -72,6 +72,32 @@ public abstract class PoolConformanceSpec(ITestOutputHelper output) : PoolTestKi
     }
 
     [Fact]
+    public void Pool_should_let_a_call_churn_twenty_times_the_memory_limit_when_it_holds_little()
+    {
+        // 700 arrays of 262,144 elements, each dropped at once: at least 8 bytes an element on Jint (1.4 GiB in
+        // all), at least 4 on V8 (0.7 GiB), against a 32 MiB limit; the call never holds more than two of them.
+        var settings = Settings();
+        var pool = StartEnginePool(settings with
+        {
+            InFlightTimeout = TimeSpan.FromSeconds(60),
+            Engine = settings.Engine with { MemoryLimitBytes = 32L << 20 },
+        });
+        var caller = CreateTestProbe();
+
+        pool.Supervisor.Tell(new RunScript("churn", "faults", "churn", "[700]"), caller);
+
+        Assert.Equal("183500800", caller.ExpectMsg<IScriptReply>(TimeSpan.FromSeconds(60)) switch
+        {
+            ScriptSucceeded ok => ok.ResultJson,
+            ScriptFailed failed => $"{failed.Kind} ({failed.Limit}): {failed.Message}",
+            var other => other.ToString(),
+        });
+        pool.Supervisor.Tell(new RunScript("hold", "faults", "allocate", "[]"), caller);
+        var held = caller.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(20));
+        Assert.Equal((FailureKind.LimitExceeded, LimitKind.Memory), (held.Kind, held.Limit));
+    }
+
+    [Fact]
     public void Pool_should_cancel_a_running_script_on_request_and_serve_the_next_call()
     {
         var pool = StartEnginePool(Settings());

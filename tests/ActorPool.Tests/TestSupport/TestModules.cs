@@ -22,6 +22,7 @@ public static class TestModules
         export function boom(message) { throw new Error(message); }
         export function throwString() { throw 'plain string'; }
         export function allocate() { const keep = []; while (true) { keep.push(new Array(100000).fill(1)); } }
+        export function churn(chunks) { let total = 0; for (let i = 0; i < chunks; i++) { const a = new Array(262144).fill(i); total += a.length; } return total; }
         export function recurse(n) { return recurse(n + 1) + 1; }
         export function catastrophicRegex() { return /^(a+)+$/.test('a'.repeat(40) + 'b'); }
         export function bigint() { return 10n; }
