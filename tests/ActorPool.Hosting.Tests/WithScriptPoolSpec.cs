@@ -46,6 +46,31 @@ public sealed class WithScriptPoolSpec
     }
 
     [Fact]
+    public async Task Two_pools_with_distinct_names_should_start_on_one_system_and_a_keyed_facade_should_reach_the_second()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddHealthChecks();
+        builder.Services.AddAkka("hosting-spec", akka =>
+        {
+            akka.WithScriptPool(o => { o.ModulesDirectory = s_modules; o.Workers = 1; });
+            akka.WithScriptPool(o => { o.ModulesDirectory = s_modules; o.Workers = 2; o.Name = "second-pool"; });
+        });
+        builder.Services.AddScriptPoolFacade();
+        builder.Services.AddKeyedScriptPoolFacade("second-pool");
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var first = host.Services.GetRequiredService<IScriptPool>();
+        var second = host.Services.GetRequiredKeyedService<IScriptPool>("second-pool");
+        Assert.Equal("5", (await second.RunAsync("calc", "add", "[2, 3]")).Json);
+        Assert.Equal(1, (await first.GetStatsAsync()).TargetWorkers);
+        Assert.Equal(2, (await second.GetStatsAsync()).TargetWorkers);
+        Assert.True(host.Services.GetRequiredService<ActorRegistry>().TryGet<ScriptPoolSupervisor>(out var supervisor));
+        Assert.Equal(first.Supervisor, supervisor);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void Settings_should_take_code_over_configuration_over_hocon_over_reference()
     {
         var hocon = ConfigurationFactory.ParseString("actor-pool { workers = 3, task-budget = 33, max-queue-length = 333 }");
