@@ -34,11 +34,10 @@ internal sealed record GatewaySettings
     public required YouTubeServiceOptions YouTube { get; init; }
 
     /// <summary>
-    /// <c>SOLVER_ENGINE</c>: the engine kind asked for the pool that runs the YouTube solvers, <c>jint</c> or
-    /// <c>v8</c>; null = V8 when it is available. This build has only Jint, so every pool runs Jint and the pool
-    /// view says what was asked (see <see cref="PoolApi.Engines"/>).
+    /// <c>SOLVER_ENGINE</c>: the engine kind of the solver pool that runs the YouTube solvers, <c>jint</c> or
+    /// <c>v8</c> (default). When V8 cannot load, that pool runs on Jint and says so (see <see cref="SolverPool"/>).
     /// </summary>
-    public string? SolverEngine { get; init; }
+    public string SolverEngine { get; init; } = ScriptEngineKinds.V8;
 
     public static GatewaySettings From(IConfiguration configuration)
     {
@@ -96,7 +95,7 @@ internal sealed record GatewaySettings
 
         var youtube = YouTubeOptions(configuration, errors, Int);
         var solverEngine = configuration["SOLVER_ENGINE"] is { Length: > 0 } engineText ? engineText.Trim().ToLowerInvariant() : null;
-        if (solverEngine is not (null or "jint" or "v8"))
+        if (solverEngine is not null && !ScriptEngineKinds.IsKnown(solverEngine))
         {
             errors.Add($"SOLVER_ENGINE = '{configuration["SOLVER_ENGINE"]}': expected jint or v8");
         }
@@ -122,7 +121,7 @@ internal sealed record GatewaySettings
                 EngineRecursionLimit = Int("ENGINE_RECURSION_LIMIT", 16, 100_000),
             },
             YouTube = youtube,
-            SolverEngine = solverEngine,
+            SolverEngine = solverEngine ?? ScriptEngineKinds.V8,
         };
         if (errors.Count > 0)
         {
