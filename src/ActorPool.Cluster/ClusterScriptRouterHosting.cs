@@ -61,7 +61,8 @@ public static class ClusterScriptRouterHosting
             try
             {
                 var router = ClusterScriptPool.Start(system, options, name);
-                registry.Register<ClusterPoolRouter>(router.Router);
+                // The first router started keeps the registry key (a node may run one router per pool).
+                registry.TryRegister<ClusterPoolRouter>(router.Router);
                 pools.Started(name, router);
                 AkkaScriptPoolExtensions.WarnIfNotInjectable(system, resolver, name);
             }

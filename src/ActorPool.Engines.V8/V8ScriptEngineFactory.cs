@@ -20,11 +20,26 @@ public sealed class V8ScriptEngineFactory : IScriptEngineFactory
     /// library fails here, once, rather than in every worker.
     /// </summary>
     /// <exception cref="Exception">V8 cannot run in this process (for example <see cref="DllNotFoundException"/>).</exception>
+    /// <exception cref="InvalidOperationException">The environment variable <see cref="DisableVariable"/> is <c>1</c> or <c>true</c>.</exception>
     public V8ScriptEngineFactory()
     {
+        // The switch fails exactly where a missing native library would, so a pool that asks for V8 takes its
+        // real fallback path (one warning, then Jint): the gateway's fallback spec runs a child process with it.
+        if (Environment.GetEnvironmentVariable(DisableVariable)?.Trim() is "1" or "true")
+        {
+            throw new InvalidOperationException($"V8 is switched off in this process by {DisableVariable}");
+        }
+
         using var probe = new V8ScriptEngine();
         probe.Execute("0");
     }
+
+    /// <summary>
+    /// The environment variable that switches V8 off in a process (<c>1</c> or <c>true</c>): every pool that asks for
+    /// V8 then runs on Jint, as when the native library cannot load. For tests of that fallback, and to rule V8 out
+    /// when diagnosing.
+    /// </summary>
+    public const string DisableVariable = "ACTORPOOL_DISABLE_V8";
 
     /// <inheritdoc />
     public string Kind => ScriptEngineKinds.V8;

@@ -210,7 +210,14 @@ internal static class DashboardApi
             var stats = PoolApi.PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false));
             var youtube = options.ShowYouTube ? context.RequestServices.GetService<YouTubeSolverService>() : null;
             var timings = context.RequestServices.GetService<YtCipherMetrics>()?.Timings;
-            return Results.Json(Build(stats, sampler.Samples(), options, youtube, timings));
+            IReadOnlyList<PoolEngine>? pools = null;
+            if (context.RequestServices.GetService<GatewayPools>() is { } gatewayPools)
+            {
+                // Each pool with the engine it reports (Jint when V8 was asked for and could not load).
+                pools = [.. (await PoolApi.EnginesAsync(gatewayPools, context.RequestServices, cancellationToken).ConfigureAwait(false)).Select(p => new PoolEngine(p.Pool, p.Engine))];
+            }
+
+            return Results.Json(Build(stats, sampler.Samples(), options, youtube, timings, pools));
         }).ExcludeFromDescription();
 
     /// <summary>The players the service knows, with the gateway's timings of their requests.</summary>
@@ -226,7 +233,8 @@ internal static class DashboardApi
         IReadOnlyList<DashboardSample> samples,
         DashboardOptions options,
         YouTubeSolverService? youtube,
-        IReadOnlyDictionary<string, PlayerTiming>? timings)
+        IReadOnlyDictionary<string, PlayerTiming>? timings,
+        IReadOnlyList<PoolEngine>? pools = null)
     {
         // The pool reports workers by state, not one row per worker; one row per state is what it can say.
         var rows = new List<WorkerRow>
@@ -248,7 +256,7 @@ internal static class DashboardApi
             DashboardSampler.Interval.TotalMilliseconds,
             samples,
             pool,
-            [new PoolEngine(options.PoolName, pool.Engine)],
+            pools ?? [new PoolEngine(options.PoolName, pool.Engine)],
             new WorkerTable(PerWorker: false, options.TaskBudget, rows),
             youtubeStats,
             players);

@@ -75,16 +75,14 @@ internal static class GatewayApp
         // Shutdown: Kestrel finishes requests in flight, then the pool drains; the host must wait for both.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = poolSettings.DrainTimeout + poolSettings.GracePeriod + TimeSpan.FromSeconds(15));
 
-        // YouTube solvers are generated at run time by a module provider beside the pool (standalone and worker
-        // nodes), in front of the scripts directory; a gateway node only sends their names.
+        // YouTube solvers are generated at run time by a module provider beside the solver pool (standalone and
+        // worker nodes); a gateway node only sends their names.
         // Both metric sets (ours and yt-cipher's families) observe the provider and the service.
         var youtubeMetrics = new YouTubeMetrics();
         var ytCipherMetrics = new YtCipherMetrics();
         var youtubeObservers = new YouTubeObservers(youtubeMetrics, ytCipherMetrics);
         var solverProvider = cluster.IsStandalone || cluster.IsWorker ? new SolverModuleProvider(settings.YouTube, youtubeObservers) : null;
-        settings.Pool.ModuleSource = solverProvider is null
-            ? new DirectoryModuleSource(settings.Pool.ModulesDirectory!)
-            : new LayeredModuleSource(solverProvider, new DirectoryModuleSource(settings.Pool.ModulesDirectory!));
+        settings.Pool.ModuleSource = new DirectoryModuleSource(settings.Pool.ModulesDirectory!);
 
         // The pool, on an actor system that logs through Serilog.
         builder.Services.AddSingleton(settings);
@@ -107,7 +105,13 @@ internal static class GatewayApp
             {
                 akka.WithScriptPool(settings.Pool);
             }
+
+            // The solver pool beside the generic one (its own engine kind, SOLVER_ENGINE), or its router (SolverPool.cs).
+            SolverPool.Start(akka, cluster, settings, solverProvider);
         }
+
+        SolverPool.AddFacade(builder.Services, cluster);
+        builder.Services.AddSingleton(SolverPool.Pools(settings, settings.Pool.Name ?? ScriptPoolOptions.DefaultName, poolSettings.EngineKind));
 
         // Standalone and worker nodes run a pool; a gateway node routes to the workers' pools. Either call wires
         // the actor system, the pool or router, its readiness check and the injectable IScriptPool.
@@ -130,10 +134,10 @@ internal static class GatewayApp
             builder.Services.AddSingleton(_ => solverProvider);
         }
 
-        builder.Services.AddSingleton(sp => new YouTubeSolverService(sp.GetRequiredService<IScriptPool>(), settings.YouTube, youtubeObservers, solverProvider));
+        builder.Services.AddSingleton(sp => new YouTubeSolverService(SolverPool.Of(sp), settings.YouTube, youtubeObservers, solverProvider));
 
-        // The home page's charts: one sample of the pool per second (Dashboard.cs). The gateway's pool runs the
-        // default engine (Jint); a cluster gateway's budget lives on the worker nodes.
+        // The home page's charts: one sample of the generic pool per second (Dashboard.cs); its table lists both
+        // pools with their engines. A cluster gateway's budget lives on the worker nodes.
         if (cluster.IsStandalone || cluster.IsGateway)
         {
             builder.Services.AddSingleton(TimeProvider.System);

@@ -34,11 +34,10 @@ internal sealed record GatewaySettings
     public required YouTubeServiceOptions YouTube { get; init; }
 
     /// <summary>
-    /// <c>SOLVER_ENGINE</c>: the engine kind asked for the pool that runs the YouTube solvers, <c>jint</c> or
-    /// <c>v8</c>; null = V8 when it is available. This build has only Jint, so every pool runs Jint and the pool
-    /// view says what was asked (see <see cref="PoolApi.Engines"/>).
+    /// <c>SOLVER_ENGINE</c>: the engine kind of the solver pool that runs the YouTube solvers, <c>jint</c> or
+    /// <c>v8</c> (default). When V8 cannot load, that pool runs on Jint and says so (see <see cref="SolverPool"/>).
     /// </summary>
-    public string? SolverEngine { get; init; }
+    public string SolverEngine { get; init; } = ScriptEngineKinds.V8;
 
     /// <summary>
     /// The pool variables that were set, by the <c>actor-pool</c> key they set (e.g. <c>workers</c> →
@@ -130,7 +129,7 @@ internal sealed record GatewaySettings
 
         var youtube = YouTubeOptions(configuration, errors, Int);
         var solverEngine = configuration["SOLVER_ENGINE"] is { Length: > 0 } engineText ? engineText.Trim().ToLowerInvariant() : null;
-        if (solverEngine is not (null or "jint" or "v8"))
+        if (solverEngine is not null && !ScriptEngineKinds.IsKnown(solverEngine))
         {
             errors.Add($"SOLVER_ENGINE = '{configuration["SOLVER_ENGINE"]}': expected jint or v8");
         }
@@ -157,7 +156,7 @@ internal sealed record GatewaySettings
                 EngineRecursionLimit = PoolInt("ENGINE_RECURSION_LIMIT", "engine.recursion-limit"),
             },
             YouTube = youtube,
-            SolverEngine = solverEngine,
+            SolverEngine = solverEngine ?? ScriptEngineKinds.V8,
             PoolVariables = poolVariables,
         };
         return settings;

@@ -2,7 +2,6 @@ using System.Text.Json.Serialization;
 using ActorPool.Cluster;
 using ActorPool.Engines;
 using ActorPool.Protocol;
-using Microsoft.AspNetCore.Mvc;
 using ActorPool.Telemetry;
 
 namespace ActorPool.Gateway;
@@ -13,37 +12,60 @@ internal static class PoolApi
     public static RouteGroupBuilder MapPoolApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/pool").WithTags("Pool");
-        group.MapGet("/", async (IScriptPool pool, [FromServices] IClusterScriptPool? cluster, GatewaySettings settings, CancellationToken cancellationToken) =>
+        group.MapGet("/", async (GatewayPools pools, IServiceProvider services, CancellationToken cancellationToken) =>
             {
-                var state = PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false)) with { Engines = Engines(settings) };
-                if (cluster is not null)
-                {
-                    // On a cluster gateway the totals above add up every worker node; the members say who is who.
-                    var view = await cluster.GetClusterStateAsync(cancellationToken).ConfigureAwait(false);
-                    state = state with { Cluster = [.. view.Members.Select(ClusterMember.From)] };
-                }
-
-                return Results.Json(state);
+                // The top level is the generic pool, as before there were two; `engines` lists every pool.
+                var engines = await EnginesAsync(pools, services, cancellationToken).ConfigureAwait(false);
+                return Results.Json(engines[0].State! with { Engines = engines });
             })
             .WithSummary("Workers, queue, tasks by outcome, retirements by reason.")
             .Produces<PoolState>();
         return group;
     }
 
-    /// <summary>
-    /// Which engine serves which pool. This build has one pool (generic scripts and YouTube solvers) and one engine
-    /// kind, Jint; <c>SOLVER_ENGINE</c> is shown as asked until the engine kind setting connects it.
-    /// </summary>
-    internal static IReadOnlyList<PoolEngine> Engines(GatewaySettings settings) =>
-        [new PoolEngine("script-pool", ["scripts", "youtube-solvers"], "jint", settings.SolverEngine ?? "v8 when available")];
+    /// <summary>Every pool of <paramref name="pools"/> with the engine that serves it and its state.</summary>
+    internal static async Task<IReadOnlyList<PoolEngine>> EnginesAsync(GatewayPools pools, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var list = new List<PoolEngine>(pools.Pools.Count);
+        foreach (var pool in pools.Pools)
+        {
+            var state = await StateAsync(pool.Pool(services), pool.Router(services), cancellationToken).ConfigureAwait(false);
+            list.Add(new PoolEngine(pool.Name, [pool.Serves], state.Engine, pool.RequestedEngine) { State = state });
+        }
 
-    /// <summary>One pool, what it serves, the engine it runs and the engine asked for its solvers.</summary>
+        return list;
+    }
+
+    /// <summary>One pool's state; on a cluster gateway (<paramref name="router"/> set) with the members its router sees.</summary>
+    private static async Task<PoolState> StateAsync(IScriptPool pool, IClusterScriptPool? router, CancellationToken cancellationToken)
+    {
+        var state = PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false));
+        if (router is not null)
+        {
+            // On a cluster gateway the totals add up every worker node; the members say who is who.
+            var cluster = await router.GetClusterStateAsync(cancellationToken).ConfigureAwait(false);
+            state = state with { Cluster = [.. cluster.Members.Select(ClusterMember.From)] };
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// One pool, what it serves, the engine kind that serves it (Jint when V8 was asked for but could not load),
+    /// the engine kind asked for, and its state (the shape of <c>/v1/pool</c>'s top level).
+    /// </summary>
     internal sealed record PoolEngine(
         [property: JsonPropertyName("pool")] string Pool,
         [property: JsonPropertyName("serves")] IReadOnlyList<string> Serves,
         [property: JsonPropertyName("engine")] string Engine,
-        [property: JsonPropertyName("solver_engine_requested")] string SolverEngineRequested);
+        [property: JsonPropertyName("requested")] string Requested)
+    {
+        [JsonPropertyName("state")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public PoolState? State { get; init; }
+    }
 
+    /// <summary>The JSON view of <see cref="PoolStats"/>.</summary>
     internal sealed record PoolState(
         [property: JsonPropertyName("workers")] WorkerCounts Workers,
         [property: JsonPropertyName("queue")] QueueState Queue,

@@ -48,7 +48,7 @@ public static class AkkaScriptPoolExtensions
 
     /// <summary>
     /// Starts a pool with <paramref name="options"/> when the actor system starts, registers its supervisor in the
-    /// <see cref="ActorRegistry"/> under <see cref="ScriptPoolSupervisor"/>, its facade in the
+    /// <see cref="ActorRegistry"/> under <see cref="ScriptPoolSupervisor"/> (the first pool of the system only), its facade in the
     /// <see cref="ScriptPoolRegistry"/>, and a readiness health check tagged <see cref="ReadyTag"/>. Invalid
     /// configuration fails the start with one <see cref="PoolConfigurationException"/> naming every bad key.
     /// </summary>
@@ -121,7 +121,9 @@ public static class AkkaScriptPoolExtensions
             var modules = merged.ModuleSource ?? new DirectoryModuleSource(Path.Combine(AppContext.BaseDirectory, merged.ModulesDirectory ?? "scripts"));
             var meters = resolver.GetService<IMeterFactory>();
             var pool = ScriptPool.Start(system, modules, settings, name, new PoolMetrics(name, meters));
-            registry.Register<ScriptPoolSupervisor>(pool.Supervisor);
+            // The registry key is one type: the first pool started on the system keeps it; a host that runs several
+            // pools reaches the others by name (ScriptPoolRegistry, AddKeyedScriptPoolFacade).
+            registry.TryRegister<ScriptPoolSupervisor>(pool.Supervisor);
             pools.Started(name, pool);
             WarnIfNotInjectable(system, resolver, name);
         }

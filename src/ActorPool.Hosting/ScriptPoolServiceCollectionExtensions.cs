@@ -71,4 +71,19 @@ public static class ScriptPoolServiceCollectionExtensions
         services.TryAddSingleton<IScriptPool>(sp => new HostedScriptPool(sp.GetRequiredService<ActorSystem>(), name));
         return services;
     }
+
+    /// <summary>
+    /// Registers a keyed <see cref="IScriptPool"/> singleton, with <paramref name="name"/> as its service key, that
+    /// forwards to the pool named <paramref name="name"/>: for a host that runs several pools
+    /// (<c>[FromKeyedServices("solver-pool")] IScriptPool pool</c>). Calls made before the actor system has started wait for it.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The pool's name (<see cref="ScriptPoolOptions.Name"/>), also the service key.</param>
+    public static IServiceCollection AddKeyedScriptPoolFacade(this IServiceCollection services, string name)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        services.TryAddKeyedSingleton<IScriptPool>(name, (sp, _) => new HostedScriptPool(sp.GetRequiredService<ActorSystem>(), name));
+        return services;
+    }
 }

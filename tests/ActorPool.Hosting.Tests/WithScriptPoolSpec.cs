@@ -65,6 +65,32 @@ public sealed class WithScriptPoolSpec
     }
 
     [Fact]
+    public async Task Two_pools_with_distinct_names_should_start_on_one_system_and_a_keyed_facade_should_reach_the_second()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddHealthChecks();
+        builder.Services.AddAkka("hosting-spec", akka =>
+        {
+            akka.WithScriptPool(o => { o.ModulesDirectory = s_modules; o.Workers = 1; });
+            akka.WithScriptPool(o => { o.ModulesDirectory = s_modules; o.Workers = 2; o.Name = "second-pool"; });
+        });
+        builder.Services.AddScriptPoolFacade();
+        builder.Services.AddKeyedScriptPoolFacade("second-pool");
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var first = host.Services.GetRequiredService<IScriptPool>();
+        var second = host.Services.GetRequiredKeyedService<IScriptPool>("second-pool");
+        Assert.Equal("5", (await second.RunAsync("calc", "add", "[2, 3]")).Json);
+        Assert.Equal(1, (await first.GetStatsAsync()).TargetWorkers);
+        Assert.Equal(2, (await second.GetStatsAsync()).TargetWorkers);
+        Assert.True(host.Services.GetRequiredService<ActorRegistry>().TryGet<ScriptPoolSupervisor>(out var supervisor));
+        var firstPool = Assert.IsType<ScriptPool>(ScriptPoolRegistry.For(host.Services.GetRequiredService<Akka.Actor.ActorSystem>()).TryGet(ScriptPoolOptions.DefaultName));
+        Assert.Equal(firstPool.Supervisor, supervisor);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void IScriptPool_should_expose_no_actor_reference()
     {
         var members = typeof(IScriptPool).GetMembers().Select(m => m switch

@@ -126,6 +126,10 @@ public static class YouTubeGateway
         return GatewayHost.StartAsync(settings);
     }
 
+    /// <summary>The solver pool's entry of /v1/pool's <c>engines</c>: pool, serves, engine, requested, state.</summary>
+    public static async Task<System.Text.Json.JsonElement> SolverPoolAsync(this GatewayHost gateway) =>
+        (await gateway.PoolAsync()).GetProperty("engines").EnumerateArray().Single(e => e.GetProperty("pool").GetString() == "solver-pool");
+
     public static Task<HttpResponseMessage> PostJsonAsync(this GatewayHost gateway, string path, object body) =>
         gateway.Client.PostAsync(path, new StringContent(System.Text.Json.JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json"));
 

@@ -36,6 +36,7 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
         {
             await gateway.WaitReadyAsync(TimeSpan.FromSeconds(60));
             await AwaitRoutableAsync(gateway, 2, TimeSpan.FromSeconds(60));
+            await AssertEnginesAsync(gateway);
 
             // Every fixture vector and sts through the gateway node.
             var mismatches = new List<string>();
@@ -199,10 +200,21 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
         Assert.Fail($"the gateway never saw {routable} routable worker(s): {gateway.Output}");
     }
 
-    private static async Task<List<Member>> MembersAsync(GatewayProcess gateway)
+    /// <summary>The worker nodes run the generic pool on Jint and the solver pool on V8 (the defaults); the gateway says so.</summary>
+    private static async Task AssertEnginesAsync(GatewayProcess gateway)
     {
         using var json = JsonDocument.Parse(await gateway.Client.GetStringAsync("/v1/pool"));
-        return [.. json.RootElement.GetProperty("cluster").EnumerateArray().Select(m => new Member(
+        var engines = json.RootElement.GetProperty("engines").EnumerateArray().ToDictionary(e => e.GetProperty("pool").GetString()!, e => e.GetProperty("engine").GetString());
+        Assert.Equal("jint", engines["script-pool"]);
+        Assert.Equal("v8", engines["solver-pool"]);
+    }
+
+    private static async Task<List<Member>> MembersAsync(GatewayProcess gateway)
+    {
+        // The yt-cipher endpoints route through the solver pool's router: its members, what it sent to each.
+        using var json = JsonDocument.Parse(await gateway.Client.GetStringAsync("/v1/pool"));
+        var solver = json.RootElement.GetProperty("engines").EnumerateArray().Single(e => e.GetProperty("pool").GetString() == "solver-pool");
+        return [.. solver.GetProperty("state").GetProperty("cluster").EnumerateArray().Select(m => new Member(
             m.GetProperty("address").GetString()!,
             m.GetProperty("routable").GetBoolean(),
             m.GetProperty("served").GetInt64(),

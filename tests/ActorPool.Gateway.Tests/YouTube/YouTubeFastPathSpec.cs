@@ -1,3 +1,6 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
 namespace ActorPool.Gateway.Tests.YouTube;
 
 /// <summary>Over HTTP: a repeated request runs no pool task; resolve_url costs one task; the pool view names its engine.</summary>
@@ -51,17 +54,37 @@ public sealed class YouTubeFastPathSpec
         Assert.Equal(2, await Succeeded(gateway));
     }
 
-    [Fact]
-    public async Task The_pool_view_and_the_home_page_should_name_the_engine_and_the_solver_engine_asked()
+    [Theory]
+    [InlineData(null, "v8")]
+    [InlineData("JINT", "jint")]
+    [InlineData("v8", "v8")]
+    public async Task The_pool_view_and_the_dashboard_should_name_each_pool_with_the_engine_that_serves_it(string? solverEngine, string expected)
     {
         await using var youtube = await FakeYouTube.StartAsync();
         using var cache = new TempDirectory();
-        await using var gateway = await YouTubeGateway.StartAsync(youtube, cache, new Dictionary<string, string?> { ["SOLVER_ENGINE"] = "JINT" });
+        await using var gateway = await YouTubeGateway.StartAsync(youtube, cache, new Dictionary<string, string?> { ["SOLVER_ENGINE"] = solverEngine });
+        var vector = YouTubeFixtures.Newest;
+        var (status, body) = await gateway.PostJsonAsync("/decrypt_signature", new { player_url = vector.PlayerUrl, n_param = vector.N[0].Input }).ReadAsync();
+        Assert.True(status == 200, $"{status}: {body}");
 
-        var engine = Assert.Single((await gateway.PoolAsync()).GetProperty("engines").EnumerateArray());
-        Assert.Equal("jint", engine.GetProperty("engine").GetString());
-        Assert.Equal("jint", engine.GetProperty("solver_engine_requested").GetString());
-        Assert.Contains("youtube-solvers", engine.GetProperty("serves").EnumerateArray().Select(e => e.GetString()));
+        var pool = await gateway.PoolAsync();
+        var engines = pool.GetProperty("engines").EnumerateArray().ToList();
+        Assert.Equal(["script-pool", "solver-pool"], engines.Select(e => e.GetProperty("pool").GetString()));
+        Assert.Equal("jint", pool.GetProperty("engine").GetString());
+        Assert.Equal("jint", engines[0].GetProperty("engine").GetString());
+        Assert.Equal(["scripts"], engines[0].GetProperty("serves").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(expected, engines[1].GetProperty("engine").GetString());
+        Assert.Equal(expected, engines[1].GetProperty("requested").GetString());
+        Assert.Equal(expected, engines[1].GetProperty("state").GetProperty("engine").GetString());
+        Assert.Equal(["youtube-solvers"], engines[1].GetProperty("serves").EnumerateArray().Select(e => e.GetString()));
+        // The solver's tasks ran on the solver pool, none on the generic one.
+        Assert.True(engines[1].GetProperty("state").GetProperty("tasks").GetProperty("succeeded").GetInt64() >= 1);
+        Assert.Equal(0, pool.GetProperty("tasks").GetProperty("succeeded").GetInt64());
+
+        var dashboard = await gateway.Client.GetFromJsonAsync<JsonElement>("/dashboard.json");
+        Assert.Equal(
+            [("script-pool", "jint"), ("solver-pool", expected)],
+            dashboard.GetProperty("pools").EnumerateArray().Select(p => (p.GetProperty("name").GetString(), p.GetProperty("engine").GetString())));
         var home = await gateway.Client.GetStringAsync("/");
         Assert.Contains("id=\"engines\"", home, StringComparison.Ordinal);
     }
@@ -79,6 +102,7 @@ public sealed class YouTubeFastPathSpec
         Assert.Contains("N_CACHE_SIZE", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Tasks the solver pool answered (the generic pool's stay at the top level of /v1/pool).</summary>
     private static async Task<long> Succeeded(GatewayHost gateway) =>
-        (await gateway.PoolAsync()).GetProperty("tasks").GetProperty("succeeded").GetInt64();
+        (await gateway.SolverPoolAsync()).GetProperty("state").GetProperty("tasks").GetProperty("succeeded").GetInt64();
 }

@@ -53,18 +53,33 @@ public sealed class YouTubeVectorsSpec
         Assert.Equal(YouTubeFixtures.Vectors.Count, youtube.TotalRequests);
     }
 
-    [Fact]
-    public async Task Http_should_solve_every_fixture_vector_with_absolute_and_relative_player_urls()
+    [Theory]
+    [InlineData(null, "v8")]
+    [InlineData("jint", "jint")]
+    public async Task Http_should_solve_every_fixture_vector_with_absolute_and_relative_player_urls(string? solverEngine, string expectedEngine)
     {
         await using var youtube = await FakeYouTube.StartAsync();
         using var cache = new TempDirectory();
-        await using var gateway = await YouTubeGateway.StartAsync(youtube, cache);
+        await using var gateway = await YouTubeGateway.StartAsync(youtube, cache, new Dictionary<string, string?> { ["SOLVER_ENGINE"] = solverEngine });
 
+        var mismatches = await SolveEveryVectorAsync((path, body) => gateway.PostJsonAsync(path, body).ReadAsync());
+
+        Assert.True(mismatches.Count == 0, "mismatches:\n" + string.Join('\n', mismatches));
+        Assert.Equal(YouTubeFixtures.Vectors.Count, youtube.TotalRequests);
+        // The engine that served them: V8 by default (SOLVER_ENGINE unset), Jint when asked.
+        Assert.Equal(expectedEngine, (await gateway.SolverPoolAsync()).GetProperty("engine").GetString());
+    }
+
+    /// <summary>
+    /// Posts every fixture vector's sig and n to /decrypt_signature and its sts to /get_sts; returns the mismatches.
+    /// Even players go by absolute URL, odd by path only; the second request of a player uses the other form.
+    /// </summary>
+    internal static async Task<List<string>> SolveEveryVectorAsync(Func<string, object, Task<(int Status, JsonElement Body)>> post)
+    {
         var mismatches = new List<string>();
         var index = 0;
         foreach (var vector in YouTubeFixtures.Vectors)
         {
-            // Alternate: even players by absolute URL, odd by path only; the second request of a player uses the other form.
             string Url(int i) => (index + i) % 2 == 0 ? vector.PlayerUrl : vector.RelativeUrl;
             var count = Math.Max(vector.Sig.Count, vector.N.Count);
             for (var i = 0; i < count; i++)
@@ -82,7 +97,7 @@ public sealed class YouTubeVectorsSpec
                     body["n_param"] = n.Input;
                 }
 
-                var (status, json) = await gateway.PostJsonAsync("/decrypt_signature", body).ReadAsync();
+                var (status, json) = await post("/decrypt_signature", body);
                 if (status != 200)
                 {
                     mismatches.Add($"{vector.PlayerId} #{i}: status {status} {json}");
@@ -93,7 +108,7 @@ public sealed class YouTubeVectorsSpec
                 Check(mismatches, vector, "n", n, json.GetProperty("decrypted_n_sig").GetString());
             }
 
-            var (stsStatus, stsBody) = await gateway.PostJsonAsync("/get_sts", new { player_url = Url(1) }).ReadAsync();
+            var (stsStatus, stsBody) = await post("/get_sts", new { player_url = Url(1) });
             if (stsStatus != 200 || stsBody.GetProperty("sts").GetString() != vector.Sts.ToString(System.Globalization.CultureInfo.InvariantCulture))
             {
                 mismatches.Add($"{vector.PlayerId} sts: expected 200 {vector.Sts}, got {stsStatus} {stsBody}");
@@ -102,8 +117,7 @@ public sealed class YouTubeVectorsSpec
             index++;
         }
 
-        Assert.True(mismatches.Count == 0, "mismatches:\n" + string.Join('\n', mismatches));
-        Assert.Equal(YouTubeFixtures.Vectors.Count, youtube.TotalRequests);
+        return mismatches;
     }
 
     private static void Check(List<string> mismatches, PlayerVector vector, string kind, ChallengeVector? expected, string? actual)
