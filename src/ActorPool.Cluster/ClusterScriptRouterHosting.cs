@@ -25,7 +25,7 @@ public static class ClusterScriptRouterHosting
     /// <param name="services">The service collection.</param>
     /// <param name="actorSystemName">The actor system's name.</param>
     /// <param name="options">The router's options; null takes the defaults.</param>
-    /// <param name="configureAkka">Further configuration of the actor system, run before the router is added.</param>
+    /// <param name="configureAkka">Further configuration of the actor system (cluster HOCON, logging, a pool on combined nodes, more routers), applied after the router is added, so this router starts first and keeps the <see cref="ClusterPoolRouter"/> registry key.</param>
     /// <param name="name">The router's actor name.</param>
     public static IServiceCollection AddClusterScriptRouter(this IServiceCollection services, string actorSystemName, ClusterPoolOptions? options = null, Action<AkkaConfigurationBuilder, IServiceProvider>? configureAkka = null, string name = ClusterScriptPool.DefaultName)
     {
@@ -33,8 +33,9 @@ public static class ClusterScriptRouterHosting
         ArgumentException.ThrowIfNullOrWhiteSpace(actorSystemName);
         services.AddAkka(actorSystemName, (akka, provider) =>
         {
-            configureAkka?.Invoke(akka, provider);
+            // This one first: it keeps the registry key, and what configureAkka adds (more pools) starts after it.
             akka.WithClusterScriptRouter(options, name);
+            configureAkka?.Invoke(akka, provider);
         });
         services.TryAddSingleton<IClusterScriptPool>(sp => new HostedClusterScriptPool(sp.GetRequiredService<ActorSystem>(), name));
         services.TryAddSingleton<IScriptPool>(sp => sp.GetRequiredService<IClusterScriptPool>());

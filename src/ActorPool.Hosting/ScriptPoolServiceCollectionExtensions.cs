@@ -29,7 +29,7 @@ public static class ScriptPoolServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="actorSystemName">The actor system's name.</param>
     /// <param name="options">The pool's options; values left null come from configuration.</param>
-    /// <param name="configureAkka">Further configuration of the actor system, run before the pool is added.</param>
+    /// <param name="configureAkka">Further configuration of the actor system (HOCON, logging, more pools), applied after the pool is added, so this pool starts first and keeps the <see cref="ScriptPoolSupervisor"/> registry key.</param>
     public static IServiceCollection AddScriptPool(this IServiceCollection services, string actorSystemName, ScriptPoolOptions options, Action<AkkaConfigurationBuilder, IServiceProvider>? configureAkka = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -37,8 +37,9 @@ public static class ScriptPoolServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddAkka(actorSystemName, (akka, provider) =>
         {
-            configureAkka?.Invoke(akka, provider);
+            // This one first: it keeps the registry key, and what configureAkka adds (more pools) starts after it.
             akka.WithScriptPool(options);
+            configureAkka?.Invoke(akka, provider);
         });
         return services.AddScriptPoolFacade(options.EffectiveName);
     }
@@ -47,7 +48,7 @@ public static class ScriptPoolServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="actorSystemName">The actor system's name.</param>
     /// <param name="configure">Sets the pool's options.</param>
-    /// <param name="configureAkka">Further configuration of the actor system, run before the pool is added.</param>
+    /// <param name="configureAkka">Further configuration of the actor system (HOCON, logging, more pools), applied after the pool is added, so this pool starts first and keeps the <see cref="ScriptPoolSupervisor"/> registry key.</param>
     public static IServiceCollection AddScriptPool(this IServiceCollection services, string actorSystemName, Action<ScriptPoolOptions> configure, Action<AkkaConfigurationBuilder, IServiceProvider>? configureAkka = null)
     {
         ArgumentNullException.ThrowIfNull(configure);
