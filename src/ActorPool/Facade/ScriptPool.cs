@@ -93,7 +93,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         return new ScriptPool(system, supervisor, TimeSpan.Zero, owned: false, metrics: null, maxPayload);
     }
 
-    internal static ScriptPool Start(ActorSystem system, IModuleSource modules, PoolSettings? settings, string name, PoolMetrics? metrics, WorkerTestHooks? hooks, int? seed)
+    internal static ScriptPool Start(ActorSystem system, IModuleSource modules, PoolSettings? settings, string name, PoolMetrics? metrics, WorkerTestHooks? hooks, int? seed, Func<Engines.IScriptEngine>? engineFactory = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(modules);
@@ -101,7 +101,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         settings = (settings ?? PoolSettings.Create(system.Settings.Config)).Validate();
         ActorPoolConfig.EnsureWireReady(system, settings.MaxRemotePayload);
         metrics ??= new PoolMetrics(name);
-        var setup = new WorkerSetup(settings, new ModuleCatalog(modules), metrics, hooks);
+        var setup = new WorkerSetup(settings, new ModuleCatalog(modules), metrics, hooks) { EngineFactory = engineFactory };
         var supervisor = system.ActorOf(PoolSupervisor.Props(settings, setup, seed), name);
         var pool = new ScriptPool(system, supervisor, settings.DrainTimeout + settings.GracePeriod, owned: true, metrics, settings.MaxRemotePayload);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actorpool-drain-" + name, async () =>

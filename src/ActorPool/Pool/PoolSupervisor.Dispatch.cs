@@ -9,7 +9,7 @@ namespace ActorPool.Pool;
 
 internal sealed partial class PoolSupervisor
 {
-    /// <summary>Hands queued tasks to idle workers while both exist (DESIGN §3 step 2).</summary>
+    /// <summary>Hands queued tasks to idle workers while both exist.</summary>
     private void Dispatch()
     {
         if (_queue.Count == 0 || _idle.Count == 0)
@@ -104,7 +104,7 @@ internal sealed partial class PoolSupervisor
                 break;
         }
 
-        if (_draining)
+        if (_phase is SupervisorPhase.Draining)
         {
             _drainCompleted++;
             CheckDrainComplete();
@@ -117,7 +117,7 @@ internal sealed partial class PoolSupervisor
 
     private void MakeIdle(WorkerSlot slot)
     {
-        if (_draining || slot.Replaced)
+        if (_phase.ShuttingDown || slot.Replaced)
         {
             return;
         }
@@ -133,7 +133,7 @@ internal sealed partial class PoolSupervisor
         _idle.Add(slot);
     }
 
-    /// <summary>Answers tasks whose worker neither answered nor enforced its own timeout (DESIGN §3 step 4).</summary>
+    /// <summary>Answers tasks whose worker neither answered nor enforced its own timeout.</summary>
     private void CheckBackstops(DateTimeOffset now)
     {
         List<WorkerSlot>? late = null;
@@ -160,7 +160,7 @@ internal sealed partial class PoolSupervisor
             Context.Stop(slot.Worker);
         }
 
-        if (_draining)
+        if (_phase is SupervisorPhase.Draining)
         {
             CheckDrainComplete();
         }

@@ -18,13 +18,13 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        if (_draining)
+        if (_phase.ShuttingDown)
         {
             Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.ShuttingDown, "the pool is shutting down and accepts no new tasks"));
             return;
         }
 
-        if (_latched)
+        if (_phase.Latched)
         {
             Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.PoolUnavailable, UnavailableMessage()));
             return;

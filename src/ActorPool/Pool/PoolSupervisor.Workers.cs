@@ -9,14 +9,13 @@ internal sealed partial class PoolSupervisor
 {
     private int _spawned;
     private int _consecutiveStartFailures;
-    private bool _latched;
-    private bool _backingOff;
+    private const string RespawnTimer = "respawn";
     private string? _lastStartFailure;
 
     /// <summary>Starts workers until the pool has its target of active (not retiring) workers.</summary>
     private void SpawnMissing()
     {
-        if (_draining || _backingOff)
+        if (_phase is not (SupervisorPhase.Serving or SupervisorPhase.Probing))
         {
             return;
         }
@@ -36,7 +35,7 @@ internal sealed partial class PoolSupervisor
         }
 
         var missing = _settings.Workers - active;
-        if (_latched)
+        if (_phase is SupervisorPhase.Probing)
         {
             // Half-open: one probe worker at a time until one starts.
             missing = starting == 0 ? Math.Min(missing, 1) : 0;
@@ -52,7 +51,7 @@ internal sealed partial class PoolSupervisor
     {
         var jitter = _settings.BudgetJitter * ((_random.NextDouble() * 2) - 1);
         var budget = Math.Max(1, (int)Math.Round(_settings.TaskBudget * (1 + jitter)));
-        var worker = Context.ActorOf(ScriptWorker.Props(_setup, budget), "worker-" + (++_spawned).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var worker = Context.ActorOf(_workerProps(_setup, budget, Self), "worker-" + (++_spawned).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Context.Watch(worker);
         _slots.Add(worker, new WorkerSlot(worker, budget));
     }
@@ -65,10 +64,11 @@ internal sealed partial class PoolSupervisor
         }
 
         _consecutiveStartFailures = 0;
-        if (_latched)
+        if (_phase.Latched)
         {
-            _latched = false;
             _log.Info("A worker started again: the pool is available ({0} workers)", _settings.Workers);
+            // A probe ends the latch; a worker started before the latch ends it too, the back-off still runs.
+            _phase = _phase is SupervisorPhase.Probing ? SupervisorPhase.Serving.Instance : new SupervisorPhase.BackingOff(IsLatched: false);
             SpawnMissing();
         }
 
@@ -140,7 +140,7 @@ internal sealed partial class PoolSupervisor
             RetireSlot(slot, RetirementReason.Crashed);
         }
 
-        if (_draining)
+        if (_phase is SupervisorPhase.Draining)
         {
             CheckDrainComplete();
         }
@@ -151,23 +151,38 @@ internal sealed partial class PoolSupervisor
         _consecutiveStartFailures++;
         _retirements[(int)RetirementReason.StartFailed]++;
         _metrics.WorkerRetired(RetirementReason.StartFailed);
-        if (!_latched && _consecutiveStartFailures >= _settings.CircuitFailureThreshold)
-        {
-            _latched = true;
-            _log.Error("{0} consecutive worker starts failed (last: {1}); the pool is unavailable until a worker starts", _consecutiveStartFailures, _lastStartFailure);
-            FailQueued(FailureKind.PoolUnavailable, UnavailableMessage());
-        }
-
-        if (_draining)
+        if (_phase.ShuttingDown)
         {
             return;
+        }
+
+        var latch = _consecutiveStartFailures >= _settings.CircuitFailureThreshold;
+        if (latch && !_phase.Latched)
+        {
+            _log.Error("{0} consecutive worker starts failed (last: {1}); the pool is unavailable until a worker starts", _consecutiveStartFailures, _lastStartFailure);
+        }
+
+        _phase = new SupervisorPhase.BackingOff(latch || _phase.Latched);
+        if (_phase.Latched)
+        {
+            FailQueued(FailureKind.PoolUnavailable, UnavailableMessage());
         }
 
         var exponent = Math.Min(_consecutiveStartFailures - 1, 30);
         var delay = TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, _settings.MinBackoff.Ticks * (1L << Math.Min(exponent, 20))));
         delay += TimeSpan.FromTicks((long)(delay.Ticks * _settings.BackoffRandomFactor * _random.NextDouble()));
-        _backingOff = true;
-        Timers.StartSingleTimer("respawn", RespawnDue.Instance, delay);
+        Timers.StartSingleTimer(RespawnTimer, RespawnDue.Instance, delay);
+    }
+
+    private void OnRespawnDue()
+    {
+        if (_phase is not SupervisorPhase.BackingOff backingOff)
+        {
+            return;
+        }
+
+        _phase = backingOff.IsLatched ? SupervisorPhase.Probing.Instance : SupervisorPhase.Serving.Instance;
+        SpawnMissing();
     }
 
     private string UnavailableMessage() =>

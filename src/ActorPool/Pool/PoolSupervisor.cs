@@ -12,7 +12,7 @@ namespace ActorPool.Pool;
 /// <summary>
 /// Owns the task queue and the workers of one pool. Tasks are queued FIFO and handed, one at a time, to the
 /// most recently idled worker that has budget left (pull model, no router). The supervisor settles every task
-/// exactly once: workers report to it, and it forwards the answer to the caller. See DESIGN §3.
+/// exactly once: workers report to it, and it forwards the answer to the caller. See docs/architecture.md.
 /// </summary>
 /// <remarks>
 /// Split by concern: <c>PoolSupervisor.Queue.cs</c> (accepting, expiry, cancel),
@@ -34,9 +34,13 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
     private readonly Random _random;
     private long _succeeded;
     private long _abandoned;
+    private SupervisorPhase _phase = SupervisorPhase.Serving.Instance;
 
-    public PoolSupervisor(PoolSettings settings, WorkerSetup setup, int? seed)
+    private readonly Func<WorkerSetup, int, IActorRef, Props> _workerProps;
+
+    public PoolSupervisor(PoolSettings settings, WorkerSetup setup, int? seed, Func<WorkerSetup, int, IActorRef, Props>? workerProps = null)
     {
+        _workerProps = workerProps ?? ScriptWorker.Props;
         _settings = settings;
         _setup = setup;
         _metrics = setup.Metrics;
@@ -47,8 +51,13 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
     private static DateTimeOffset Now => Context.System.Scheduler.Now;
 
-    public static Props Props(PoolSettings settings, WorkerSetup setup, int? seed = null) =>
-        Akka.Actor.Props.Create(() => new PoolSupervisor(settings, setup, seed));
+    /// <summary>
+    /// Props for a supervisor. <paramref name="workerProps"/> makes each worker's props from the setup, the
+    /// worker's budget and the supervisor's ref (default: <see cref="ScriptWorker.Props"/>); specs replace it
+    /// with stand-ins driven by probes.
+    /// </summary>
+    public static Props Props(PoolSettings settings, WorkerSetup setup, int? seed = null, Func<WorkerSetup, int, IActorRef, Props>? workerProps = null) =>
+        Akka.Actor.Props.Create(() => new PoolSupervisor(settings, setup, seed, workerProps));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         // A worker that throws is stopped; Terminated answers its task and starts its replacement.
@@ -104,8 +113,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
                 OnTick();
                 break;
             case RespawnDue:
-                _backingOff = false;
-                SpawnMissing();
+                OnRespawnDue();
                 break;
             case DrainPool:
                 BeginDrain(Sender);
@@ -150,14 +158,14 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
         }
 
         return new PoolStats(
-            _settings.Workers, idle, busy, starting, _queue.Count, _settings.MaxQueueLength, _latched, _draining,
+            _settings.Workers, idle, busy, starting, _queue.Count, _settings.MaxQueueLength, _phase.Latched, _phase.ShuttingDown,
             _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures);
     }
 
     private void PublishGauges()
     {
         var (idle, busy, starting, retiring) = CountSlots();
-        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, _queue.Count, _latched));
+        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, _queue.Count, _phase.Latched));
     }
 
     /// <summary>Workers by state; recovering ones count as busy.</summary>

@@ -1,8 +1,5 @@
-using ActorPool.Configuration;
 using ActorPool.Engines;
-using ActorPool.Modules;
 using ActorPool.Protocol;
-using ActorPool.Telemetry;
 using Akka.Actor;
 using Akka.Event;
 using static ActorPool.Workers.WorkerProtocol;
@@ -10,33 +7,41 @@ using static ActorPool.Workers.WorkerProtocol;
 namespace ActorPool.Workers;
 
 /// <summary>
-/// Owns one Jint engine on a dedicated engine thread and runs one task at a time for its supervisor.
-/// While a task is in flight its <c>ReceiveTimeout</c> is the in-flight timeout; on expiry (or on cancel) it
-/// cancels the engine, answers, and gets a fresh engine, or retires when the engine thread does not come back
-/// within the grace period. It retires itself after its budget.
+/// Owns one engine on a dedicated engine thread and runs one task at a time for its supervisor.
 /// </summary>
+/// <remarks>
+/// Its lifecycle is a set of behaviors, each handling only the messages valid in it:
+/// <c>Starting</c> → <c>Idle</c> ⇄ <c>Running(ticket)</c> → <c>Recovering(ticket)</c> → <c>Idle</c>, and
+/// <c>Retiring</c> from any of them (budget spent, engine abandoned, engine replacement failed, a task sent
+/// while not idle); a failed start ends in <c>StartFailed</c>, where it waits for the supervisor to stop it.
+/// While a task is in flight its <c>ReceiveTimeout</c> is the task's run limit; on expiry (or on cancel) it
+/// cancels the engine, answers, and waits for the engine thread to come back with a fresh engine, retiring
+/// when it does not within the grace period. See docs/architecture.md.
+/// </remarks>
 internal sealed class ScriptWorker : UntypedActor, IWithTimers
 {
+    private const string GraceTimer = "grace";
     private readonly WorkerSetup _setup;
     private readonly int _budget;
     private readonly IActorRef _supervisor;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private EngineHost? _host;
-    private TaskTicket? _ticket;
-    private string _state = "starting";
+    private TaskTicket? _inFlight;
     private int _tasksRun;
 
-    public ScriptWorker(WorkerSetup setup, int budget)
+    public ScriptWorker(WorkerSetup setup, int budget, IActorRef supervisor)
     {
         _setup = setup;
         _budget = budget;
-        _supervisor = Context.Parent;
+        _supervisor = supervisor;
+        Become(Starting);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(WorkerSetup setup, int budget) =>
-        Akka.Actor.Props.Create(() => new ScriptWorker(setup, budget)).WithDeploy(Deploy.Local);
+    /// <summary>Props for a worker that reports to <paramref name="supervisor"/> and runs at most <paramref name="budget"/> tasks.</summary>
+    public static Props Props(WorkerSetup setup, int budget, IActorRef supervisor) =>
+        Akka.Actor.Props.Create(() => new ScriptWorker(setup, budget, supervisor)).WithDeploy(Deploy.Local);
 
     protected override void PreStart()
     {
@@ -46,7 +51,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             $"actorpool-engine-{Self.Path.Name}",
             settings.Engine.ThreadStackSize,
             _setup.CreateEngine,
-            ex => self.Tell(new EngineCrashed(_ticket?.TaskId ?? string.Empty, ex)));
+            ex => self.Tell(new EngineCrashed(ex)));
         _host.Post(host =>
         {
             try
@@ -71,7 +76,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         // The engine thread may still be running a script: stop it from answering, cut it off, let it end.
-        if (_ticket is { } ticket)
+        if (_inFlight is { } ticket)
         {
             ticket.TrySettle();
             ticket.Cancellation.Cancel();
@@ -80,41 +85,198 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         _host?.Stop();
     }
 
-    protected override void OnReceive(object message)
+    protected override void OnReceive(object message) => Unhandled(message);
+
+    private void Starting(object message)
+    {
+        switch (message)
+        {
+            case EngineStarted { Failure: { } failure }:
+                _log.Warning("Worker {0} failed to start its engine: {1}", Self.Path.Name, failure.Message);
+                // The supervisor counts the failure and stops this worker (so it reads the reason first).
+                _supervisor.Tell(new WorkerStartFailed(failure.Message));
+                Become(StartFailed);
+                break;
+            case EngineStarted:
+                _supervisor.Tell(new WorkerReady());
+                BecomeIdle();
+                break;
+            default:
+                Common(message, "starting");
+                break;
+        }
+    }
+
+    private void StartFailed(object message) => Common(message, "start-failed");
+
+    private void BecomeIdle()
+    {
+        _inFlight = null;
+        Become(Idle);
+    }
+
+    private void Idle(object message)
     {
         switch (message)
         {
             case StartTask start:
-                OnStartTask(start);
+                Run(start);
                 break;
-            case EngineSettled settled:
-                OnEngineSettled(settled);
+            case CancelTask:
+                // The task it names is already answered.
+                break;
+            default:
+                Common(message, "idle");
+                break;
+        }
+    }
+
+    private void Run(StartTask start)
+    {
+        var command = start.Command;
+        _tasksRun++;
+        _setup.Hooks?.TaskStarted?.Invoke(Self.Path.Name, command.TaskId, _tasksRun, _budget);
+        var ticket = new TaskTicket(command.TaskId);
+        _inFlight = ticket;
+        Context.SetReceiveTimeout(start.RunLimit);
+        var last = start.Last || _tasksRun >= _budget;
+        var self = Self;
+        var supervisor = _supervisor;
+        var setup = _setup;
+        _host!.Post(host => RunOnEngine(host, ticket, command, last, self, supervisor, setup));
+        Become(message => Running(message, ticket));
+    }
+
+    private void Running(object message, TaskTicket ticket)
+    {
+        switch (message)
+        {
+            case EngineSettled settled when settled.TaskId == ticket.TaskId:
+                Context.SetReceiveTimeout(null);
+                switch (settled.Next)
+                {
+                    case WorkerNext.Idle:
+                        BecomeIdle();
+                        break;
+                    case WorkerNext.Recovering:
+                        BecomeRecovering(ticket);
+                        break;
+                    default:
+                        _inFlight = null;
+                        Retire(settled.Reason);
+                        break;
+                }
+
                 break;
             case ReceiveTimeout:
-                CutOff(FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
+                CutOff(ticket, FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
                 break;
-            case CancelTask cancel when _ticket?.TaskId == cancel.TaskId:
-                CutOff(FailureKind.Cancelled, "the task was cancelled by its caller");
+            case CancelTask cancel when cancel.TaskId == ticket.TaskId:
+                CutOff(ticket, FailureKind.Cancelled, "the task was cancelled by its caller");
                 break;
             case CancelTask:
                 break;
-            case EngineRecovered recovered:
-                OnEngineRecovered(recovered);
+            default:
+                Common(message, "running");
                 break;
-            case GraceExpired expired when _ticket?.TaskId == expired.TaskId || _state == "recovering":
+        }
+    }
+
+    /// <summary>Answers the task in flight itself and cuts the engine off (timeout or cancel).</summary>
+    private void CutOff(TaskTicket ticket, FailureKind kind, string message)
+    {
+        Context.SetReceiveTimeout(null);
+        if (!ticket.TrySettle())
+        {
+            // The engine thread settled first; its EngineSettled is on its way.
+            return;
+        }
+
+        ticket.Cancellation.Cancel();
+        _supervisor.Tell(new TaskFinished(ticket.TaskId, new ScriptFailed(ticket.TaskId, kind, message), WorkerNext.Recovering));
+        BecomeRecovering(ticket);
+    }
+
+    private void BecomeRecovering(TaskTicket ticket)
+    {
+        Timers.StartSingleTimer(GraceTimer, new GraceExpired(ticket.TaskId), _setup.Settings.GracePeriod);
+        Become(message => Recovering(message, ticket));
+    }
+
+    private void Recovering(object message, TaskTicket ticket)
+    {
+        switch (message)
+        {
+            case EngineRecovered recovered when recovered.TaskId == ticket.TaskId:
+                Timers.Cancel(GraceTimer);
+                _inFlight = null;
+                if (recovered.Failure is not null)
+                {
+                    _log.Warning("Worker {0} could not replace its engine: {1}", Self.Path.Name, recovered.Failure.Message);
+                    Retire(RetirementReason.StartFailed);
+                }
+                else if (_tasksRun >= _budget)
+                {
+                    Retire(RetirementReason.Budget);
+                }
+                else
+                {
+                    _supervisor.Tell(new WorkerAvailable());
+                    BecomeIdle();
+                }
+
+                break;
+            case GraceExpired expired when expired.TaskId == ticket.TaskId:
                 _log.Warning("Engine thread of {0} did not come back within {1} after task {2}; abandoning it", Self.Path.Name, _setup.Settings.GracePeriod, expired.TaskId);
                 _setup.Metrics.EngineAbandoned();
                 Retire(RetirementReason.EngineAbandoned);
                 break;
-            case GraceExpired:
+            case CancelTask or ReceiveTimeout:
+                // The task is answered already; the engine thread is on its way back.
                 break;
-            case EngineStarted started:
-                OnEngineStarted(started);
+            default:
+                Common(message, "recovering");
+                break;
+        }
+    }
+
+    private void Retire(RetirementReason reason)
+    {
+        _supervisor.Tell(new WorkerRetiring(reason));
+        Become(Retiring);
+        Context.Stop(Self);
+    }
+
+    private void Retiring(object message)
+    {
+        switch (message)
+        {
+            case StartTask start:
+                RejectTask(start, "retiring");
+                break;
+            default:
+                Common(message, "retiring");
+                break;
+        }
+    }
+
+    /// <summary>Messages with the same meaning in every state.</summary>
+    private void Common(object message, string state)
+    {
+        switch (message)
+        {
+            case GetWorkerState:
+                Sender.Tell(new WorkerState(state, _inFlight?.TaskId, _tasksRun));
+                break;
+            case StartTask start:
+                // The supervisor never does this; answer rather than lose the task, and leave.
+                RejectTask(start, state);
+                Retire(RetirementReason.Crashed);
                 break;
             case EngineCrashed crashed:
-                throw new WorkerCrashedException($"engine thread failed during task '{crashed.TaskId}'", crashed.Failure);
-            case GetWorkerState:
-                Sender.Tell(new WorkerState(_state, _ticket?.TaskId, _tasksRun));
+                throw new WorkerCrashedException($"engine thread failed while the worker was {state} (task '{_inFlight?.TaskId ?? "none"}')", crashed.Failure);
+            case CancelTask or ReceiveTimeout or GraceExpired or EngineSettled or EngineRecovered:
+                // Late echoes of an earlier state (a timer or engine report that lost a race): nothing to do.
                 break;
             default:
                 Unhandled(message);
@@ -122,54 +284,10 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
     }
 
-    private void OnEngineStarted(EngineStarted started)
+    private void RejectTask(StartTask start, string state)
     {
-        if (started.Failure is { } failure)
-        {
-            _log.Warning("Worker {0} failed to start its engine: {1}", Self.Path.Name, failure.Message);
-            // The supervisor counts the failure and stops this worker (so it reads the reason first).
-            _supervisor.Tell(new WorkerStartFailed(failure.Message));
-            _state = "start-failed";
-            return;
-        }
-
-        _state = "idle";
-        _supervisor.Tell(new WorkerReady());
-    }
-
-    private void OnStartTask(StartTask start)
-    {
-        var command = start.Command;
-        if (_ticket is not null || _state != "idle")
-        {
-            // The supervisor never does this; answer rather than lose the task.
-            _supervisor.Tell(new TaskFinished(command.TaskId, new ScriptFailed(command.TaskId, FailureKind.WorkerCrashed, $"worker was {_state}, not idle"), WorkerNext.Retiring));
-            Retire(RetirementReason.Crashed);
-            return;
-        }
-
-        var hooks = _setup.Hooks;
-        if (hooks?.CrashOnTask?.Invoke(command.TaskId) == true)
-        {
-            throw new WorkerCrashedException($"test hook: crash on task '{command.TaskId}'");
-        }
-
-        _tasksRun++;
-        hooks?.TaskStarted?.Invoke(Self.Path.Name, command.TaskId, _tasksRun, _budget);
-        var ticket = new TaskTicket(command.TaskId);
-        _ticket = ticket;
-        _state = "running";
-        if (hooks?.SilenceOnTask?.Invoke(command.TaskId) == true)
-        {
-            return;
-        }
-
-        Context.SetReceiveTimeout(start.RunLimit);
-        var last = start.Last || _tasksRun >= _budget;
-        var self = Self;
-        var supervisor = _supervisor;
-        var setup = _setup;
-        _host!.Post(host => RunOnEngine(host, ticket, command, last, self, supervisor, setup));
+        var id = start.Command.TaskId;
+        _supervisor.Tell(new TaskFinished(id, new ScriptFailed(id, FailureKind.WorkerCrashed, $"the worker was {state}, not idle; the task never ran", ScriptFailed.NeverStarted), WorkerNext.Retiring));
     }
 
     /// <summary>Runs on the engine thread. Touches no actor state: it reports with messages only.</summary>
@@ -191,7 +309,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             {
                 if (ticket.TrySettle())
                 {
-                    self.Tell(new EngineCrashed(command.TaskId, ex));
+                    self.Tell(new EngineCrashed(ex));
                 }
 
                 return;
@@ -222,17 +340,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         // Worker first: the supervisor may hand this worker its next task as soon as it reads TaskFinished,
         // and that task must queue behind EngineSettled in the worker's mailbox.
         self.Tell(new EngineSettled(command.TaskId, next, reason));
-        if (setup.Hooks?.SilenceOnTask?.Invoke(command.TaskId) != true)
-        {
-            supervisor.Tell(new TaskFinished(command.TaskId, reply, next), self);
-        }
-
-        if (setup.Hooks?.StrayAfterTask?.Invoke(command.TaskId) == true)
-        {
-            var stray = "stray-" + command.TaskId;
-            supervisor.Tell(new TaskFinished(stray, new ScriptSucceeded(stray, "null"), WorkerNext.Idle), self);
-        }
-
+        supervisor.Tell(new TaskFinished(command.TaskId, reply, next), self);
         if (next == WorkerNext.Recovering)
         {
             ReplaceEngine(host, command.TaskId, self);
@@ -255,84 +363,6 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
 
         self.Tell(new EngineRecovered(taskId, failure));
-    }
-
-    private void OnEngineSettled(EngineSettled settled)
-    {
-        if (_ticket?.TaskId != settled.TaskId)
-        {
-            return;
-        }
-
-        Context.SetReceiveTimeout(null);
-        switch (settled.Next)
-        {
-            case WorkerNext.Idle:
-                _ticket = null;
-                _state = "idle";
-                break;
-            case WorkerNext.Recovering:
-                _state = "recovering";
-                Timers.StartSingleTimer("grace", new GraceExpired(settled.TaskId), _setup.Settings.GracePeriod);
-                break;
-            case WorkerNext.Retiring:
-                _ticket = null;
-                Retire(settled.Reason);
-                break;
-        }
-    }
-
-    private void CutOff(FailureKind kind, string message)
-    {
-        Context.SetReceiveTimeout(null);
-        if (_ticket is not { } ticket || _state != "running" || !ticket.TrySettle())
-        {
-            // The engine thread settled first; its EngineSettled is on its way.
-            return;
-        }
-
-        ticket.Cancellation.Cancel();
-        _state = "recovering";
-        _supervisor.Tell(new TaskFinished(ticket.TaskId, new ScriptFailed(ticket.TaskId, kind, message), WorkerNext.Recovering));
-        Timers.StartSingleTimer("grace", new GraceExpired(ticket.TaskId), _setup.Settings.GracePeriod);
-    }
-
-    private void OnEngineRecovered(EngineRecovered recovered)
-    {
-        if (_state != "recovering" || _ticket?.TaskId != recovered.TaskId)
-        {
-            return;
-        }
-
-        Timers.Cancel("grace");
-        _ticket = null;
-        if (recovered.Failure is not null)
-        {
-            _log.Warning("Worker {0} could not replace its engine: {1}", Self.Path.Name, recovered.Failure.Message);
-            Retire(RetirementReason.StartFailed);
-            return;
-        }
-
-        if (_tasksRun >= _budget)
-        {
-            Retire(RetirementReason.Budget);
-            return;
-        }
-
-        _state = "idle";
-        _supervisor.Tell(new WorkerAvailable());
-    }
-
-    private void Retire(RetirementReason reason)
-    {
-        if (_state == "retiring")
-        {
-            return;
-        }
-
-        _state = "retiring";
-        _supervisor.Tell(new WorkerRetiring(reason));
-        Context.Stop(Self);
     }
 }
 

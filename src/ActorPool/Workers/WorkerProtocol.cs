@@ -50,7 +50,7 @@ internal static class WorkerProtocol
     public sealed record EngineRecovered(string TaskId, Exception? Failure);
 
     /// <summary>Worker internal: the engine thread hit an exception that means the worker is broken.</summary>
-    public sealed record EngineCrashed(string TaskId, Exception Failure);
+    public sealed record EngineCrashed(Exception Failure);
 
     /// <summary>Worker internal timer key and message: the grace period for the engine thread ran out.</summary>
     public sealed record GraceExpired(string TaskId);
@@ -75,20 +75,12 @@ internal static class WorkerProtocol
 }
 
 /// <summary>
-/// Test-only faults that scripts cannot produce. Null members do nothing; production code never sets them.
+/// Observation points for tests and the bench (faults come from a fake engine, not from here). Null members do
+/// nothing; production code never sets them. They run on the actor or engine thread and must not block.
 /// </summary>
 internal sealed record WorkerTestHooks
 {
-    /// <summary>The worker throws (crashes) when it is handed a task whose id matches.</summary>
-    public Func<string, bool>? CrashOnTask { get; init; }
-
-    /// <summary>The worker never answers a task whose id matches (and ignores its own timeout for it).</summary>
-    public Func<string, bool>? SilenceOnTask { get; init; }
-
-    /// <summary>After answering a task whose id matches, the worker also sends a reply for a task it never had.</summary>
-    public Func<string, bool>? StrayAfterTask { get; init; }
-
-    /// <summary>Runs on the engine thread just before the call (a test can block the engine thread here).</summary>
+    /// <summary>Observes the engine thread picking up a task, just before the engine call.</summary>
     public Action<string>? BeforeRun { get; init; }
 
     /// <summary>Observes every hand-over: task id, time it waited in the queue, the caller's deadline.</summary>

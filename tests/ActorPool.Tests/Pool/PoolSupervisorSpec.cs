@@ -1,0 +1,271 @@
+using ActorPool.Configuration;
+using ActorPool.Pool;
+using ActorPool.Protocol;
+using ActorPool.Tests.TestSupport;
+using ActorPool.Workers;
+using Akka.Actor;
+using Akka.TestKit;
+using Xunit.Abstractions;
+using static ActorPool.Workers.WorkerProtocol;
+
+namespace ActorPool.Tests.Pool;
+
+/// <summary>
+/// A supervisor created alone: its workers are stubs that forward to a probe, and the spec answers for them.
+/// Covers the supervisor's phases (serving, backing off, latched, probing, draining, drained) and how it
+/// handles each worker report.
+/// </summary>
+public sealed class PoolSupervisorSpec : PoolTestKit
+{
+    private readonly TestProbe _workers;
+    private readonly TestProbe _caller;
+
+    public PoolSupervisorSpec(ITestOutputHelper output)
+        : base(VirtualTime, output)
+    {
+        _workers = CreateTestProbe();
+        _caller = CreateTestProbe();
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_start_its_target_of_workers_and_dispatch_to_a_ready_one()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 2));
+        var first = Spawned();
+        Spawned();
+
+        supervisor.Tell(new WorkerReady(), first);
+        supervisor.Tell(Run("t1"), _caller);
+
+        var start = _workers.ExpectMsg<StartTask>();
+        Assert.Equal("t1", start.Command.TaskId);
+        Assert.Equal(Settings().InFlightTimeout, start.RunLimit);
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_forward_a_workers_answer_to_the_caller_and_dispatch_the_next_task()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 1));
+        var worker = Ready(supervisor);
+        supervisor.Tell(Run("t1"), _caller);
+        supervisor.Tell(Run("t2"), _caller);
+        _workers.ExpectMsg<StartTask>();
+
+        supervisor.Tell(new TaskFinished("t1", new ScriptSucceeded("t1", "1"), WorkerNext.Idle), worker);
+
+        Assert.Equal(new ScriptSucceeded("t1", "1"), _caller.ExpectMsg<ScriptSucceeded>());
+        Assert.Equal("t2", _workers.ExpectMsg<StartTask>().Command.TaskId);
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_answer_and_replace_a_worker_that_never_answers()
+    {
+        var settings = Settings(workers: 1);
+        var supervisor = StartSupervisor(settings);
+        var worker = Ready(supervisor);
+        Watch(worker);
+        supervisor.Tell(Run("silent"), _caller);
+        _workers.ExpectMsg<StartTask>();
+        Stats(supervisor);
+
+        VirtualScheduler.Advance(settings.InFlightTimeout + settings.GracePeriod - TimeSpan.FromMilliseconds(200));
+        _caller.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(300));
+
+        Assert.Equal(FailureKind.WorkerCrashed, _caller.ExpectMsg<ScriptFailed>().Kind);
+        ExpectTerminated(worker);
+        Spawned();
+        Assert.Equal(1, Stats(supervisor).Retirements[RetirementReason.Unresponsive]);
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_retire_a_worker_that_answers_a_task_it_was_not_running()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 1));
+        var worker = Ready(supervisor);
+        Watch(worker);
+
+        supervisor.Tell(new TaskFinished("stray", new ScriptSucceeded("stray", "null"), WorkerNext.Idle), worker);
+
+        ExpectTerminated(worker);
+        Spawned();
+        Assert.Equal(1, Stats(supervisor).Retirements[RetirementReason.StrayReply]);
+        _caller.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_answer_WorkerCrashed_when_a_busy_worker_dies_and_replace_it()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 1));
+        var worker = Ready(supervisor);
+        supervisor.Tell(Run("t1"), _caller);
+        _workers.ExpectMsg<StartTask>();
+
+        Sys.Stop(worker);
+
+        var failed = _caller.ExpectMsg<ScriptFailed>();
+        Assert.Equal(("t1", FailureKind.WorkerCrashed), (failed.TaskId, failed.Kind));
+        Spawned();
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_start_the_replacement_when_a_worker_says_it_retires()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 1));
+        var worker = Ready(supervisor);
+
+        supervisor.Tell(new WorkerRetiring(RetirementReason.ModuleLimit), worker);
+
+        Spawned();
+        Assert.Equal(1, Stats(supervisor).Retirements[RetirementReason.ModuleLimit]);
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_not_dispatch_to_a_worker_whose_budget_is_spent()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 1, budget: 1));
+        var worker = Ready(supervisor);
+        supervisor.Tell(Run("t1"), _caller);
+        supervisor.Tell(Run("t2"), _caller);
+        Assert.True(_workers.ExpectMsg<StartTask>().Last);
+
+        supervisor.Tell(new TaskFinished("t1", new ScriptSucceeded("t1", "1"), WorkerNext.Retiring), worker);
+
+        _caller.ExpectMsg<ScriptSucceeded>();
+        _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(1, Stats(supervisor).QueueLength);
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_back_off_after_a_failed_start_and_start_again_when_the_back_off_ends()
+    {
+        var settings = BackoffSettings(threshold: 5);
+        var supervisor = StartSupervisor(settings);
+        var worker = Spawned();
+
+        supervisor.Tell(new WorkerStartFailed("no engine"), worker);
+
+        _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.Equal((1, false), (Stats(supervisor).ConsecutiveStartFailures, Stats(supervisor).Latched));
+        VirtualScheduler.Advance(settings.MinBackoff);
+        Spawned();
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_latch_unavailable_after_the_threshold_and_probe_with_one_worker()
+    {
+        var settings = BackoffSettings(threshold: 2) with { Workers = 2 };
+        var supervisor = StartSupervisor(settings);
+        supervisor.Tell(new WorkerStartFailed("no engine"), Spawned());
+        supervisor.Tell(new WorkerStartFailed("no engine"), Spawned());
+
+        supervisor.Tell(Run("t1"), _caller);
+
+        var failed = _caller.ExpectMsg<ScriptFailed>();
+        Assert.Equal(FailureKind.PoolUnavailable, failed.Kind);
+        Assert.Contains("no engine", failed.Message, StringComparison.Ordinal);
+        Assert.True(Stats(supervisor).Latched);
+        VirtualScheduler.Advance(settings.MaxBackoff);
+        var probe = Spawned();
+        _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        supervisor.Tell(new WorkerReady(), probe);
+
+        Spawned();
+        Assert.False(Stats(supervisor).Latched);
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_back_off_again_when_the_probe_fails()
+    {
+        var settings = BackoffSettings(threshold: 1);
+        var supervisor = StartSupervisor(settings);
+        supervisor.Tell(new WorkerStartFailed("no engine"), Spawned());
+        Stats(supervisor);
+        VirtualScheduler.Advance(settings.MaxBackoff);
+        var probe = Spawned();
+
+        supervisor.Tell(new WorkerStartFailed("still no engine"), probe);
+
+        _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        var stats = Stats(supervisor);
+        Assert.Equal((2, true), (stats.ConsecutiveStartFailures, stats.Latched));
+        VirtualScheduler.Advance(settings.MaxBackoff);
+        Spawned();
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_drain_answer_queued_tasks_and_report_when_the_last_task_in_flight_is_answered()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 1));
+        var worker = Ready(supervisor);
+        Watch(worker);
+        supervisor.Tell(Run("running"), _caller);
+        supervisor.Tell(Run("queued"), _caller);
+        _workers.ExpectMsg<StartTask>();
+        var drainer = CreateTestProbe();
+
+        supervisor.Tell(DrainPool.Instance, drainer);
+
+        Assert.Equal(("queued", FailureKind.ShuttingDown), Kind(_caller.ExpectMsg<ScriptFailed>()));
+        supervisor.Tell(Run("late"), _caller);
+        Assert.Equal(("late", FailureKind.ShuttingDown), Kind(_caller.ExpectMsg<ScriptFailed>()));
+        Assert.True(Stats(supervisor).Draining);
+        drainer.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        supervisor.Tell(new TaskFinished("running", new ScriptSucceeded("running", "1"), WorkerNext.Idle), worker);
+        Assert.Equal(new PoolDrained(1, 0), drainer.ExpectMsg<PoolDrained>());
+        ExpectTerminated(worker);
+
+        supervisor.Tell(DrainPool.Instance, drainer);
+        Assert.Equal(new PoolDrained(1, 0), drainer.ExpectMsg<PoolDrained>());
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_not_start_workers_while_draining()
+    {
+        var supervisor = StartSupervisor(BackoffSettings(threshold: 5) with { DrainTimeout = TimeSpan.FromSeconds(1) });
+        var worker = Spawned();
+        supervisor.Tell(DrainPool.Instance, TestActor);
+        ExpectMsg<PoolDrained>();
+
+        supervisor.Tell(new WorkerStartFailed("no engine"), worker);
+        Stats(supervisor);
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(10));
+
+        _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    private static (string, FailureKind) Kind(ScriptFailed failed) => (failed.TaskId, failed.Kind);
+
+    private static RunScript Run(string id) => new(id, "basic", "echo", "[1]");
+
+    private static PoolSettings BackoffSettings(int threshold) => Settings(workers: 1) with
+    {
+        MinBackoff = TimeSpan.FromSeconds(1),
+        MaxBackoff = TimeSpan.FromSeconds(4),
+        BackoffRandomFactor = 0,
+        CircuitFailureThreshold = threshold,
+    };
+
+    private IActorRef StartSupervisor(PoolSettings settings)
+    {
+        var probe = _workers.Ref;
+        return Sys.ActorOf(PoolSupervisor.Props(settings, FakeSetup(settings, new FakeEngineControl()), seed: 1, (_, budget, _) => Props.Create(() => new StubWorker(probe, budget))));
+    }
+
+    private IActorRef Spawned() => _workers.ExpectMsg<StubSpawned>().Worker;
+
+    private IActorRef Ready(IActorRef supervisor)
+    {
+        var worker = Spawned();
+        supervisor.Tell(new WorkerReady(), worker);
+        return worker;
+    }
+
+    private PoolStats Stats(IActorRef supervisor)
+    {
+        var probe = CreateTestProbe();
+        supervisor.Tell(GetPoolStats.Instance, probe);
+        return probe.ExpectMsg<PoolStats>();
+    }
+}
