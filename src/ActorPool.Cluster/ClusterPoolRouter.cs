@@ -346,7 +346,8 @@ public sealed class ClusterPoolRouter : UntypedActor
             Sum(all.Select(s => s.Failures)),
             Sum(all.Select(s => s.Retirements)),
             all.Sum(s => s.AbandonedEngines),
-            all.Count == 0 ? 0 : all.Min(s => s.ConsecutiveStartFailures));
+            all.Count == 0 ? 0 : all.Min(s => s.ConsecutiveStartFailures),
+            all.Sum(s => s.RecoveringWorkers));
     }
 
     private sealed class Node(Address address)

@@ -31,6 +31,13 @@ public sealed record PoolSettings
     /// <summary>How long a started task may run (<c>in-flight-timeout</c>).</summary>
     public required TimeSpan InFlightTimeout { get; init; }
 
+    /// <summary>
+    /// The engine limits the workers use: <see cref="Engine"/>, with the regex timeout at most half of
+    /// <see cref="InFlightTimeout"/>, so a catastrophic regular expression is cut by the regex limit (and
+    /// reported as such) before the task's in-flight timeout.
+    /// </summary>
+    public EngineLimits EffectiveEngine => Engine.RegexTimeout <= InFlightTimeout / 2 ? Engine : Engine with { RegexTimeout = InFlightTimeout / 2 };
+
     /// <summary>Grace for a cancelled engine thread and margin of the backstop timer (<c>grace-period</c>).</summary>
     public required TimeSpan GracePeriod { get; init; }
 

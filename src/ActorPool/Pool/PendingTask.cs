@@ -55,7 +55,10 @@ internal sealed class WorkerSlot(IActorRef worker, int budget)
     /// <summary>Modules this worker's engine has loaded (for dispatch affinity).</summary>
     public HashSet<string> Modules { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>True once a replacement was started for it, so it is not replaced twice.</summary>
+    /// <summary>
+    /// True once a replacement was started for it (it retires, its engine recovers, or it runs its last
+    /// task), so it no longer counts towards the target and is not replaced twice.
+    /// </summary>
     public bool Replaced { get; set; }
 
     public bool HasBudget => Dispatched < Budget;

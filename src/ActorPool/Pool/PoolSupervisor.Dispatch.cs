@@ -96,7 +96,7 @@ internal sealed partial class PoolSupervisor
                 MakeIdle(slot);
                 break;
             case WorkerNext.Recovering:
-                slot.State = SlotState.Recovering;
+                ReplaceRecovering(slot);
                 break;
             case WorkerNext.Retiring:
                 // WorkerRetiring follows from the worker; the replacement starts then.

@@ -78,22 +78,78 @@ internal sealed partial class PoolSupervisor
 
     private void OnWorkerAvailable(IActorRef worker)
     {
-        if (_slots.TryGetValue(worker, out var slot) && slot.State == SlotState.Recovering)
+        if (!_slots.TryGetValue(worker, out var slot) || slot.State != SlotState.Recovering)
         {
-            MakeIdle(slot);
-            Dispatch();
+            return;
         }
+
+        if (slot.Replaced)
+        {
+            if (_phase.ShuttingDown || ActiveCount() >= _settings.Workers)
+            {
+                // Its replacement serves already: back to the target size.
+                slot.State = SlotState.Retiring;
+                Context.Stop(worker);
+                return;
+            }
+
+            // Its replacement is not there (its start failed): it serves again instead.
+            slot.Replaced = false;
+        }
+
+        MakeIdle(slot);
+        Dispatch();
     }
 
-    /// <summary>Takes a worker out of service and starts its replacement (make-before-break).</summary>
-    private void RetireSlot(WorkerSlot slot, RetirementReason reason)
+    /// <summary>
+    /// A worker whose engine is recovering is out of service for up to the grace period: start its
+    /// replacement now (make-before-break), so the serving workers stay at target. Recovering engines
+    /// that have a replacement are bounded by the target, so the pool never exceeds twice its size.
+    /// </summary>
+    private void ReplaceRecovering(WorkerSlot slot)
     {
-        if (slot.Replaced)
+        slot.State = SlotState.Recovering;
+        var covered = 0;
+        foreach (var other in _slots.Values)
+        {
+            if (other.State == SlotState.Recovering && other.Replaced)
+            {
+                covered++;
+            }
+        }
+
+        if (slot.Replaced || covered >= _settings.Workers)
         {
             return;
         }
 
         slot.Replaced = true;
+        SpawnMissing();
+    }
+
+    /// <summary>Workers that count towards the target: every worker without a replacement.</summary>
+    private int ActiveCount()
+    {
+        var active = 0;
+        foreach (var slot in _slots.Values)
+        {
+            if (!slot.Replaced)
+            {
+                active++;
+            }
+        }
+
+        return active;
+    }
+
+    /// <summary>Takes a worker out of service, counts why, and starts its replacement unless one was started already.</summary>
+    private void RetireSlot(WorkerSlot slot, RetirementReason reason)
+    {
+        if (slot.State == SlotState.Retiring)
+        {
+            return;
+        }
+
         slot.State = SlotState.Retiring;
         _idle.Remove(slot);
         _retirements[(int)reason]++;
@@ -103,7 +159,11 @@ internal sealed partial class PoolSupervisor
             _abandoned++;
         }
 
-        SpawnMissing();
+        if (!slot.Replaced)
+        {
+            slot.Replaced = true;
+            SpawnMissing();
+        }
     }
 
     private void OnWorkerStartFailed(IActorRef worker, string reason)

@@ -137,7 +137,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
     private PoolStats Stats()
     {
-        var (idle, busy, starting, _) = CountSlots();
+        var (idle, busy, starting, recovering, _) = CountSlots();
 
         var failures = ImmutableDictionary.CreateBuilder<FailureKind, long>();
         for (var i = 0; i < _failures.Length; i++)
@@ -159,19 +159,19 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
         return new PoolStats(
             _settings.Workers, idle, busy, starting, _queue.Count, _settings.MaxQueueLength, _phase.Latched, _phase.ShuttingDown,
-            _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures);
+            _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures, recovering);
     }
 
     private void PublishGauges()
     {
-        var (idle, busy, starting, retiring) = CountSlots();
-        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, _queue.Count, _phase.Latched));
+        var (idle, busy, starting, recovering, retiring) = CountSlots();
+        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, _queue.Count, _phase.Latched) { Recovering = recovering });
     }
 
-    /// <summary>Workers by state; recovering ones count as busy.</summary>
-    private (int Idle, int Busy, int Starting, int Retiring) CountSlots()
+    /// <summary>Workers by state.</summary>
+    private (int Idle, int Busy, int Starting, int Recovering, int Retiring) CountSlots()
     {
-        int idle = 0, busy = 0, starting = 0, retiring = 0;
+        int idle = 0, busy = 0, starting = 0, recovering = 0, retiring = 0;
         foreach (var slot in _slots.Values)
         {
             switch (slot.State)
@@ -179,8 +179,11 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
                 case SlotState.Idle:
                     idle++;
                     break;
-                case SlotState.Busy or SlotState.Recovering:
+                case SlotState.Busy:
                     busy++;
+                    break;
+                case SlotState.Recovering:
+                    recovering++;
                     break;
                 case SlotState.Starting:
                     starting++;
@@ -191,7 +194,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             }
         }
 
-        return (idle, busy, starting, retiring);
+        return (idle, busy, starting, recovering, retiring);
     }
 
     /// <summary>The periodic timer: queue sweep, backstops, gauges.</summary>

@@ -125,7 +125,8 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                     + VarintSize(4, stats.StartingWorkers) + VarintSize(5, stats.QueueLength) + VarintSize(6, stats.MaxQueueLength)
                     + (stats.Latched ? 2 : 0) + (stats.Draining ? 2 : 0) + VarintSize(9, stats.Succeeded)
                     + MapSize(10, stats.Failures) + MapSize(11, stats.Retirements)
-                    + VarintSize(12, stats.AbandonedEngines) + VarintSize(13, stats.ConsecutiveStartFailures);
+                    + VarintSize(12, stats.AbandonedEngines) + VarintSize(13, stats.ConsecutiveStartFailures)
+                    + VarintSize(14, stats.RecoveringWorkers);
             default:
                 throw Unknown(message);
         }
@@ -192,6 +193,7 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 WriteMap(output, 11, stats.Retirements);
                 WriteVarint(output, 12, stats.AbandonedEngines);
                 WriteVarint(output, 13, stats.ConsecutiveStartFailures);
+                WriteVarint(output, 14, stats.RecoveringWorkers);
                 break;
         }
     }
@@ -330,7 +332,7 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
 
     private static PoolStats ReadPoolStats(CodedInputStream input)
     {
-        int target = 0, idle = 0, busy = 0, starting = 0, queue = 0, maxQueue = 0, startFailures = 0;
+        int target = 0, idle = 0, busy = 0, starting = 0, queue = 0, maxQueue = 0, startFailures = 0, recovering = 0;
         bool latched = false, draining = false;
         long succeeded = 0, abandoned = 0;
         var failures = ImmutableDictionary.CreateBuilder<FailureKind, long>();
@@ -380,13 +382,16 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 case 13 when IsVarint(tag):
                     startFailures = input.ReadInt32();
                     break;
+                case 14 when IsVarint(tag):
+                    recovering = input.ReadInt32();
+                    break;
                 default:
                     input.SkipLastField();
                     break;
             }
         }
 
-        return new PoolStats(target, idle, busy, starting, queue, maxQueue, latched, draining, succeeded, failures.ToImmutable(), retirements.ToImmutable(), abandoned, startFailures);
+        return new PoolStats(target, idle, busy, starting, queue, maxQueue, latched, draining, succeeded, failures.ToImmutable(), retirements.ToImmutable(), abandoned, startFailures, recovering);
     }
 
     /// <summary>Reads one map entry (protobuf's map encoding: a nested message with key = 1, value = 2).</summary>

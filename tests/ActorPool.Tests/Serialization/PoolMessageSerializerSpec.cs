@@ -180,7 +180,7 @@ public sealed class PoolMessageSerializerSpec(ITestOutputHelper output)
     }
 
     private static PoolStats Stats(ImmutableDictionary<FailureKind, long> failures, ImmutableDictionary<RetirementReason, long> retirements) =>
-        new(8, 3, 4, 1, 17, 10_000, Latched: true, Draining: true, long.MaxValue, failures, retirements, 2, 5);
+        new(8, 3, 4, 1, 17, 10_000, Latched: true, Draining: true, long.MaxValue, failures, retirements, 2, 5, RecoveringWorkers: 6);
 
     private static ImmutableDictionary<FailureKind, long> FullFailures() =>
         Enum.GetValues<FailureKind>().ToImmutableDictionary(k => k, k => (long)k * 1_000_000_007L + 1);
