@@ -70,6 +70,12 @@ internal sealed partial class PoolSupervisor
 
         task.BackstopAt = now + runLimit + _settings.GracePeriod;
         slot.Worker.Tell(new StartTask(task.Command, runLimit, Last: !slot.HasBudget));
+        if (!slot.HasBudget && !slot.Replaced)
+        {
+            // Its last task: start the replacement now, so it is ready when this task ends (respawn unseen).
+            slot.Replaced = true;
+            SpawnMissing();
+        }
     }
 
     private void OnTaskFinished(TaskFinished finished, IActorRef worker)

@@ -38,7 +38,7 @@ public sealed class PoolSupervisorSpec : PoolTestKit
         supervisor.Tell(Run("t1"), _caller);
 
         var start = _workers.ExpectMsg<StartTask>();
-        Assert.Equal("t1", start.Command.TaskId);
+        Assert.Equal(("t1", first), (start.Command.TaskId, _workers.LastSender));
         Assert.Equal(Settings().InFlightTimeout, start.RunLimit);
     }
 
@@ -121,19 +121,67 @@ public sealed class PoolSupervisorSpec : PoolTestKit
     }
 
     [Fact]
-    public void PoolSupervisor_should_not_dispatch_to_a_worker_whose_budget_is_spent()
+    public void PoolSupervisor_should_start_the_replacement_with_the_last_task_of_a_budget_and_never_dispatch_past_it()
     {
         var supervisor = StartSupervisor(Settings(workers: 1, budget: 1));
         var worker = Ready(supervisor);
+
         supervisor.Tell(Run("t1"), _caller);
         supervisor.Tell(Run("t2"), _caller);
-        Assert.True(_workers.ExpectMsg<StartTask>().Last);
 
+        var handed = _workers.ReceiveN(2);
+        Assert.True(handed.OfType<StartTask>().Single().Last);
+        var replacement = handed.OfType<StubSpawned>().Single().Worker;
         supervisor.Tell(new TaskFinished("t1", new ScriptSucceeded("t1", "1"), WorkerNext.Retiring), worker);
-
         _caller.ExpectMsg<ScriptSucceeded>();
         _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         Assert.Equal(1, Stats(supervisor).QueueLength);
+        supervisor.Tell(new WorkerReady(), replacement);
+        var next = _workers.ReceiveN(2);
+        Assert.Equal("t2", next.OfType<StartTask>().Single().Command.TaskId);
+        Assert.Single(next.OfType<StubSpawned>());
+        supervisor.Tell(new WorkerRetiring(RetirementReason.Budget), worker);
+        _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(1, Stats(supervisor).Retirements[RetirementReason.Budget]);
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_replace_a_recovering_worker_at_once_and_stop_it_when_it_comes_back()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 1));
+        var worker = Ready(supervisor);
+        Watch(worker);
+        supervisor.Tell(Run("t1"), _caller);
+        _workers.ExpectMsg<StartTask>();
+
+        supervisor.Tell(new TaskFinished("t1", new ScriptFailed("t1", FailureKind.Timeout, "cut off"), WorkerNext.Recovering), worker);
+
+        Assert.Equal(FailureKind.Timeout, _caller.ExpectMsg<ScriptFailed>().Kind);
+        var replacement = Spawned();
+        Assert.Equal(1, Stats(supervisor).RecoveringWorkers);
+        supervisor.Tell(new WorkerReady(), replacement);
+        supervisor.Tell(new WorkerAvailable(), worker);
+        ExpectTerminated(worker);
+        var stats = Stats(supervisor);
+        Assert.True((stats.IdleWorkers, stats.RecoveringWorkers) == (1, 0), stats.ToString());
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_put_a_recovered_worker_back_in_service_when_its_replacement_failed_to_start()
+    {
+        var supervisor = StartSupervisor(BackoffSettings(threshold: 5));
+        var worker = Ready(supervisor);
+        supervisor.Tell(Run("t1"), _caller);
+        _workers.ExpectMsg<StartTask>();
+        supervisor.Tell(new TaskFinished("t1", new ScriptFailed("t1", FailureKind.Timeout, "cut off"), WorkerNext.Recovering), worker);
+        _caller.ExpectMsg<ScriptFailed>();
+        supervisor.Tell(new WorkerStartFailed("no engine"), Spawned());
+
+        supervisor.Tell(new WorkerAvailable(), worker);
+        supervisor.Tell(Run("t2"), _caller);
+
+        Assert.Equal("t2", _workers.ExpectMsg<StartTask>().Command.TaskId);
+        Assert.Equal(worker, _workers.LastSender);
     }
 
     [Fact]

@@ -6,8 +6,8 @@ namespace ActorPool.Tests.TestSupport;
 internal sealed record StubSpawned(IActorRef Worker, int Budget);
 
 /// <summary>
-/// Stands in for a worker in supervisor specs: announces itself to a probe and forwards everything it
-/// receives there; the spec answers for it by telling the supervisor with the stub as sender.
+/// Stands in for a worker in supervisor specs: announces itself to a probe and passes on everything it
+/// receives there, as its sender; the spec answers for it by telling the supervisor with the stub as sender.
 /// </summary>
 internal sealed class StubWorker : ReceiveActor
 {
@@ -18,7 +18,7 @@ internal sealed class StubWorker : ReceiveActor
     {
         _probe = probe;
         _budget = budget;
-        ReceiveAny(message => _probe.Forward(message));
+        ReceiveAny(message => _probe.Tell(message, Self));
     }
 
     protected override void PreStart() => _probe.Tell(new StubSpawned(Self, _budget));
