@@ -19,6 +19,13 @@ internal sealed class PendingTask(RunScript command, IActorRef replyTo, DateTime
 
     public WorkerSlot? Worker { get; set; }
 
+    /// <summary>The ticket of its current hand-over to a worker (null while queued).</summary>
+    public Workers.TaskTicket? Ticket { get; set; }
+
+    /// <summary>When the task may no longer start: its queue age limit or its caller's deadline, whichever is first.</summary>
+    public DateTimeOffset ExpiresAt(TimeSpan maxTaskAge) =>
+        DeadlineAt is { } deadline && deadline < AcceptedAt + maxTaskAge ? deadline : AcceptedAt + maxTaskAge;
+
     public DateTimeOffset StartedAt { get; set; }
 
     /// <summary>When the supervisor answers the task itself if the worker has not.</summary>
@@ -50,7 +57,11 @@ internal sealed class WorkerSlot(IActorRef worker, int budget)
 
     public SlotState State { get; set; } = SlotState.Starting;
 
+    /// <summary>The task it runs.</summary>
     public PendingTask? Task { get; set; }
+
+    /// <summary>The task it holds to start right after <see cref="Task"/> (pipelining), if any.</summary>
+    public PendingTask? Held { get; set; }
 
     /// <summary>Modules this worker's engine has loaded (for dispatch affinity).</summary>
     public HashSet<string> Modules { get; } = new(StringComparer.Ordinal);

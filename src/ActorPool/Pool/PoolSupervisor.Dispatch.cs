@@ -9,16 +9,15 @@ namespace ActorPool.Pool;
 
 internal sealed partial class PoolSupervisor
 {
-    /// <summary>Hands queued tasks to idle workers while both exist.</summary>
+    /// <summary>
+    /// Hands queued tasks to idle workers, then (pipelining) one more to each running worker that can take
+    /// one, so its engine thread goes straight on to it. When the queue is empty and a worker is idle, a task
+    /// still held behind a running one moves to the idle worker, so a held task never waits behind a long one.
+    /// </summary>
     private void Dispatch()
     {
-        if (_queue.Count == 0 || _idle.Count == 0)
-        {
-            return;
-        }
-
         var now = Now;
-        while (_queue.First is { } node && _idle.Count > 0)
+        while (_queue.First is { } node)
         {
             var task = node.Value;
             if (ExpiryReason(task, now) is { } reason)
@@ -27,9 +26,64 @@ internal sealed partial class PoolSupervisor
                 continue;
             }
 
+            var slot = _idle.Count > 0 ? TakeIdle(task.Command.Module) : FindHolder();
+            if (slot is null)
+            {
+                return;
+            }
+
             _queue.RemoveFirst();
             task.QueueNode = null;
-            StartOn(TakeIdle(task.Command.Module), task, now);
+            if (slot.Task is null)
+            {
+                StartOn(slot, task, now);
+            }
+            else
+            {
+                HoldOn(slot, task, now);
+            }
+        }
+
+        if (_idle.Count > 0)
+        {
+            MoveHeldToIdle(now);
+        }
+    }
+
+    /// <summary>A running worker that may hold one more task: no task held yet, budget left, not leaving.</summary>
+    private WorkerSlot? FindHolder()
+    {
+        if (_phase.ShuttingDown)
+        {
+            return null;
+        }
+
+        foreach (var slot in _slots.Values)
+        {
+            if (slot is { State: SlotState.Busy, Task: not null, Held: null, Replaced: false, HasBudget: true })
+            {
+                return slot;
+            }
+        }
+
+        return null;
+    }
+
+    private void MoveHeldToIdle(DateTimeOffset now)
+    {
+        foreach (var slot in _slots.Values)
+        {
+            if (_idle.Count == 0)
+            {
+                return;
+            }
+
+            if (slot.Held is { } held && held.Ticket!.TryWithdraw())
+            {
+                slot.Held = null;
+                held.Ticket = null;
+                StartOn(TakeIdle(held.Command.Module), held, now);
+            }
         }
     }
 
@@ -53,29 +107,66 @@ internal sealed partial class PoolSupervisor
 
     private void StartOn(WorkerSlot slot, PendingTask task, DateTimeOffset now)
     {
-        slot.Dispatched++;
         slot.State = SlotState.Busy;
         slot.Task = task;
+        var runLimit = RunLimit(task, now);
+        Promote(task, now, runLimit);
+        HandOver(slot, task, now, new StartTask(task.Command, runLimit, Last: slot.Dispatched + 1 >= slot.Budget) { Ticket = task.Ticket! });
+    }
+
+    /// <summary>Pipelining: <paramref name="slot"/> holds <paramref name="task"/> and starts it after its current one.</summary>
+    private void HoldOn(WorkerSlot slot, PendingTask task, DateTimeOffset now)
+    {
+        slot.Held = task;
+        task.Ticket = new TaskTicket(task.TaskId, held: true);
+        task.BackstopAt = DateTimeOffset.MaxValue;
+        HandOver(slot, task, now, new StartTask(task.Command, _settings.InFlightTimeout, Last: slot.Dispatched + 1 >= slot.Budget)
+        {
+            Ticket = task.Ticket,
+            ExpiresAt = task.ExpiresAt(_settings.MaxTaskAge),
+            DeadlineAt = task.DeadlineAt,
+        });
+    }
+
+    private void HandOver(WorkerSlot slot, PendingTask task, DateTimeOffset now, StartTask start)
+    {
+        slot.Dispatched++;
         slot.Modules.Add(task.Command.Module);
         task.Worker = slot;
-        task.StartedAt = now;
         _metrics.TaskWaited(now - task.AcceptedAt);
         _setup.Hooks?.TaskDispatched?.Invoke(task.TaskId, now - task.AcceptedAt, task.Command.Deadline);
-
-        var runLimit = _settings.InFlightTimeout;
-        if (task.DeadlineAt is { } deadline && deadline - now < runLimit)
-        {
-            runLimit = deadline - now;
-        }
-
-        task.BackstopAt = now + runLimit + _settings.GracePeriod;
-        slot.Worker.Tell(new StartTask(task.Command, runLimit, Last: !slot.HasBudget));
+        slot.Worker.Tell(start);
         if (!slot.HasBudget && !slot.Replaced)
         {
             // Its last task: start the replacement now, so it is ready when this task ends (respawn unseen).
             slot.Replaced = true;
             SpawnMissing();
         }
+    }
+
+    /// <summary>Marks <paramref name="task"/> as running from <paramref name="now"/> and arms its backstop.</summary>
+    private void Promote(PendingTask task, DateTimeOffset now, TimeSpan runLimit)
+    {
+        task.Ticket ??= new TaskTicket(task.TaskId);
+        task.StartedAt = now;
+        task.BackstopAt = now + runLimit + _settings.GracePeriod;
+    }
+
+    private TimeSpan RunLimit(PendingTask task, DateTimeOffset now) =>
+        task.DeadlineAt is { } deadline && deadline - now < _settings.InFlightTimeout ? deadline - now : _settings.InFlightTimeout;
+
+    /// <summary>Puts a task that never started back at the head of the queue (its age still counts from acceptance).</summary>
+    private void Requeue(PendingTask task)
+    {
+        task.Worker = null;
+        task.Ticket = null;
+        if (_phase.ShuttingDown)
+        {
+            Settle(task, new ScriptFailed(task.TaskId, FailureKind.ShuttingDown, "the pool is shutting down; the task was still waiting and never ran", ScriptFailed.NeverStarted));
+            return;
+        }
+
+        task.QueueNode = _queue.AddFirst(task);
     }
 
     private void OnTaskFinished(TaskFinished finished, IActorRef worker)
@@ -94,12 +185,31 @@ internal sealed partial class PoolSupervisor
         }
 
         slot.Task = null;
-        _metrics.TaskRan(Now - task.StartedAt);
+        var now = Now;
+        _metrics.TaskRan(now - task.StartedAt);
         Settle(task, finished.Reply);
-        switch (finished.Next)
+        if (slot.Held is { } held)
         {
-            case WorkerNext.Idle:
+            slot.Held = null;
+            if (finished.Next == WorkerNext.Idle || !held.Ticket!.TryWithdraw())
+            {
+                // The engine thread goes straight on to it (or answers it expired): it is the running task now.
+                slot.Task = held;
+                Promote(held, now, RunLimit(held, now));
+            }
+            else
+            {
+                // The engine thread starts no held task after a cut-off, a suspect engine or a retirement.
+                Requeue(held);
+            }
+        }
+
+        switch (slot.Task is null ? finished.Next : WorkerNext.Idle)
+        {
+            case WorkerNext.Idle when slot.Task is null:
                 MakeIdle(slot);
+                break;
+            case WorkerNext.Idle:
                 break;
             case WorkerNext.Recovering:
                 ReplaceRecovering(slot);

@@ -90,9 +90,9 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        if (task.QueueNode is not null)
+        if (task.QueueNode is not null || WithdrawHeld(task))
         {
-            Settle(task, new ScriptFailed(taskId, FailureKind.Cancelled, "the task was cancelled by its caller before it started"));
+            Settle(task, new ScriptFailed(taskId, FailureKind.Cancelled, "the task was cancelled by its caller before it started", ScriptFailed.NeverStarted));
         }
         else
         {
@@ -100,9 +100,30 @@ internal sealed partial class PoolSupervisor
         }
     }
 
-    /// <summary>Answers every queued task that is past its age limit or its caller's deadline.</summary>
+    /// <summary>True when <paramref name="task"/> was held by a worker and is now taken back before it started.</summary>
+    private static bool WithdrawHeld(PendingTask task)
+    {
+        if (task.Worker is not { } slot || slot.Held != task || !task.Ticket!.TryWithdraw())
+        {
+            return false;
+        }
+
+        slot.Held = null;
+        task.Worker = null;
+        return true;
+    }
+
+    /// <summary>Answers every queued or held task that is past its age limit or its caller's deadline.</summary>
     private void SweepQueue(DateTimeOffset now)
     {
+        foreach (var slot in _slots.Values)
+        {
+            if (slot.Held is { } held && ExpiryReason(held, now) is { } why && WithdrawHeld(held))
+            {
+                Settle(held, new ScriptFailed(held.TaskId, FailureKind.QueueExpired, why, ScriptFailed.NeverStarted));
+            }
+        }
+
         var node = _queue.First;
         while (node is not null)
         {
@@ -131,6 +152,14 @@ internal sealed partial class PoolSupervisor
 
     private void FailQueued(FailureKind kind, string message)
     {
+        foreach (var slot in _slots.Values)
+        {
+            if (slot.Held is { } held && WithdrawHeld(held))
+            {
+                Settle(held, new ScriptFailed(held.TaskId, kind, message, ScriptFailed.NeverStarted));
+            }
+        }
+
         while (_queue.First is { } node)
         {
             // Every queued task is answered before it ran: say so, so a router may send it elsewhere.

@@ -36,7 +36,8 @@ internal sealed partial class PoolSupervisor
             _drainCutOff++;
             if (task.Worker is { } slot)
             {
-                slot.Task = null;
+                slot.Task = slot.Task == task ? null : slot.Task;
+                slot.Held = slot.Held == task ? null : slot.Held;
             }
 
             Settle(task, new ScriptFailed(task.TaskId, FailureKind.ShuttingDown, $"the pool shut down before the task finished (actor-pool.drain-timeout = {_settings.DrainTimeout})"));

@@ -191,6 +191,19 @@ internal sealed partial class PoolSupervisor
             Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
         }
 
+        if (slot.Held is { } held)
+        {
+            if (WithdrawHeld(held))
+            {
+                Requeue(held);
+            }
+            else
+            {
+                slot.Held = null;
+                Settle(held, new ScriptFailed(held.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
+            }
+        }
+
         if (slot.State == SlotState.Starting && !slot.Replaced)
         {
             OnStartFailure();
@@ -203,6 +216,10 @@ internal sealed partial class PoolSupervisor
         if (_phase is SupervisorPhase.Draining)
         {
             CheckDrainComplete();
+        }
+        else
+        {
+            Dispatch();
         }
     }
 

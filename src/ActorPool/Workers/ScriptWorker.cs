@@ -14,13 +14,15 @@ namespace ActorPool.Workers;
 /// <c>Starting</c> → <c>Idle</c> ⇄ <c>Running(ticket)</c> → <c>Recovering(ticket)</c> → <c>Idle</c>, and
 /// <c>Retiring</c> from any of them (budget spent, engine abandoned, engine replacement failed, a task sent
 /// while not idle); a failed start ends in <c>StartFailed</c>, where it waits for the supervisor to stop it.
-/// While a task is in flight its <c>ReceiveTimeout</c> is the task's run limit; on expiry (or on cancel) it
+/// While a task is in flight a timer is armed with the task's run limit (a timer, not <c>ReceiveTimeout</c>:
+/// a running worker receives held tasks and cancels, which must not postpone it); on expiry (or on cancel) it
 /// cancels the engine, answers, and waits for the engine thread to come back with a fresh engine, retiring
 /// when it does not within the grace period. See docs/architecture.md.
 /// </remarks>
 internal sealed class ScriptWorker : UntypedActor, IWithTimers
 {
     private const string GraceTimer = "grace";
+    private const string RunLimitTimer = "run-limit";
     private readonly WorkerSetup _setup;
     private readonly int _budget;
     private readonly IActorRef _supervisor;
@@ -109,18 +111,47 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
 
     private void StartFailed(object message) => Common(message, "start-failed");
 
-    private void BecomeIdle()
+    private void BecomeIdle(StartTask? pending = null)
     {
         _inFlight = null;
-        Become(Idle);
+        Become(message => Idle(message, pending));
     }
 
-    private void Idle(object message)
+    /// <summary>
+    /// Idle; <paramref name="pending"/> is a held task the engine thread may still pick up (it says so with
+    /// <see cref="HeldStarted"/>, or settles it as expired, or skips it when the supervisor withdrew it).
+    /// </summary>
+    private void Idle(object message, StartTask? pending)
     {
         switch (message)
         {
-            case StartTask start:
+            case StartTask start when pending is null || pending.Ticket.IsWithdrawn:
                 Run(start);
+                break;
+            case StartTask start:
+                // The supervisor counts the pending task as running (the engine thread is starting it right now):
+                // the new one is held behind it.
+                BeginHeld(pending);
+                Hold(pending.Ticket, start);
+                break;
+            case HeldStarted started when started.TaskId == pending?.Command.TaskId:
+                BeginHeld(pending);
+                break;
+            case EngineSettled settled when settled.TaskId == pending?.Command.TaskId:
+                // It expired before the engine thread could start it.
+                if (settled.Next == WorkerNext.Retiring)
+                {
+                    Retire(settled.Reason);
+                }
+                else
+                {
+                    BecomeIdle();
+                }
+
+                break;
+            case CancelTask cancel when cancel.TaskId == pending?.Command.TaskId:
+                // The supervisor could not withdraw it, so the engine thread has started it: cut it off there.
+                pending.Ticket.Cancellation.Cancel();
                 break;
             case CancelTask:
                 // The task it names is already answered.
@@ -133,32 +164,64 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
 
     private void Run(StartTask start)
     {
-        var command = start.Command;
+        var last = Count(start);
+        _inFlight = start.Ticket;
+        Timers.StartSingleTimer(RunLimitTimer, new RunLimitReached(start.Ticket.TaskId), start.RunLimit);
+        Post(start, last, held: false);
+        Become(message => Running(message, start.Ticket, null));
+    }
+
+    /// <summary>Pipelining: queues <paramref name="start"/> on the engine thread behind the current task.</summary>
+    private void Hold(TaskTicket current, StartTask start)
+    {
+        var last = Count(start);
+        Post(start, last, held: true);
+        Become(message => Running(message, current, start));
+    }
+
+    private void BeginHeld(StartTask held)
+    {
+        _inFlight = held.Ticket;
+        var runLimit = held.RunLimit;
+        if (held.DeadlineAt is { } deadline && deadline - Context.System.Scheduler.Now < runLimit)
+        {
+            runLimit = deadline - Context.System.Scheduler.Now;
+        }
+
+        Timers.StartSingleTimer(RunLimitTimer, new RunLimitReached(held.Ticket.TaskId), runLimit > TimeSpan.Zero ? runLimit : TimeSpan.FromMilliseconds(1));
+        Become(message => Running(message, held.Ticket, null));
+    }
+
+    /// <summary>Counts a task against the budget; true when it is the last one.</summary>
+    private bool Count(StartTask start)
+    {
         _tasksRun++;
-        _setup.Hooks?.TaskStarted?.Invoke(Self.Path.Name, command.TaskId, _tasksRun, _budget);
-        var ticket = new TaskTicket(command.TaskId);
-        _inFlight = ticket;
-        Context.SetReceiveTimeout(start.RunLimit);
-        var last = start.Last || _tasksRun >= _budget;
+        _setup.Hooks?.TaskStarted?.Invoke(Self.Path.Name, start.Command.TaskId, _tasksRun, _budget);
+        return start.Last || _tasksRun >= _budget;
+    }
+
+    private void Post(StartTask start, bool last, bool held)
+    {
         var self = Self;
         var supervisor = _supervisor;
         var setup = _setup;
-        _host!.Post(host => RunOnEngine(host, ticket, command, last, self, supervisor, setup));
-        Become(message => Running(message, ticket));
+        var scheduler = Context.System.Scheduler;
+        _host!.Post(host => RunOnEngine(host, start, last, held, scheduler, self, supervisor, setup));
     }
 
-    private void Running(object message, TaskTicket ticket)
+    private void Running(object message, TaskTicket ticket, StartTask? held)
     {
         switch (message)
         {
             case EngineSettled settled when settled.TaskId == ticket.TaskId:
-                Context.SetReceiveTimeout(null);
+                Timers.Cancel(RunLimitTimer);
                 switch (settled.Next)
                 {
                     case WorkerNext.Idle:
-                        BecomeIdle();
+                        BecomeIdle(held);
                         break;
                     case WorkerNext.Recovering:
+                        // A held task never starts after this; the supervisor takes it back.
                         BecomeRecovering(ticket);
                         break;
                     default:
@@ -168,11 +231,18 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 }
 
                 break;
-            case ReceiveTimeout:
+            case StartTask start when held is null || held.Ticket.IsWithdrawn:
+                Hold(ticket, start);
+                break;
+            case RunLimitReached reached when reached.TaskId == ticket.TaskId:
                 CutOff(ticket, FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
                 break;
             case CancelTask cancel when cancel.TaskId == ticket.TaskId:
                 CutOff(ticket, FailureKind.Cancelled, "the task was cancelled by its caller");
+                break;
+            case CancelTask cancel when cancel.TaskId == held?.Command.TaskId:
+                // The supervisor could not withdraw it, so the engine thread has started it: cut it off there.
+                held.Ticket.Cancellation.Cancel();
                 break;
             case CancelTask:
                 break;
@@ -185,7 +255,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     /// <summary>Answers the task in flight itself and cuts the engine off (timeout or cancel).</summary>
     private void CutOff(TaskTicket ticket, FailureKind kind, string message)
     {
-        Context.SetReceiveTimeout(null);
+        Timers.Cancel(RunLimitTimer);
         if (!ticket.TrySettle())
         {
             // The engine thread settled first; its EngineSettled is on its way.
@@ -231,7 +301,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 _setup.Metrics.EngineAbandoned();
                 Retire(RetirementReason.EngineAbandoned);
                 break;
-            case CancelTask or ReceiveTimeout:
+            case CancelTask or RunLimitReached:
                 // The task is answered already; the engine thread is on its way back.
                 break;
             default:
@@ -275,7 +345,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 break;
             case EngineCrashed crashed:
                 throw new WorkerCrashedException($"engine thread failed while the worker was {state} (task '{_inFlight?.TaskId ?? "none"}')", crashed.Failure);
-            case CancelTask or ReceiveTimeout or GraceExpired or EngineSettled or EngineRecovered:
+            case CancelTask or RunLimitReached or GraceExpired or EngineSettled or EngineRecovered or HeldStarted:
                 // Late echoes of an earlier state (a timer or engine report that lost a race): nothing to do.
                 break;
             default:
@@ -291,8 +361,38 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     }
 
     /// <summary>Runs on the engine thread. Touches no actor state: it reports with messages only.</summary>
-    private static void RunOnEngine(EngineHost host, TaskTicket ticket, RunScript command, bool last, IActorRef self, IActorRef supervisor, WorkerSetup setup)
+    private static void RunOnEngine(EngineHost host, StartTask start, bool last, bool held, IScheduler scheduler, IActorRef self, IActorRef supervisor, WorkerSetup setup)
     {
+        var command = start.Command;
+        var ticket = start.Ticket;
+        if (held)
+        {
+            // A held task starts only behind a task that ended normally; otherwise the supervisor takes it back.
+            if (host.IsStopped || !host.MayStartHeld)
+            {
+                return;
+            }
+
+            if (start.ExpiresAt is { } expiresAt && scheduler.Now >= expiresAt)
+            {
+                if (ticket.TryWithdraw())
+                {
+                    var (afterExpiry, why) = last ? (WorkerNext.Retiring, RetirementReason.Budget) : (WorkerNext.Idle, RetirementReason.Budget);
+                    self.Tell(new EngineSettled(command.TaskId, afterExpiry, why));
+                    supervisor.Tell(new TaskFinished(command.TaskId, new ScriptFailed(command.TaskId, FailureKind.QueueExpired, "the task passed its queue age limit (actor-pool.max-task-age) or its caller's deadline while it waited for its worker; it never ran", ScriptFailed.NeverStarted), afterExpiry), self);
+                }
+
+                return;
+            }
+
+            if (!ticket.TryStart())
+            {
+                return;
+            }
+
+            self.Tell(new HeldStarted(command.TaskId));
+        }
+
         IScriptReply reply;
         var suspect = false;
         try
@@ -307,6 +407,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         {
             if (EngineFailures.Map(ex, setup.LimitsText) is not { } failure)
             {
+                host.MayStartHeld = false;
                 if (ticket.TrySettle())
                 {
                     self.Tell(new EngineCrashed(ex));
@@ -322,6 +423,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         if (!ticket.TrySettle())
         {
             // The worker answered first (timeout or cancel): give it a fresh engine and report back.
+            host.MayStartHeld = false;
             if (!host.IsStopped)
             {
                 ReplaceEngine(host, command.TaskId, self);
@@ -336,6 +438,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             : host.Engine.LoadedModuleCount > setup.Settings.MaxModulesPerEngine ? (WorkerNext.Retiring, RetirementReason.ModuleLimit)
             : suspect ? (WorkerNext.Recovering, RetirementReason.Budget)
             : (WorkerNext.Idle, RetirementReason.Budget);
+        host.MayStartHeld = next == WorkerNext.Idle;
 
         // Worker first: the supervisor may hand this worker its next task as soon as it reads TaskFinished,
         // and that task must queue behind EngineSettled in the worker's mailbox.

@@ -19,8 +19,22 @@ internal enum WorkerNext
 /// <summary>The messages between the supervisor and its workers (local only: workers never cross the wire).</summary>
 internal static class WorkerProtocol
 {
-    /// <summary>Supervisor to worker: run this task, for at most <paramref name="RunLimit"/>.</summary>
-    public sealed record StartTask(RunScript Command, TimeSpan RunLimit, bool Last);
+    /// <summary>
+    /// Supervisor to worker: run this task, for at most <paramref name="RunLimit"/>. Sent to a running worker,
+    /// it is held: the engine thread starts it right after the current task (pipelining), unless it is past
+    /// <see cref="ExpiresAt"/> by then or the supervisor withdrew its <see cref="Ticket"/>.
+    /// </summary>
+    public sealed record StartTask(RunScript Command, TimeSpan RunLimit, bool Last)
+    {
+        /// <summary>The ticket the supervisor, worker and engine thread race on (held or started).</summary>
+        public TaskTicket Ticket { get; init; } = new(Command.TaskId);
+
+        /// <summary>Held tasks: when the task may no longer start (its queue age limit or its caller's deadline).</summary>
+        public DateTimeOffset? ExpiresAt { get; init; }
+
+        /// <summary>Held tasks: the caller's deadline, which also bounds the run once the task starts.</summary>
+        public DateTimeOffset? DeadlineAt { get; init; }
+    }
 
     /// <summary>Supervisor to worker: cut off the task in flight with this id.</summary>
     public sealed record CancelTask(string TaskId);
@@ -43,6 +57,9 @@ internal static class WorkerProtocol
     /// <summary>Worker internal: the engine thread finished its start.</summary>
     public sealed record EngineStarted(Exception? Failure);
 
+    /// <summary>Worker internal: the engine thread started the held task.</summary>
+    public sealed record HeldStarted(string TaskId);
+
     /// <summary>Worker internal: the engine thread settled the task itself.</summary>
     public sealed record EngineSettled(string TaskId, WorkerNext Next, RetirementReason Reason);
 
@@ -51,6 +68,9 @@ internal static class WorkerProtocol
 
     /// <summary>Worker internal: the engine thread hit an exception that means the worker is broken.</summary>
     public sealed record EngineCrashed(Exception Failure);
+
+    /// <summary>Worker internal timer message: the task ran as long as its run limit.</summary>
+    public sealed record RunLimitReached(string TaskId);
 
     /// <summary>Worker internal timer key and message: the grace period for the engine thread ran out.</summary>
     public sealed record GraceExpired(string TaskId);

@@ -11,10 +11,10 @@ public sealed class QueueSpec(ITestOutputHelper output) : PoolTestKit(VirtualTim
     [Fact]
     public void PoolSupervisor_should_answer_queued_tasks_past_max_task_age_from_the_sweep_and_never_run_them()
     {
-        var dispatched = new ConcurrentBag<string>();
+        var ran = new ConcurrentBag<string>();
         var pool = StartPool(
             Settings() with { MaxTaskAge = TimeSpan.FromSeconds(1), InFlightTimeout = TimeSpan.FromSeconds(30) },
-            hooks: new WorkerTestHooks { TaskDispatched = (id, _, _) => dispatched.Add(id) });
+            hooks: new WorkerTestHooks { BeforeRun = id => ran.Add(id) });
         var caller = CreateTestProbe();
         pool.Supervisor.Tell(new RunScript("busy", "faults", "spin", "[]"), caller);
         AwaitRunning(pool, "busy");
@@ -39,7 +39,7 @@ public sealed class QueueSpec(ITestOutputHelper output) : PoolTestKit(VirtualTim
         Assert.Equal(FailureKind.Cancelled, caller.ExpectMsg<ScriptFailed>().Kind);
         pool.Supervisor.Tell(new RunScript("after", "basic", "echo", "[2]"), caller);
         caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10));
-        Assert.Equal(["after", "busy"], dispatched.Order(StringComparer.Ordinal));
+        Assert.Equal(["after", "busy"], ran.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -68,19 +68,21 @@ public sealed class QueueSpec(ITestOutputHelper output) : PoolTestKit(VirtualTim
         var caller = CreateTestProbe();
         pool.Supervisor.Tell(new RunScript("busy", "faults", "spin", "[]"), caller);
         AwaitRunning(pool, "busy");
+        // q1 is held by the running worker (pipelining); q2 and q3 fill the queue.
         pool.Supervisor.Tell(new RunScript("q1", "basic", "echo", "[1]"), caller);
         pool.Supervisor.Tell(new RunScript("q2", "basic", "echo", "[2]"), caller);
-
         pool.Supervisor.Tell(new RunScript("q3", "basic", "echo", "[3]"), caller);
 
+        pool.Supervisor.Tell(new RunScript("q4", "basic", "echo", "[4]"), caller);
+
         var rejected = caller.ExpectMsg<ScriptFailed>();
-        Assert.Equal(("q3", FailureKind.Overloaded), (rejected.TaskId, rejected.Kind));
+        Assert.Equal(("q4", FailureKind.Overloaded), (rejected.TaskId, rejected.Kind));
         Assert.Contains("max-queue-length", rejected.Message, StringComparison.Ordinal);
         pool.Supervisor.Tell(GetPoolStats.Instance, caller);
         Assert.Equal(2, caller.ExpectMsg<PoolStats>().QueueLength);
         pool.Supervisor.Tell(new CancelScript("busy"), caller);
-        var rest = caller.ReceiveN(3, TimeSpan.FromSeconds(10)).Cast<IScriptReply>().Select(r => r.TaskId).Order(StringComparer.Ordinal);
-        Assert.Equal(["busy", "q1", "q2"], rest);
+        var rest = caller.ReceiveN(4, TimeSpan.FromSeconds(10)).Cast<IScriptReply>().Select(r => r.TaskId).Order(StringComparer.Ordinal);
+        Assert.Equal(["busy", "q1", "q2", "q3"], rest);
     }
 
     [Fact]

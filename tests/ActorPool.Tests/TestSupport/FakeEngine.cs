@@ -21,6 +21,11 @@ internal sealed class FakeEngineControl
     /// <summary>Releases every <c>hang</c> and <c>block</c> call (set it at the end of a test so engine threads end).</summary>
     public ManualResetEventSlim Release { get; } = new();
 
+    private readonly ConcurrentDictionary<string, ManualResetEventSlim> _gates = new(StringComparer.Ordinal);
+
+    /// <summary>The gate a <c>gate</c> call with these arguments waits for.</summary>
+    public ManualResetEventSlim Gate(string argsJson) => _gates.GetOrAdd(argsJson, _ => new ManualResetEventSlim());
+
     /// <summary>Engine creations wait for this gate (open by default; reset it to hold a worker in its start).</summary>
     public ManualResetEventSlim CreateGate { get; } = new(initialState: true);
 
@@ -48,7 +53,8 @@ internal sealed class FakeEngineControl
 /// An engine whose calls do what their function name says, so worker and supervisor specs reach every state
 /// without a real script: <c>echo</c> returns its arguments; <c>block</c> waits for
 /// <see cref="FakeEngineControl.Release"/> but honours cancellation; <c>hang</c> waits for it and ignores
-/// cancellation (an engine that does not come back); <c>crash</c> throws what no engine failure maps to (the
+/// cancellation (an engine that does not come back); <c>gate</c> waits for the gate of its own arguments
+/// (<see cref="FakeEngineControl.Gate"/>), honouring cancellation; <c>crash</c> throws what no engine failure maps to (the
 /// worker crashes); <c>suspect</c> fails with an engine time limit (the engine must be replaced);
 /// <c>missing</c> is a function the module does not export.
 /// </summary>
@@ -73,6 +79,9 @@ internal sealed class FakeEngine(FakeEngineControl control, int number) : IScrip
                 return argsJson;
             case "block":
                 control.Release.Wait(cancellation);
+                return argsJson;
+            case "gate":
+                control.Gate(argsJson).Wait(cancellation);
                 return argsJson;
             case "hang":
                 control.Release.Wait(CancellationToken.None);
