@@ -32,6 +32,37 @@ internal sealed class PendingTask(RunScript command, IActorRef replyTo, DateTime
     public DateTimeOffset BackstopAt { get; set; }
 
     public string TaskId => Command.TaskId;
+
+    /// <summary>The batch this task is a call of, if any; its reply goes there.</summary>
+    public BatchReplies? Batch { get; init; }
+
+    /// <summary>The call's position in <see cref="Batch"/>.</summary>
+    public int BatchIndex { get; init; }
+}
+
+/// <summary>The replies of one <see cref="RunScriptBatch"/> collected so far. Supervisor-only, mutable.</summary>
+internal sealed class BatchReplies(string taskId, IActorRef replyTo, int count)
+{
+    private readonly IScriptReply?[] _replies = new IScriptReply?[count];
+    private int _missing = count;
+
+    public string TaskId { get; } = taskId;
+
+    public IActorRef ReplyTo { get; } = replyTo;
+
+    /// <summary>Records the reply of call <paramref name="index"/>; true when it was the last one missing.</summary>
+    public bool Set(int index, IScriptReply reply)
+    {
+        if (_replies[index] is not null)
+        {
+            return false;
+        }
+
+        _replies[index] = reply;
+        return --_missing == 0;
+    }
+
+    public IReadOnlyList<IScriptReply> Replies => _replies!;
 }
 
 /// <summary>The lifecycle state of a worker, as its supervisor tracks it.</summary>

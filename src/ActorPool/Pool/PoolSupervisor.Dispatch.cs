@@ -296,17 +296,12 @@ internal sealed partial class PoolSupervisor
             task.QueueNode = null;
         }
 
-        Answer(task.ReplyTo, reply);
+        Answer(task.ReplyTo, reply, task.Batch, task.BatchIndex);
     }
 
-    private void Answer(IActorRef replyTo, IScriptReply reply)
+    /// <summary>Counts <paramref name="reply"/> and sends it, or collects it into its batch and sends the batch when complete.</summary>
+    private void Answer(IActorRef replyTo, IScriptReply reply, BatchReplies? batch = null, int index = 0)
     {
-        if (!replyTo.Path.Address.HasLocalScope)
-        {
-            // The transport would drop a frame over its limit and leave the caller waiting for its deadline.
-            reply = PayloadLimit.Fit(reply, _settings.MaxRemotePayload);
-        }
-
         if (reply is ScriptFailed failed)
         {
             _failures[(int)failed.Kind]++;
@@ -318,6 +313,32 @@ internal sealed partial class PoolSupervisor
             _metrics.TaskAnswered(null);
         }
 
-        replyTo.Tell(reply, Self);
+        if (batch is null)
+        {
+            replyTo.Tell(Fit(replyTo, reply, _settings.MaxRemotePayload), Self);
+            return;
+        }
+
+        if (!batch.Set(index, reply))
+        {
+            return;
+        }
+
+        var replies = batch.Replies;
+        if (!replyTo.Path.Address.HasLocalScope)
+        {
+            // The whole batch travels in one frame: each reply gets an equal share of the payload limit.
+            var share = Math.Max(1024, _settings.MaxRemotePayload / replies.Count);
+            replies = [.. replies.Select(r => Fit(replyTo, r, share))];
+        }
+
+        replyTo.Tell(new ScriptBatchCompleted(batch.TaskId, replies), Self);
     }
+
+    /// <summary>
+    /// A reply for a remote caller, cut to <paramref name="limit"/>: the transport would drop a larger frame
+    /// and leave the caller waiting for its deadline.
+    /// </summary>
+    private static IScriptReply Fit(IActorRef replyTo, IScriptReply reply, long limit) =>
+        replyTo.Path.Address.HasLocalScope ? reply : PayloadLimit.Fit(reply, limit);
 }

@@ -10,39 +10,74 @@ internal sealed partial class PoolSupervisor
 {
     private const int MaxTaskIdLength = 256;
 
-    private void Accept(RunScript run, IActorRef replyTo)
+    /// <summary>Accepts the calls of a batch one by one; each is answered into the batch's collected replies.</summary>
+    private void AcceptBatch(RunScriptBatch batch, IActorRef replyTo)
+    {
+        if (string.IsNullOrEmpty(batch.TaskId) || batch.TaskId.Length > MaxTaskIdLength)
+        {
+            Answer(replyTo, new ScriptFailed(batch.TaskId ?? string.Empty, FailureKind.InvalidRequest, $"the batch id must be 1..{MaxTaskIdLength} characters"));
+            return;
+        }
+
+        if (batch.Calls is null || batch.Calls.Count > RunScriptBatch.MaxCalls)
+        {
+            Answer(replyTo, new ScriptFailed(batch.TaskId, FailureKind.InvalidRequest, $"a batch holds 0..{RunScriptBatch.MaxCalls} calls (had {batch.Calls?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}); split it"));
+            return;
+        }
+
+        if (batch.Calls.Count == 0)
+        {
+            replyTo.Tell(new ScriptBatchCompleted(batch.TaskId, []), Self);
+            return;
+        }
+
+        var replies = new BatchReplies(batch.TaskId, replyTo, batch.Calls.Count);
+        for (var i = 0; i < batch.Calls.Count; i++)
+        {
+            if (batch.Calls[i] is { } call)
+            {
+                Accept(call, replyTo, replies, i);
+            }
+            else
+            {
+                Answer(replyTo, new ScriptFailed(string.Empty, FailureKind.InvalidRequest, $"call {i} of the batch is missing"), replies, i);
+            }
+        }
+    }
+
+    private void Accept(RunScript run, IActorRef replyTo, BatchReplies? batch = null, int index = 0)
     {
         if (Validate(run) is { } problem)
         {
-            Answer(replyTo, new ScriptFailed(run.TaskId ?? string.Empty, FailureKind.InvalidRequest, problem));
+            Answer(replyTo, new ScriptFailed(run.TaskId ?? string.Empty, FailureKind.InvalidRequest, problem), batch, index);
             return;
         }
 
         if (_phase.ShuttingDown)
         {
-            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.ShuttingDown, "the pool is shutting down and accepts no new tasks"));
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.ShuttingDown, "the pool is shutting down and accepts no new tasks"), batch, index);
             return;
         }
 
         if (_phase.Latched)
         {
-            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.PoolUnavailable, UnavailableMessage()));
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.PoolUnavailable, UnavailableMessage()), batch, index);
             return;
         }
 
         if (_tasks.ContainsKey(run.TaskId))
         {
-            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.InvalidRequest, $"a task with id '{run.TaskId}' is already queued or running; task ids must be unique among tasks in flight"));
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.InvalidRequest, $"a task with id '{run.TaskId}' is already queued or running; task ids must be unique among tasks in flight"), batch, index);
             return;
         }
 
         if (_queue.Count >= _settings.MaxQueueLength)
         {
-            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.Overloaded, $"the queue is full (actor-pool.max-queue-length = {_settings.MaxQueueLength}); retry later or raise the limit"));
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.Overloaded, $"the queue is full (actor-pool.max-queue-length = {_settings.MaxQueueLength}); retry later or raise the limit"), batch, index);
             return;
         }
 
-        var task = new PendingTask(run, replyTo, Now);
+        var task = new PendingTask(run, replyTo, Now) { Batch = batch, BatchIndex = index };
         task.QueueNode = _queue.AddLast(task);
         _tasks.Add(run.TaskId, task);
         Dispatch();

@@ -78,6 +78,9 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             case RunScript run:
                 Accept(run, Sender);
                 break;
+            case RunScriptBatch batch:
+                AcceptBatch(batch, Sender);
+                break;
             case TaskFinished finished:
                 OnTaskFinished(finished, Sender);
                 break;

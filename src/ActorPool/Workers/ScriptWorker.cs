@@ -125,6 +125,12 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     {
         switch (message)
         {
+            case StartTask start when (pending is null || pending.Ticket.IsWithdrawn) && start.Ticket.ForHolding:
+                // Handed over for holding, but the task before it ended meanwhile: the engine thread starts it
+                // as a held task (checking its expiry, racing the supervisor's withdrawal).
+                Post(start, Count(start), held: true);
+                BecomeIdle(pending: start);
+                break;
             case StartTask start when pending is null || pending.Ticket.IsWithdrawn:
                 Run(start);
                 break;
@@ -166,7 +172,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     {
         var last = Count(start);
         _inFlight = start.Ticket;
-        Timers.StartSingleTimer(RunLimitTimer, new RunLimitReached(start.Ticket.TaskId), start.RunLimit);
+        ArmRunLimit(start);
         Post(start, last, held: false);
         Become(message => Running(message, start.Ticket, null));
     }
@@ -182,14 +188,24 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     private void BeginHeld(StartTask held)
     {
         _inFlight = held.Ticket;
-        var runLimit = held.RunLimit;
-        if (held.DeadlineAt is { } deadline && deadline - Context.System.Scheduler.Now < runLimit)
+        ArmRunLimit(held);
+        Become(message => Running(message, held.Ticket, null));
+    }
+
+    /// <summary>
+    /// Arms the run limit: the task's limit, cut to what is left of its caller's deadline (a task handed over
+    /// for holding may start later than it was handed over, even on an idle worker when the hand-over crossed
+    /// the end of the task before it).
+    /// </summary>
+    private void ArmRunLimit(StartTask start)
+    {
+        var runLimit = start.RunLimit;
+        if (start.DeadlineAt is { } deadline && deadline - Context.System.Scheduler.Now < runLimit)
         {
             runLimit = deadline - Context.System.Scheduler.Now;
         }
 
-        Timers.StartSingleTimer(RunLimitTimer, new RunLimitReached(held.Ticket.TaskId), runLimit > TimeSpan.Zero ? runLimit : TimeSpan.FromMilliseconds(1));
-        Become(message => Running(message, held.Ticket, null));
+        Timers.StartSingleTimer(RunLimitTimer, new RunLimitReached(start.Ticket.TaskId), runLimit > TimeSpan.Zero ? runLimit : TimeSpan.FromMilliseconds(1));
     }
 
     /// <summary>Counts a task against the budget; true when it is the last one.</summary>
@@ -321,7 +337,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case StartTask start:
+            case StartTask start when !start.Ticket.ForHolding:
                 RejectTask(start, "retiring");
                 break;
             default:
@@ -337,6 +353,10 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         {
             case GetWorkerState:
                 Sender.Tell(new WorkerState(state, _inFlight?.TaskId, _tasksRun));
+                break;
+            case StartTask { Ticket.ForHolding: true }:
+                // Handed over for holding while this worker's task was being cut off or it was leaving: the
+                // supervisor takes it back (it never started) when it reads why.
                 break;
             case StartTask start:
                 // The supervisor never does this; answer rather than lose the task, and leave.

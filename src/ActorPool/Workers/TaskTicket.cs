@@ -21,8 +21,12 @@ internal sealed class TaskTicket
     public TaskTicket(string taskId, bool held = false)
     {
         TaskId = taskId;
+        ForHolding = held;
         _state = held ? Held : Started;
     }
+
+    /// <summary>True when the supervisor handed the task over to be held behind a running one.</summary>
+    public bool ForHolding { get; }
 
     public string TaskId { get; }
 

@@ -352,6 +352,37 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
     }
 
     [Fact]
+    public void ScriptWorker_should_check_a_task_handed_over_for_holding_that_reaches_it_idle_like_a_held_one()
+    {
+        var worker = StartWorker();
+
+        worker.Tell(Held("late", "echo") with { ExpiresAt = Sys.Scheduler.Now });
+
+        var expired = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(("late", FailureKind.QueueExpired), (expired.TaskId, ((ScriptFailed)expired.Reply).Kind));
+        Assert.Empty(_fake.Entered);
+        worker.Tell(Held("fresh", "echo", "[1]"));
+        Assert.Equal(new TaskFinished("fresh", new ScriptSucceeded("fresh", "[1]"), WorkerNext.Idle), _supervisor.ExpectMsg<TaskFinished>());
+    }
+
+    [Fact]
+    public void ScriptWorker_should_leave_a_task_handed_over_for_holding_while_recovering_to_its_supervisor()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("stuck", "hang"));
+        AwaitEntered(worker);
+        VirtualScheduler.Advance(RunLimit);
+        _supervisor.ExpectMsg<TaskFinished>();
+        var held = Held("crossed", "echo");
+
+        worker.Tell(held);
+
+        _supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.Equal("recovering", StateOf(worker).State);
+        Assert.True(held.Ticket.TryWithdraw());
+    }
+
+    [Fact]
     public void ScriptWorker_should_cut_off_a_held_task_that_is_cancelled_after_it_started()
     {
         var worker = StartWorker();
