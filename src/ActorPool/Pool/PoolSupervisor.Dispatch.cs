@@ -80,7 +80,7 @@ internal sealed partial class PoolSupervisor
 
             if (slot.Held is { } held && held.Ticket!.TryWithdraw())
             {
-                slot.Held = null;
+                ClearHeld(slot);
                 held.Ticket = null;
                 StartOn(TakeIdle(held.Command.Module), held, now);
             }
@@ -117,7 +117,7 @@ internal sealed partial class PoolSupervisor
     /// <summary>Pipelining: <paramref name="slot"/> holds <paramref name="task"/> and starts it after its current one.</summary>
     private void HoldOn(WorkerSlot slot, PendingTask task, DateTimeOffset now)
     {
-        slot.Held = task;
+        SetHeld(slot, task);
         task.Ticket = new TaskTicket(task.TaskId, held: true);
         task.BackstopAt = DateTimeOffset.MaxValue;
         HandOver(slot, task, now, new StartTask(task.Command, _settings.InFlightTimeout, Last: slot.Dispatched + 1 >= slot.Budget)
@@ -190,7 +190,7 @@ internal sealed partial class PoolSupervisor
         Settle(task, finished.Reply);
         if (slot.Held is { } held)
         {
-            slot.Held = null;
+            ClearHeld(slot);
             if (finished.Next == WorkerNext.Idle || !held.Ticket!.TryWithdraw())
             {
                 // The engine thread goes straight on to it (or answers it expired): it is the running task now.

@@ -9,6 +9,7 @@ namespace ActorPool.Pool;
 internal sealed partial class PoolSupervisor
 {
     private const int MaxTaskIdLength = 256;
+    private int _heldCount;
 
     /// <summary>Accepts the calls of a batch one by one; each is answered into the batch's collected replies.</summary>
     private void AcceptBatch(RunScriptBatch batch, IActorRef replyTo)
@@ -71,7 +72,7 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        if (_queue.Count >= _settings.MaxQueueLength)
+        if (Waiting >= _settings.MaxQueueLength)
         {
             Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.Overloaded, $"the queue is full (actor-pool.max-queue-length = {_settings.MaxQueueLength}); retry later or raise the limit"), batch, index);
             return;
@@ -135,15 +136,33 @@ internal sealed partial class PoolSupervisor
         }
     }
 
+    /// <summary>Tasks accepted and not started: queued, or held by a running worker (both count against max-queue-length).</summary>
+    private int Waiting => _queue.Count + _heldCount;
+
+    private void SetHeld(WorkerSlot slot, PendingTask task)
+    {
+        slot.Held = task;
+        _heldCount++;
+    }
+
+    private void ClearHeld(WorkerSlot slot)
+    {
+        if (slot.Held is not null)
+        {
+            slot.Held = null;
+            _heldCount--;
+        }
+    }
+
     /// <summary>True when <paramref name="task"/> was held by a worker and is now taken back before it started.</summary>
-    private static bool WithdrawHeld(PendingTask task)
+    private bool WithdrawHeld(PendingTask task)
     {
         if (task.Worker is not { } slot || slot.Held != task || !task.Ticket!.TryWithdraw())
         {
             return false;
         }
 
-        slot.Held = null;
+        ClearHeld(slot);
         task.Worker = null;
         return true;
     }

@@ -37,7 +37,10 @@ internal sealed partial class PoolSupervisor
             if (task.Worker is { } slot)
             {
                 slot.Task = slot.Task == task ? null : slot.Task;
-                slot.Held = slot.Held == task ? null : slot.Held;
+                if (slot.Held == task)
+                {
+                    ClearHeld(slot);
+                }
             }
 
             Settle(task, new ScriptFailed(task.TaskId, FailureKind.ShuttingDown, $"the pool shut down before the task finished (actor-pool.drain-timeout = {_settings.DrainTimeout})"));

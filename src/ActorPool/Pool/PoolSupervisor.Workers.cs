@@ -199,7 +199,7 @@ internal sealed partial class PoolSupervisor
             }
             else
             {
-                slot.Held = null;
+                ClearHeld(slot);
                 Settle(held, new ScriptFailed(held.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
             }
         }

@@ -161,14 +161,14 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
         }
 
         return new PoolStats(
-            _settings.Workers, idle, busy, starting, _queue.Count, _settings.MaxQueueLength, _phase.Latched, _phase.ShuttingDown,
+            _settings.Workers, idle, busy, starting, Waiting, _settings.MaxQueueLength, _phase.Latched, _phase.ShuttingDown,
             _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures, recovering);
     }
 
     private void PublishGauges()
     {
         var (idle, busy, starting, recovering, retiring) = CountSlots();
-        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, _queue.Count, _phase.Latched) { Recovering = recovering });
+        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, Waiting, _phase.Latched) { Recovering = recovering });
     }
 
     /// <summary>Workers by state.</summary>

@@ -8,7 +8,7 @@ namespace ActorPool.Protocol;
 /// <param name="IdleWorkers">Workers ready for a task.</param>
 /// <param name="BusyWorkers">Workers running a task.</param>
 /// <param name="StartingWorkers">Workers starting their engine.</param>
-/// <param name="QueueLength">Tasks waiting for a worker.</param>
+/// <param name="QueueLength">Tasks waiting to start: queued, or held by a running worker to start next.</param>
 /// <param name="MaxQueueLength">The queue bound.</param>
 /// <param name="Latched">True while the pool is latched <see cref="FailureKind.PoolUnavailable"/>.</param>
 /// <param name="Draining">True once shutdown has begun.</param>
