@@ -283,6 +283,47 @@ public sealed class PoolSupervisorSpec : PoolTestKit
         _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
+    [Fact]
+    public void PoolSupervisor_should_answer_a_batch_once_with_one_reply_per_call_in_call_order()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 1) with { MaxQueueLength = 2 });
+        var worker = Ready(supervisor);
+        supervisor.Tell(Run("before"), _caller);
+        _workers.ExpectMsg<StartTask>();
+
+        // "before" runs, b1 is held, b2 queued: the queue is full for b3; "before" is in flight, so b4 is a duplicate.
+        supervisor.Tell(new RunScriptBatch("batch", [Run("b1"), Run("b2"), Run("b3"), Run("before"), new RunScript("b5", "basic", "bad name!", "[]")]), _caller);
+        Assert.Equal("b1", _workers.ExpectMsg<StartTask>().Command.TaskId);
+        _caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        supervisor.Tell(new TaskFinished("before", new ScriptSucceeded("before", "0"), WorkerNext.Idle), worker);
+        Assert.Equal("before", _caller.ExpectMsg<ScriptSucceeded>().TaskId);
+        Assert.Equal("b2", _workers.ExpectMsg<StartTask>().Command.TaskId);
+        supervisor.Tell(new TaskFinished("b1", new ScriptSucceeded("b1", "1"), WorkerNext.Idle), worker);
+        _caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        supervisor.Tell(new TaskFinished("b2", new ScriptFailed("b2", FailureKind.ScriptError, "boom"), WorkerNext.Idle), worker);
+
+        var batch = _caller.ExpectMsg<ScriptBatchCompleted>();
+        Assert.Equal("batch", batch.TaskId);
+        Assert.Equal(["b1", "b2", "b3", "before", "b5"], batch.Replies.Select(r => r.TaskId));
+        Assert.Equal(new ScriptSucceeded("b1", "1"), batch.Replies[0]);
+        Assert.Equal(
+            [FailureKind.ScriptError, FailureKind.Overloaded, FailureKind.InvalidRequest, FailureKind.InvalidRequest],
+            batch.Replies.Skip(1).Cast<ScriptFailed>().Select(f => f.Kind));
+        _caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_refuse_a_batch_without_an_id_as_a_whole()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 1));
+
+        supervisor.Tell(new RunScriptBatch(string.Empty, [Run("b1")]), _caller);
+
+        Assert.Equal((string.Empty, FailureKind.InvalidRequest), Kind(_caller.ExpectMsg<ScriptFailed>()));
+        _workers.ExpectMsg<StubSpawned>();
+        _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
     private static (string, FailureKind) Kind(ScriptFailed failed) => (failed.TaskId, failed.Kind);
 
     private static RunScript Run(string id) => new(id, "basic", "echo", "[1]");
