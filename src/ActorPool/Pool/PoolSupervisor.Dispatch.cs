@@ -82,7 +82,14 @@ internal sealed partial class PoolSupervisor
             {
                 ClearHeld(slot);
                 held.Ticket = null;
-                StartOn(TakeIdle(held.Command.Module), held, now);
+                if (ExpiryReason(held, now) is { } reason)
+                {
+                    Settle(held, new ScriptFailed(held.TaskId, FailureKind.QueueExpired, reason, ScriptFailed.NeverStarted));
+                }
+                else
+                {
+                    StartOn(TakeIdle(held.Command.Module), held, now);
+                }
             }
         }
     }

@@ -29,6 +29,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private EngineHost? _host;
     private TaskTicket? _inFlight;
+    private TaskTicket? _lastPosted;
     private int _tasksRun;
 
     public ScriptWorker(WorkerSetup setup, int budget, IActorRef supervisor)
@@ -83,6 +84,10 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             ticket.TrySettle();
             ticket.Cancellation.Cancel();
         }
+
+        // A held task the engine thread may have started without this worker knowing yet: cut it off too. One
+        // not started stays withdrawable, so the supervisor queues it again.
+        _lastPosted?.Cancellation.Cancel();
 
         _host?.Stop();
     }
@@ -144,7 +149,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 BeginHeld(pending);
                 break;
             case EngineSettled settled when settled.TaskId == pending?.Command.TaskId:
-                // It expired before the engine thread could start it.
+                // It expired before the engine thread could start it, or was taken back as the budget's last.
                 if (settled.Next == WorkerNext.Retiring)
                 {
                     Retire(settled.Reason);
@@ -222,6 +227,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         var supervisor = _supervisor;
         var setup = _setup;
         var scheduler = Context.System.Scheduler;
+        _lastPosted = start.Ticket;
         _host!.Post(host => RunOnEngine(host, start, last, held, scheduler, self, supervisor, setup));
     }
 
@@ -407,6 +413,12 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
 
             if (!ticket.TryStart())
             {
+                // The supervisor took it back. If it was the last of the budget, nothing else will come: retire.
+                if (last)
+                {
+                    self.Tell(new EngineSettled(command.TaskId, WorkerNext.Retiring, RetirementReason.Budget));
+                }
+
                 return;
             }
 

@@ -334,6 +334,25 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
     }
 
     [Fact]
+    public void ScriptWorker_should_retire_when_the_last_task_of_its_budget_is_taken_back_before_it_started()
+    {
+        var worker = StartWorker(budget: 2);
+        Watch(worker);
+        worker.Tell(Start("t1", "gate", "[1]"));
+        AwaitEntered(worker);
+        var last = Held("t2", "echo") with { Last = true };
+        worker.Tell(last);
+        StateOf(worker);
+
+        Assert.True(last.Ticket.TryWithdraw());
+        _fake.Gate("[1]").Set();
+
+        Assert.Equal(("t1", WorkerNext.Idle), (_supervisor.ExpectMsg<TaskFinished>() is var f ? (f.TaskId, f.Next) : default));
+        Assert.Equal(RetirementReason.Budget, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
+        ExpectTerminated(worker);
+    }
+
+    [Fact]
     public void ScriptWorker_should_never_start_a_held_task_after_its_current_one_was_cut_off()
     {
         var worker = StartWorker();
