@@ -240,15 +240,17 @@ internal sealed partial class PoolSupervisor
 
     private void MakeIdle(WorkerSlot slot)
     {
-        if (_phase.ShuttingDown || slot.Replaced)
+        if (_phase.ShuttingDown)
         {
             return;
         }
 
-        if (!slot.HasBudget)
+        if (slot.Replaced || !slot.HasBudget)
         {
-            // Its last task is answered; it retires itself and says so.
-            slot.State = SlotState.Busy;
+            // Its budget is spent (a last task taken back before it started still counts) or its replacement
+            // runs already: it is not needed, whether or not it is about to say it retires.
+            RetireSlot(slot, RetirementReason.Budget);
+            Context.Stop(slot.Worker);
             return;
         }
 

@@ -77,7 +77,9 @@ public sealed class RemotePoolSpec : PoolTestKit, IAsyncLifetime
     [Fact]
     public async Task A_remote_pool_should_run_a_batch_and_give_each_call_its_own_outcome()
     {
-        var outcomes = await Pool.RunBatchAsync(Facade.ScriptPoolSpec.MixedBatch(), deadline: TimeSpan.FromSeconds(1));
+        await Facade.ScriptPoolSpec.WarmUpAsync(Pool);
+
+        var outcomes = await Pool.RunBatchAsync(Facade.ScriptPoolSpec.MixedBatch(), deadline: Facade.ScriptPoolSpec.BatchDeadline);
 
         Assert.False(Pool.Supervisor.Path.Address.HasLocalScope);
         Facade.ScriptPoolSpec.AssertMixedOutcomes(outcomes);
