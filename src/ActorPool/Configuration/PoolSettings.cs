@@ -53,6 +53,12 @@ public sealed record PoolSettings
     /// <summary>Retire a worker after a script error (<c>recycle-on-script-error</c>).</summary>
     public required bool RecycleOnScriptError { get; init; }
 
+    /// <summary>
+    /// Whether a running worker holds the next queued task so its engine thread starts it without a round trip
+    /// (<c>pipelining</c>, default off: see reference.conf for why).
+    /// </summary>
+    public bool Pipelining { get; init; }
+
     /// <summary>Distinct modules an engine may load before it retires (<c>max-modules-per-engine</c>).</summary>
     public required int MaxModulesPerEngine { get; init; }
 
@@ -114,6 +120,7 @@ public sealed record PoolSettings
             MaxQueueLength = reader.Int("max-queue-length", 1, 10_000_000),
             SweepInterval = reader.Duration("sweep-interval", TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(10)),
             RecycleOnScriptError = reader.Bool("recycle-on-script-error"),
+            Pipelining = reader.Bool("pipelining"),
             MaxModulesPerEngine = reader.Int("max-modules-per-engine", 1, 10_000),
             PreloadModules = reader.Strings("preload-modules"),
             Engine = new EngineLimits

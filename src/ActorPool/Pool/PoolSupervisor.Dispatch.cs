@@ -53,7 +53,7 @@ internal sealed partial class PoolSupervisor
     /// <summary>A running worker that may hold one more task: no task held yet, budget left, not leaving.</summary>
     private WorkerSlot? FindHolder()
     {
-        if (_phase.ShuttingDown)
+        if (_phase.ShuttingDown || !_settings.Pipelining)
         {
             return null;
         }
@@ -219,7 +219,8 @@ internal sealed partial class PoolSupervisor
             case WorkerNext.Idle:
                 break;
             case WorkerNext.Recovering:
-                ReplaceRecovering(slot);
+                slot.State = SlotState.Recovering;
+                Timers.StartSingleTimer(RecoveryTimer(worker), new RecoveryOverdue(worker), RecoveryPatience);
                 break;
             case WorkerNext.Retiring:
                 // WorkerRetiring follows from the worker; the replacement starts then.

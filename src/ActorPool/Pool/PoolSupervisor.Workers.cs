@@ -83,6 +83,7 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
+        Timers.Cancel(RecoveryTimer(worker));
         if (slot.Replaced)
         {
             if (_phase.ShuttingDown || ActiveCount() >= _settings.Workers)
@@ -102,13 +103,37 @@ internal sealed partial class PoolSupervisor
     }
 
     /// <summary>
+    /// How long a recovering worker may take to come back before it is replaced. Most cut-off engines come
+    /// back within milliseconds (the cancel is honoured); waiting this long saves starting an engine for them,
+    /// and is far shorter than the grace period a stuck engine gets.
+    /// </summary>
+    private TimeSpan RecoveryPatience => _settings.GracePeriod / 4 < TimeSpan.FromMilliseconds(100) ? _settings.GracePeriod / 4 : TimeSpan.FromMilliseconds(100);
+
+    private static string RecoveryTimer(IActorRef worker) => "recovering-" + worker.Path.Name;
+
+    private void OnRecoveryOverdue(IActorRef worker)
+    {
+        if (_slots.TryGetValue(worker, out var slot))
+        {
+            ReplaceRecovering(slot);
+        }
+    }
+
+    /// <summary>Sent when a recovering worker did not come back within <see cref="RecoveryPatience"/>.</summary>
+    private sealed record RecoveryOverdue(IActorRef Worker);
+
+    /// <summary>
     /// A worker whose engine is recovering is out of service for up to the grace period: start its
-    /// replacement now (make-before-break), so the serving workers stay at target. Recovering engines
+    /// replacement (make-before-break, once it is overdue), so the serving workers stay at target. Recovering engines
     /// that have a replacement are bounded by the target, so the pool never exceeds twice its size.
     /// </summary>
     private void ReplaceRecovering(WorkerSlot slot)
     {
-        slot.State = SlotState.Recovering;
+        if (slot.State != SlotState.Recovering)
+        {
+            return;
+        }
+
         var covered = 0;
         foreach (var other in _slots.Values)
         {

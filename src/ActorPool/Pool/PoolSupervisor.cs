@@ -115,6 +115,9 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             case Tick:
                 OnTick();
                 break;
+            case RecoveryOverdue overdue:
+                OnRecoveryOverdue(overdue.Worker);
+                break;
             case RespawnDue:
                 OnRespawnDue();
                 break;

@@ -285,8 +285,9 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
 
         ticket.Cancellation.Cancel();
-        _supervisor.Tell(new TaskFinished(ticket.TaskId, new ScriptFailed(ticket.TaskId, kind, message), WorkerNext.Recovering));
+        // Grace timer first: whoever reads the answer may move the clock on at once.
         BecomeRecovering(ticket);
+        _supervisor.Tell(new TaskFinished(ticket.TaskId, new ScriptFailed(ticket.TaskId, kind, message), WorkerNext.Recovering));
     }
 
     private void BecomeRecovering(TaskTicket ticket)

@@ -38,11 +38,14 @@ public sealed class ScriptPoolSpec(ITestOutputHelper output) : PoolTestKit(RealT
     {
         // One worker: every call after the first is handed over while the one before it runs (pipelining),
         // and the endless call must still be cut off at its deadline, not later by the supervisor's backstop.
-        await using var pool = StartPool(Settings(workers: 1) with { InFlightTimeout = TimeSpan.FromSeconds(20) });
-        await WarmUpAsync(pool);
+        await using var pool = StartPool(Settings(workers: 1) with { InFlightTimeout = TimeSpan.FromSeconds(20), Pipelining = true });
 
         for (var round = 0; round < 3; round++)
         {
+            // The endless call of the round before left a recovering engine and a fresh replacement: load the
+            // modules on whichever serves, so that the good calls' deadline is not spent starting an engine.
+            AwaitIdleAtTarget(pool);
+            await WarmUpAsync(pool);
             AssertMixedOutcomes(await pool.RunBatchAsync(MixedBatch(), deadline: BatchDeadline));
         }
     }
@@ -94,9 +97,9 @@ public sealed class ScriptPoolSpec(ITestOutputHelper output) : PoolTestKit(RealT
     {
         Assert.Equal(5, outcomes.Count);
         Assert.Equal("3", outcomes[0].GetResult().Json);
-        Assert.Equal(FailureKind.ScriptError, outcomes[1].Error?.Kind);
+        Assert.True(outcomes[1].Error?.Kind == FailureKind.ScriptError, $"the throwing call: {outcomes[1].Error?.Kind} {outcomes[1].Error?.Message}");
         Assert.Contains("batch", outcomes[1].Error?.Message ?? string.Empty, StringComparison.Ordinal);
-        Assert.Equal(FailureKind.ModuleNotFound, outcomes[2].Error?.Kind);
+        Assert.True(outcomes[2].Error?.Kind == FailureKind.ModuleNotFound, $"the missing function: {outcomes[2].Error?.Kind} {outcomes[2].Error?.Message}");
         Assert.Equal("\"ba\"", outcomes[3].GetResult().Json);
         Assert.True(outcomes[4].Error?.Kind == FailureKind.Timeout, $"the endless call: {outcomes[4].Error?.Kind} {outcomes[4].Error?.Message}");
         Assert.Equal([true, false, false, true, false], outcomes.Select(o => o.Succeeded));

@@ -32,8 +32,10 @@ public sealed class CapacitySpec : PoolTestKit, IDisposable
         Assert.Equal(("stuck", FailureKind.Timeout), Kind(caller.ExpectMsg<ScriptFailed>()));
         pool.Supervisor.Tell(new RunScript("next1", "basic", "echo", "[1]"), caller);
         pool.Supervisor.Tell(new RunScript("next2", "basic", "echo", "[2]"), caller);
+        Sync(pool);
+        VirtualScheduler.Advance(Patience);
 
-        // No virtual time passes: the replacement serves both, long before the grace period or max-task-age.
+        // Only the patience passes: the replacement serves both, long before the grace period or max-task-age.
         Assert.Equal(new ScriptSucceeded("next1", "[1]"), caller.ExpectMsg<IScriptReply>(TimeSpan.FromSeconds(10)));
         Assert.Equal(new ScriptSucceeded("next2", "[2]"), caller.ExpectMsg<IScriptReply>(TimeSpan.FromSeconds(10)));
         var stats = Sync(pool);
@@ -50,6 +52,8 @@ public sealed class CapacitySpec : PoolTestKit, IDisposable
         AwaitRunning(pool, "stuck");
         VirtualScheduler.Advance(settings.InFlightTimeout);
         caller.ExpectMsg<ScriptFailed>();
+        Sync(pool);
+        VirtualScheduler.Advance(Patience);
         AwaitIdleAtTarget(pool);
 
         VirtualScheduler.Advance(settings.GracePeriod);
@@ -93,12 +97,16 @@ public sealed class CapacitySpec : PoolTestKit, IDisposable
         AwaitRunning(pool, "stuck1");
         VirtualScheduler.Advance(settings.InFlightTimeout);
         caller.ExpectMsg<ScriptFailed>();
+        Sync(pool);
+        VirtualScheduler.Advance(Patience);
         pool.Supervisor.Tell(new RunScript("stuck2", "basic", "hang", "[2]"), caller);
         AwaitRunning(pool, "stuck2");
 
         VirtualScheduler.Advance(settings.InFlightTimeout);
 
         caller.ExpectMsg<ScriptFailed>();
+        Sync(pool);
+        VirtualScheduler.Advance(Patience);
         var stats = Sync(pool);
         Assert.True((stats.RecoveringWorkers, stats.IdleWorkers, stats.StartingWorkers) == (2, 0, 0), $"the second recovering engine must not get a third worker: {stats}");
         Assert.Equal(2, WorkerStates(pool).Count);
@@ -109,6 +117,9 @@ public sealed class CapacitySpec : PoolTestKit, IDisposable
         Assert.Equal((2, 0), (after.AbandonedEngines, after.RecoveringWorkers));
         Assert.Single(WorkerStates(pool));
     }
+
+    /// <summary>How long the supervisor waits for a recovering worker before replacing it (a quarter of the grace, at most 100 ms).</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromMilliseconds(100);
 
     private static (string, FailureKind) Kind(ScriptFailed failed) => (failed.TaskId, failed.Kind);
 }

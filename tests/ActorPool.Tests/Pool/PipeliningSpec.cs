@@ -117,6 +117,8 @@ public sealed class PipeliningSpec : PoolTestKit, IDisposable
         VirtualScheduler.Advance(settings.InFlightTimeout);
 
         Assert.Equal(("stuck", FailureKind.Timeout), (caller.ExpectMsg<ScriptFailed>() is var f ? (f.TaskId, f.Kind) : default));
+        Sync(pool);
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(100));
         Assert.Equal(new ScriptSucceeded("held", "[2]"), caller.ExpectMsg<IScriptReply>(TimeSpan.FromSeconds(10)));
         Assert.Equal(["stuck", "held"], _ran);
     }
@@ -144,5 +146,5 @@ public sealed class PipeliningSpec : PoolTestKit, IDisposable
     }
 
     private ScriptPool Start(ActorPool.Configuration.PoolSettings settings) =>
-        StartPool(settings, fake: _fake, hooks: new WorkerTestHooks { BeforeRun = _ran.Enqueue });
+        StartPool(settings with { Pipelining = true }, fake: _fake, hooks: new WorkerTestHooks { BeforeRun = _ran.Enqueue });
 }

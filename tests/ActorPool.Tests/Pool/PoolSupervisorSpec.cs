@@ -157,6 +157,9 @@ public sealed class PoolSupervisorSpec : PoolTestKit
         supervisor.Tell(new TaskFinished("t1", new ScriptFailed("t1", FailureKind.Timeout, "cut off"), WorkerNext.Recovering), worker);
 
         Assert.Equal(FailureKind.Timeout, _caller.ExpectMsg<ScriptFailed>().Kind);
+        _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        Stats(supervisor);
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(100));
         var replacement = Spawned();
         Assert.Equal(1, Stats(supervisor).RecoveringWorkers);
         supervisor.Tell(new WorkerReady(), replacement);
@@ -164,6 +167,25 @@ public sealed class PoolSupervisorSpec : PoolTestKit
         ExpectTerminated(worker);
         var stats = Stats(supervisor);
         Assert.True((stats.IdleWorkers, stats.RecoveringWorkers) == (1, 0), stats.ToString());
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_not_replace_a_worker_that_comes_back_from_recovery_promptly()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 1));
+        var worker = Ready(supervisor);
+        supervisor.Tell(Run("t1"), _caller);
+        _workers.ExpectMsg<StartTask>();
+        supervisor.Tell(new TaskFinished("t1", new ScriptFailed("t1", FailureKind.Timeout, "cut off"), WorkerNext.Recovering), worker);
+        _caller.ExpectMsg<ScriptFailed>();
+
+        supervisor.Tell(new WorkerAvailable(), worker);
+        Stats(supervisor);
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(1));
+
+        _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        supervisor.Tell(Run("t2"), _caller);
+        Assert.Equal(("t2", worker), (_workers.ExpectMsg<StartTask>().Command.TaskId, _workers.LastSender));
     }
 
     [Fact]
@@ -175,6 +197,8 @@ public sealed class PoolSupervisorSpec : PoolTestKit
         _workers.ExpectMsg<StartTask>();
         supervisor.Tell(new TaskFinished("t1", new ScriptFailed("t1", FailureKind.Timeout, "cut off"), WorkerNext.Recovering), worker);
         _caller.ExpectMsg<ScriptFailed>();
+        Stats(supervisor);
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(100));
         supervisor.Tell(new WorkerStartFailed("no engine"), Spawned());
 
         supervisor.Tell(new WorkerAvailable(), worker);
@@ -286,7 +310,7 @@ public sealed class PoolSupervisorSpec : PoolTestKit
     [Fact]
     public void PoolSupervisor_should_answer_a_batch_once_with_one_reply_per_call_in_call_order()
     {
-        var supervisor = StartSupervisor(Settings(workers: 1) with { MaxQueueLength = 2 });
+        var supervisor = StartSupervisor(Settings(workers: 1) with { MaxQueueLength = 2, Pipelining = true });
         var worker = Ready(supervisor);
         supervisor.Tell(Run("before"), _caller);
         _workers.ExpectMsg<StartTask>();

@@ -64,7 +64,7 @@ public sealed class QueueSpec(ITestOutputHelper output) : PoolTestKit(VirtualTim
     [Fact]
     public void PoolSupervisor_should_answer_Overloaded_at_once_when_the_queue_is_full()
     {
-        var pool = StartPool(Settings() with { MaxQueueLength = 2, InFlightTimeout = TimeSpan.FromSeconds(30) });
+        var pool = StartPool(Settings() with { MaxQueueLength = 2, InFlightTimeout = TimeSpan.FromSeconds(30), Pipelining = true });
         var caller = CreateTestProbe();
         pool.Supervisor.Tell(new RunScript("busy", "faults", "spin", "[]"), caller);
         AwaitRunning(pool, "busy");
