@@ -459,6 +459,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             host.MayStartHeld = false;
             if (!host.IsStopped)
             {
+                supervisor.Tell(EngineBack.Instance, self);
                 ReplaceEngine(host, command.TaskId, self);
             }
 
@@ -479,6 +480,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         supervisor.Tell(new TaskFinished(command.TaskId, reply, next), self);
         if (next == WorkerNext.Recovering)
         {
+            supervisor.Tell(EngineBack.Instance, self);
             ReplaceEngine(host, command.TaskId, self);
         }
     }

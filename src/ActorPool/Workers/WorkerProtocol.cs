@@ -48,6 +48,15 @@ internal static class WorkerProtocol
     /// <summary>Worker (or its engine thread, on its behalf) to supervisor: the task is settled.</summary>
     public sealed record TaskFinished(string TaskId, IScriptReply Reply, WorkerNext Next);
 
+    /// <summary>
+    /// Engine thread to supervisor: the thread is back from a cut-off or suspect task and is replacing its
+    /// engine, so the worker needs no replacement (it sends <see cref="WorkerAvailable"/> when done).
+    /// </summary>
+    public sealed record EngineBack
+    {
+        public static EngineBack Instance { get; } = new();
+    }
+
     /// <summary>Worker to supervisor: its engine was replaced after a cut-off task; it is idle again.</summary>
     public sealed record WorkerAvailable;
 

@@ -22,6 +22,8 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
         : base(VirtualTime, output)
     {
         _supervisor = CreateTestProbe();
+        // Sent by the engine thread beside the worker's own reports (its order to them is not fixed); one test checks it.
+        _supervisor.IgnoreMessages(message => message is EngineBack);
     }
 
     void IDisposable.Dispose() => _fake.Release.Set();
@@ -111,6 +113,23 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
         _supervisor.ExpectMsg<WorkerAvailable>();
         Assert.Equal("idle", StateOf(worker).State);
         Assert.Equal(2, _fake.Created);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_tell_its_supervisor_when_its_engine_thread_is_back_from_a_cut_off()
+    {
+        var supervisor = CreateTestProbe();
+        var worker = Sys.ActorOf(ScriptWorker.Props(FakeSetup(Settings(), _fake), 10, supervisor.Ref));
+        supervisor.ExpectMsg<WorkerReady>();
+        worker.Tell(Start("t1", "block"));
+        AwaitEntered(worker);
+
+        VirtualScheduler.Advance(RunLimit);
+
+        var reports = supervisor.ReceiveN(3);
+        Assert.Single(reports.OfType<TaskFinished>());
+        Assert.Single(reports.OfType<EngineBack>());
+        Assert.Single(reports.OfType<WorkerAvailable>());
     }
 
     [Fact]
