@@ -346,7 +346,8 @@ public sealed class ClusterPoolRouter : UntypedActor
             Sum(all.Select(s => s.Failures)),
             Sum(all.Select(s => s.Retirements)),
             all.Sum(s => s.AbandonedEngines),
-            all.Count == 0 ? 0 : all.Min(s => s.ConsecutiveStartFailures))
+            all.Count == 0 ? 0 : all.Min(s => s.ConsecutiveStartFailures),
+            all.Sum(s => s.RecoveringWorkers))
         {
             // The engine kinds that serve, e.g. "v8" or "jint,v8" when nodes differ (a node whose V8 did not load).
             EngineKind = all.Count == 0 ? ActorPool.Engines.ScriptEngineKinds.Jint : string.Join(',', all.Select(s => s.EngineKind).Distinct().Order(StringComparer.Ordinal)),

@@ -72,6 +72,10 @@ public sealed class ScriptPoolOptions
     [HoconKey("recycle-on-script-error")]
     public bool? RecycleOnScriptError { get; set; }
 
+    /// <summary><c>actor-pool.pipelining</c>: a running worker holds its next task (off by default; see <c>reference.conf</c>).</summary>
+    [HoconKey("pipelining")]
+    public bool? Pipelining { get; set; }
+
     /// <summary><c>actor-pool.max-modules-per-engine</c>: distinct modules an engine loads before it retires.</summary>
     [HoconKey("max-modules-per-engine")]
     public int? MaxModulesPerEngine { get; set; }

@@ -42,4 +42,49 @@ internal static class PoolLoad
         await Task.WhenAll(lanes);
         return sample;
     }
+
+    /// <summary>
+    /// Like <see cref="RunForAsync"/>, but each caller sends <paramref name="batchSize"/> calls as one batch
+    /// (<see cref="ScriptPool.RunBatchAsync"/>); the sample counts batches whose calls all succeeded.
+    /// </summary>
+    public static async Task<Sample> RunBatchesForAsync(ScriptPool pool, string module, string function, string argsJson, int batchSize, int inFlight, TimeSpan warmup, TimeSpan measure)
+    {
+        var calls = Enumerable.Repeat(new ScriptCall(module, function, argsJson), batchSize).ToArray();
+        var done = 0L;
+        var failed = 0L;
+        var stop = 0;
+        async Task Lane()
+        {
+            await Task.Yield();
+            while (Volatile.Read(ref stop) == 0)
+            {
+                try
+                {
+                    var outcomes = await pool.RunBatchAsync(calls);
+                    var failures = outcomes.Count(o => !o.Succeeded);
+                    Interlocked.Add(ref failed, failures);
+                    if (failures == 0)
+                    {
+                        Interlocked.Increment(ref done);
+                    }
+                }
+                catch (ScriptPoolException)
+                {
+                    Interlocked.Add(ref failed, batchSize);
+                }
+            }
+        }
+
+        var lanes = Enumerable.Range(0, inFlight).Select(_ => Lane()).ToArray();
+        await Task.Delay(warmup);
+        using var probe = new Probe();
+        var before = Interlocked.Read(ref done);
+        probe.Start();
+        await Task.Delay(measure);
+        var after = Interlocked.Read(ref done);
+        var sample = probe.Stop(after - before, Interlocked.Read(ref failed));
+        Volatile.Write(ref stop, 1);
+        await Task.WhenAll(lanes);
+        return sample;
+    }
 }

@@ -13,7 +13,8 @@ namespace ActorPool.Bench.Scenarios;
 /// <summary>
 /// Issue 5's wire benchmark: the same tiny task through (a) a local pool, (b) a pool on another actor system over
 /// Akka.Remote with ActorPool's protobuf serializer, (c) the same with Akka's default JSON serializer bound to the
-/// protocol instead. All three are driven the same way (one Ask per task, K in flight) and interleaved A B C.
+/// protocol instead. All three are driven the same way (one Ask per task, K in flight) and interleaved A B C; (d)
+/// is (b) with one Ask per batch of <c>--batch</c> tasks (<see cref="RunScriptBatch"/>).
 /// </summary>
 internal static class RemoteScenario
 {
@@ -29,18 +30,20 @@ internal static class RemoteScenario
         using var jsonNode = ActorSystem.Create("json", Node(json: true, remote: true));
         using var protoClient = ActorSystem.Create("proto-client", Node(json: false, remote: true));
         using var jsonClient = ActorSystem.Create("json-client", Node(json: true, remote: true));
-        var targets = new (string Name, IActorRef Supervisor)[]
+        var protoPool = await Resolve(protoClient, protoNode, StartPool(protoNode, settings));
+        var targets = new (string Name, IActorRef Supervisor, int Batch)[]
         {
-            ("local", StartPool(local, settings)),
-            ("remote, ActorPool serializer", await Resolve(protoClient, protoNode, StartPool(protoNode, settings))),
-            ("remote, Akka JSON serializer", await Resolve(jsonClient, jsonNode, StartPool(jsonNode, settings))),
+            ("local", StartPool(local, settings), 1),
+            ("remote, ActorPool serializer", protoPool, 1),
+            ("remote, Akka JSON serializer", await Resolve(jsonClient, jsonNode, StartPool(jsonNode, settings)), 1),
+            ($"remote, ActorPool serializer, batches of {options.Batch}", protoPool, options.Batch),
         };
 
         Console.WriteLine();
         Console.WriteLine($"## remote — tiny `reverse` through a local pool and remote pools ({options.Workers} workers each), one Ask per task, {options.Rounds} rounds x {options.Seconds}s (+1 discarded round)");
         foreach (var target in targets)
         {
-            await Drive(target.Supervisor, lanes[0], warmup, TimeSpan.FromSeconds(1));
+            await Drive(target.Supervisor, target.Batch, lanes[0], warmup, TimeSpan.FromSeconds(1));
         }
 
         var rates = targets.SelectMany(_ => lanes, (t, k) => (t.Name, k)).ToDictionary(x => x, _ => new List<double>());
@@ -50,7 +53,7 @@ internal static class RemoteScenario
             {
                 foreach (var target in targets)
                 {
-                    var rate = await Drive(target.Supervisor, k, warmup, measure);
+                    var rate = await Drive(target.Supervisor, target.Batch, k, warmup, measure);
                     rates[(target.Name, k)].Add(rate);
                 }
             }
@@ -70,7 +73,8 @@ internal static class RemoteScenario
         {
             var proto = Stats.Median(rates[(targets[1].Name, k)]);
             var json = Stats.Median(rates[(targets[2].Name, k)]);
-            Console.WriteLine($"@{k} in flight: ActorPool serializer / JSON = {Stats.N(proto / json, "N2")}x (target >= 3x); ActorPool serializer {Stats.N(proto)} tasks/s (target >= 50,000 with pipelining)");
+            var batched = Stats.Median(rates[(targets[3].Name, k)]);
+            Console.WriteLine($"@{k} in flight: ActorPool serializer / JSON = {Stats.N(proto / json, "N2")}x (target >= 3x); ActorPool serializer {Stats.N(proto)} tasks/s, with batches {Stats.N(batched)} tasks/s (target >= 50,000 with batching)");
         }
 
         // The serializers alone, without the transport: one request and one reply per round trip.
@@ -132,7 +136,8 @@ internal static class RemoteScenario
     private static Task<IActorRef> Resolve(ActorSystem client, ActorSystem node, IActorRef supervisor) =>
         client.ActorSelection(((ExtendedActorSystem)node).Provider.DefaultAddress + supervisor.Path.ToStringWithoutAddress()).ResolveOne(TimeSpan.FromSeconds(10));
 
-    private static async Task<double> Drive(IActorRef supervisor, int inFlight, TimeSpan warmup, TimeSpan measure)
+    /// <summary>Tasks per second with <paramref name="inFlight"/> callers, each sending one task (or one batch of <paramref name="batch"/> tasks) per Ask.</summary>
+    private static async Task<double> Drive(IActorRef supervisor, int batch, int inFlight, TimeSpan warmup, TimeSpan measure)
     {
         var done = 0L;
         var stop = 0;
@@ -143,10 +148,22 @@ internal static class RemoteScenario
             while (Volatile.Read(ref stop) == 0)
             {
                 var id = "t" + Interlocked.Increment(ref next).ToString(CultureInfo.InvariantCulture);
-                var reply = await supervisor.Ask<IScriptReply>(new RunScript(id, BenchModules.Transform, "reverse", BenchModules.ReverseArgs), TimeSpan.FromSeconds(30));
-                if (reply is ScriptSucceeded)
+                if (batch == 1)
                 {
-                    Interlocked.Increment(ref done);
+                    var reply = await supervisor.Ask<IScriptReply>(new RunScript(id, BenchModules.Transform, "reverse", BenchModules.ReverseArgs), TimeSpan.FromSeconds(30));
+                    if (reply is ScriptSucceeded)
+                    {
+                        Interlocked.Increment(ref done);
+                    }
+
+                    continue;
+                }
+
+                var calls = Enumerable.Range(0, batch).Select(i => new RunScript(id + "-" + i.ToString(CultureInfo.InvariantCulture), BenchModules.Transform, "reverse", BenchModules.ReverseArgs)).ToList();
+                var answer = await supervisor.Ask<IScriptReply>(new RunScriptBatch(id, calls), TimeSpan.FromSeconds(30));
+                if (answer is ScriptBatchCompleted completed)
+                {
+                    Interlocked.Add(ref done, completed.Replies.Count(r => r is ScriptSucceeded));
                 }
             }
         }

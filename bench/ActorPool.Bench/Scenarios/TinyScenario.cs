@@ -6,7 +6,8 @@ namespace ActorPool.Bench.Scenarios;
 
 /// <summary>
 /// Scenario 1: raw Jint (N engines on N threads, tight loop) against the pool (N workers, K callers through
-/// the facade), interleaved A B A B, for a tiny function and a loop-heavy one.
+/// the facade, plainly and as protocol batches of <c>--batch</c> calls), interleaved A B A B, for a tiny
+/// function and a loop-heavy one.
 /// </summary>
 internal static class TinyScenario
 {
@@ -27,6 +28,7 @@ internal static class TinyScenario
             ("raw reverse", () => Task.FromResult(RawJint.Run(settings.Engine, catalog, module, "reverse", BenchModules.ReverseArgs, options.Workers, warmup, measure)), 1),
             ("pool reverse", () => PoolLoad.RunForAsync(host.Pool, module, "reverse", BenchModules.ReverseArgs, options.InFlight, warmup, measure), 1),
             ("pool reverseBatch", () => PoolLoad.RunForAsync(host.Pool, module, "reverseBatch", batchArgs, options.InFlight, warmup, measure), options.Batch),
+            ("pool RunBatchAsync", () => PoolLoad.RunBatchesForAsync(host.Pool, module, "reverse", BenchModules.ReverseArgs, options.Batch, options.InFlight, warmup, measure), options.Batch),
             ("raw work", () => Task.FromResult(RawJint.Run(settings.Engine, catalog, module, "work", workArgs, options.Workers, warmup, measure)), 1),
             ("pool work", () => PoolLoad.RunForAsync(host.Pool, module, "work", workArgs, options.InFlight, warmup, measure), 1),
         };
@@ -61,6 +63,7 @@ internal static class TinyScenario
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | --- | --- |");
         Row("reverse, one call per task (facade, plain)", samples["raw reverse"], samples["pool reverse"], 0.70, "N0");
         Row($"reverse, {options.Batch} calls per task (reverseBatch)", samples["raw reverse"], samples["pool reverseBatch"], 0.85, "N0");
+        Row($"reverse, {options.Batch} calls per protocol batch (RunBatchAsync)", samples["raw reverse"], samples["pool RunBatchAsync"], 0.90, "N0");
         Row($"work({options.WorkN})", samples["raw work"], samples["pool work"], 0.95, "N1");
         Console.WriteLine();
         Console.WriteLine("| run | CPU µs per call (process) | cores busy | bytes allocated per task | pool run ms (hand-over → answer, mean) |");

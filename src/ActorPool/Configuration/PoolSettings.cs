@@ -54,6 +54,13 @@ public sealed record PoolSettings
     /// <summary>How long a started task may run (<c>in-flight-timeout</c>).</summary>
     public required TimeSpan InFlightTimeout { get; init; }
 
+    /// <summary>
+    /// The engine limits the workers use: <see cref="Engine"/>, with the regex timeout at most half of
+    /// <see cref="InFlightTimeout"/>, so a catastrophic regular expression is cut by the regex limit (and
+    /// reported as such) before the task's in-flight timeout.
+    /// </summary>
+    public EngineLimits EffectiveEngine => Engine.RegexTimeout <= InFlightTimeout / 2 ? Engine : Engine with { RegexTimeout = InFlightTimeout / 2 };
+
     /// <summary>Grace for a cancelled engine thread and margin of the backstop timer (<c>grace-period</c>).</summary>
     public required TimeSpan GracePeriod { get; init; }
 
@@ -68,6 +75,12 @@ public sealed record PoolSettings
 
     /// <summary>Retire a worker after a script error (<c>recycle-on-script-error</c>).</summary>
     public required bool RecycleOnScriptError { get; init; }
+
+    /// <summary>
+    /// Whether a running worker holds the next queued task so its engine thread starts it without a round trip
+    /// (<c>pipelining</c>, default off: see reference.conf for why).
+    /// </summary>
+    public bool Pipelining { get; init; }
 
     /// <summary>Distinct modules an engine may load before it retires (<c>max-modules-per-engine</c>).</summary>
     public required int MaxModulesPerEngine { get; init; }
@@ -136,6 +149,7 @@ public sealed record PoolSettings
             MaxQueueLength = reader.Int(s_maxQueueLength),
             SweepInterval = reader.Duration(s_sweepInterval),
             RecycleOnScriptError = reader.Bool("recycle-on-script-error"),
+            Pipelining = reader.Bool("pipelining"),
             MaxModulesPerEngine = reader.Int(s_maxModulesPerEngine),
             PreloadModules = reader.Strings("preload-modules"),
             Engine = new EngineLimits

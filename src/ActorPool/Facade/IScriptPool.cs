@@ -26,6 +26,37 @@ public interface IScriptPool
     /// <exception cref="ScriptPoolException">The task failed.</exception>
     Task<ScriptResult> RunAsync(string moduleName, string functionName, IReadOnlyList<object?> args, TimeSpan? deadline = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Runs many calls as one message (one hop to the pool and one reply back, also across nodes) and returns
+    /// one outcome per call, in call order. Each call is a task of its own: its own limits, and
+    /// <paramref name="deadline"/> applies to each. The default implementation runs the calls one by one
+    /// through <see cref="RunAsync(string, string, string, TimeSpan?, CancellationToken)"/>, all at once.
+    /// </summary>
+    /// <param name="calls">The calls, at most <see cref="RunScriptBatch.MaxCalls"/>.</param>
+    /// <param name="deadline">Optional time budget from now for each call.</param>
+    /// <param name="cancellationToken">Cancels every call not yet answered.</param>
+    /// <returns>One outcome per call, in the order of <paramref name="calls"/>.</returns>
+    /// <exception cref="ScriptPoolException">The batch as a whole was refused (e.g. too many calls) or the pool is gone.</exception>
+    async Task<IReadOnlyList<ScriptOutcome>> RunBatchAsync(IReadOnlyList<ScriptCall> calls, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(calls);
+        var running = calls.Select(call => RunAsync(call.Module, call.Function, call.ArgsJson, deadline, cancellationToken)).ToList();
+        var outcomes = new ScriptOutcome[calls.Count];
+        for (var i = 0; i < running.Count; i++)
+        {
+            try
+            {
+                outcomes[i] = new ScriptOutcome(await running[i].ConfigureAwait(false), null);
+            }
+            catch (ScriptPoolException ex)
+            {
+                outcomes[i] = new ScriptOutcome(null, ex);
+            }
+        }
+
+        return outcomes;
+    }
+
     /// <summary>Returns a snapshot of the pool's state.</summary>
     /// <exception cref="ScriptPoolException">
     /// The supervisor is gone (kind <see cref="FailureKind.WorkerCrashed"/>); thrown as soon as that is known, not after a timeout.

@@ -192,6 +192,77 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<ScriptOutcome>> RunBatchAsync(IReadOnlyList<ScriptCall> calls, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(calls);
+        var first = Interlocked.Add(ref _nextId, calls.Count + 1) - calls.Count;
+        var batchId = _idPrefix + "b" + (first - 1).ToString(CultureInfo.InvariantCulture);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromException<IReadOnlyList<ScriptOutcome>>(new ScriptCancelledException(new ScriptFailed(batchId, FailureKind.Cancelled, "the batch was cancelled before it was sent")));
+        }
+
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return Task.FromException<IReadOnlyList<ScriptOutcome>>(new PoolRejectedException(new ScriptFailed(batchId, FailureKind.ShuttingDown, "the pool facade was disposed")));
+        }
+
+        var runs = new RunScript[calls.Count];
+        for (var i = 0; i < runs.Length; i++)
+        {
+            var call = calls[i] ?? throw new ArgumentException($"call {i} of the batch is null", nameof(calls));
+            runs[i] = new RunScript(_idPrefix + (first + i).ToString(CultureInfo.InvariantCulture), call.Module, call.Function, call.ArgsJson, deadline);
+        }
+
+        var batch = new RunScriptBatch(batchId, runs);
+        if (_remote && PayloadLimit.Oversize(batch, _maxPayload) is { } size)
+        {
+            return Task.FromException<IReadOnlyList<ScriptOutcome>>(new ScriptRequestException(PayloadLimit.RequestTooLarge(batchId, size, _maxPayload)));
+        }
+
+        var completion = _sink.Register(batchId);
+        if (_sink.SupervisorGone)
+        {
+            _sink.Forget(batchId);
+            return Task.FromException<IReadOnlyList<ScriptOutcome>>(ScriptPoolException.From(new ScriptFailed(batchId, FailureKind.WorkerCrashed, SupervisorGoneMessage)));
+        }
+
+        Supervisor.Tell(batch, _sink);
+        return AwaitBatch(completion.Task, runs, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<ScriptOutcome>> AwaitBatch(Task<IScriptReply> reply, RunScript[] runs, CancellationToken cancellationToken)
+    {
+        var supervisor = Supervisor;
+        IScriptReply answer;
+        using (cancellationToken.UnsafeRegister(
+            static state =>
+            {
+                var (target, calls) = ((IActorRef, RunScript[]))state!;
+                foreach (var call in calls)
+                {
+                    target.Tell(new CancelScript(call.TaskId));
+                }
+            },
+            (supervisor, runs)))
+        {
+            answer = await reply.ConfigureAwait(false);
+        }
+
+        return answer switch
+        {
+            ScriptBatchCompleted completed => [.. completed.Replies.Select(r => r switch
+            {
+                ScriptSucceeded ok => new ScriptOutcome(new ScriptResult(ok.TaskId, ok.ResultJson), null),
+                ScriptFailed failed => new ScriptOutcome(null, ScriptPoolException.From(failed)),
+                _ => new ScriptOutcome(null, new ScriptPoolException($"unexpected reply {r.GetType().Name}")),
+            })],
+            ScriptFailed failed => throw ScriptPoolException.From(failed),
+            _ => throw new ScriptPoolException($"unexpected reply {answer.GetType().Name}"),
+        };
+    }
+
+    /// <inheritdoc />
     public Task<PoolStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
         // A supervisor known to be gone would leave the Ask waiting its whole timeout; answer at once instead.

@@ -9,16 +9,15 @@ namespace ActorPool.Pool;
 
 internal sealed partial class PoolSupervisor
 {
-    /// <summary>Hands queued tasks to idle workers while both exist (DESIGN §3 step 2).</summary>
+    /// <summary>
+    /// Hands queued tasks to idle workers, then (pipelining) one more to each running worker that can take
+    /// one, so its engine thread goes straight on to it. When the queue is empty and a worker is idle, a task
+    /// still held behind a running one moves to the idle worker, so a held task never waits behind a long one.
+    /// </summary>
     private void Dispatch()
     {
-        if (_queue.Count == 0 || _idle.Count == 0)
-        {
-            return;
-        }
-
         var now = Now;
-        while (_queue.First is { } node && _idle.Count > 0)
+        while (_queue.First is { } node)
         {
             var task = node.Value;
             if (ExpiryReason(task, now) is { } reason)
@@ -27,9 +26,71 @@ internal sealed partial class PoolSupervisor
                 continue;
             }
 
+            var slot = _idle.Count > 0 ? TakeIdle(task.Command.Module) : FindHolder();
+            if (slot is null)
+            {
+                return;
+            }
+
             _queue.RemoveFirst();
             task.QueueNode = null;
-            StartOn(TakeIdle(task.Command.Module), task, now);
+            if (slot.Task is null)
+            {
+                StartOn(slot, task, now);
+            }
+            else
+            {
+                HoldOn(slot, task, now);
+            }
+        }
+
+        if (_idle.Count > 0)
+        {
+            MoveHeldToIdle(now);
+        }
+    }
+
+    /// <summary>A running worker that may hold one more task: no task held yet, budget left, not leaving.</summary>
+    private WorkerSlot? FindHolder()
+    {
+        if (_phase.ShuttingDown || !_settings.Pipelining)
+        {
+            return null;
+        }
+
+        foreach (var slot in _slots.Values)
+        {
+            if (slot is { State: SlotState.Busy, Task: not null, Held: null, Replaced: false, HasBudget: true })
+            {
+                return slot;
+            }
+        }
+
+        return null;
+    }
+
+    private void MoveHeldToIdle(DateTimeOffset now)
+    {
+        foreach (var slot in _slots.Values)
+        {
+            if (_idle.Count == 0)
+            {
+                return;
+            }
+
+            if (slot.Held is { } held && held.Ticket!.TryWithdraw())
+            {
+                ClearHeld(slot);
+                held.Ticket = null;
+                if (ExpiryReason(held, now) is { } reason)
+                {
+                    Settle(held, new ScriptFailed(held.TaskId, FailureKind.QueueExpired, reason, ScriptFailed.NeverStarted));
+                }
+                else
+                {
+                    StartOn(TakeIdle(held.Command.Module), held, now);
+                }
+            }
         }
     }
 
@@ -53,23 +114,66 @@ internal sealed partial class PoolSupervisor
 
     private void StartOn(WorkerSlot slot, PendingTask task, DateTimeOffset now)
     {
-        slot.Dispatched++;
         slot.State = SlotState.Busy;
         slot.Task = task;
+        var runLimit = RunLimit(task, now);
+        Promote(task, now, runLimit);
+        HandOver(slot, task, now, new StartTask(task.Command, runLimit, Last: slot.Dispatched + 1 >= slot.Budget) { Ticket = task.Ticket! });
+    }
+
+    /// <summary>Pipelining: <paramref name="slot"/> holds <paramref name="task"/> and starts it after its current one.</summary>
+    private void HoldOn(WorkerSlot slot, PendingTask task, DateTimeOffset now)
+    {
+        SetHeld(slot, task);
+        task.Ticket = new TaskTicket(task.TaskId, held: true);
+        task.BackstopAt = DateTimeOffset.MaxValue;
+        HandOver(slot, task, now, new StartTask(task.Command, _settings.InFlightTimeout, Last: slot.Dispatched + 1 >= slot.Budget)
+        {
+            Ticket = task.Ticket,
+            ExpiresAt = task.ExpiresAt(_settings.MaxTaskAge),
+            DeadlineAt = task.DeadlineAt,
+        });
+    }
+
+    private void HandOver(WorkerSlot slot, PendingTask task, DateTimeOffset now, StartTask start)
+    {
+        slot.Dispatched++;
         slot.Modules.Add(task.Command.Module);
         task.Worker = slot;
-        task.StartedAt = now;
         _metrics.TaskWaited(now - task.AcceptedAt);
         _setup.Hooks?.TaskDispatched?.Invoke(task.TaskId, now - task.AcceptedAt, task.Command.Deadline);
-
-        var runLimit = _settings.InFlightTimeout;
-        if (task.DeadlineAt is { } deadline && deadline - now < runLimit)
+        slot.Worker.Tell(start);
+        if (!slot.HasBudget && !slot.Replaced)
         {
-            runLimit = deadline - now;
+            // Its last task: start the replacement now, so it is ready when this task ends (respawn unseen).
+            slot.Replaced = true;
+            SpawnMissing();
+        }
+    }
+
+    /// <summary>Marks <paramref name="task"/> as running from <paramref name="now"/> and arms its backstop.</summary>
+    private void Promote(PendingTask task, DateTimeOffset now, TimeSpan runLimit)
+    {
+        task.Ticket ??= new TaskTicket(task.TaskId);
+        task.StartedAt = now;
+        task.BackstopAt = now + runLimit + _settings.GracePeriod;
+    }
+
+    private TimeSpan RunLimit(PendingTask task, DateTimeOffset now) =>
+        task.DeadlineAt is { } deadline && deadline - now < _settings.InFlightTimeout ? deadline - now : _settings.InFlightTimeout;
+
+    /// <summary>Puts a task that never started back at the head of the queue (its age still counts from acceptance).</summary>
+    private void Requeue(PendingTask task)
+    {
+        task.Worker = null;
+        task.Ticket = null;
+        if (_phase.ShuttingDown)
+        {
+            Settle(task, new ScriptFailed(task.TaskId, FailureKind.ShuttingDown, "the pool is shutting down; the task was still waiting and never ran", ScriptFailed.NeverStarted));
+            return;
         }
 
-        task.BackstopAt = now + runLimit + _settings.GracePeriod;
-        slot.Worker.Tell(new StartTask(task.Command, runLimit, Last: !slot.HasBudget));
+        task.QueueNode = _queue.AddFirst(task);
     }
 
     private void OnTaskFinished(TaskFinished finished, IActorRef worker)
@@ -88,15 +192,35 @@ internal sealed partial class PoolSupervisor
         }
 
         slot.Task = null;
-        _metrics.TaskRan(Now - task.StartedAt);
+        var now = Now;
+        _metrics.TaskRan(now - task.StartedAt);
         Settle(task, finished.Reply);
-        switch (finished.Next)
+        if (slot.Held is { } held)
         {
-            case WorkerNext.Idle:
+            ClearHeld(slot);
+            if (finished.Next == WorkerNext.Idle || !held.Ticket!.TryWithdraw())
+            {
+                // The engine thread goes straight on to it (or answers it expired): it is the running task now.
+                slot.Task = held;
+                Promote(held, now, RunLimit(held, now));
+            }
+            else
+            {
+                // The engine thread starts no held task after a cut-off, a suspect engine or a retirement.
+                Requeue(held);
+            }
+        }
+
+        switch (slot.Task is null ? finished.Next : WorkerNext.Idle)
+        {
+            case WorkerNext.Idle when slot.Task is null:
                 MakeIdle(slot);
+                break;
+            case WorkerNext.Idle:
                 break;
             case WorkerNext.Recovering:
                 slot.State = SlotState.Recovering;
+                Timers.StartSingleTimer(RecoveryTimer(worker), new RecoveryOverdue(worker), RecoveryPatience);
                 break;
             case WorkerNext.Retiring:
                 // WorkerRetiring follows from the worker; the replacement starts then.
@@ -104,7 +228,7 @@ internal sealed partial class PoolSupervisor
                 break;
         }
 
-        if (_draining)
+        if (_phase is SupervisorPhase.Draining)
         {
             _drainCompleted++;
             CheckDrainComplete();
@@ -117,15 +241,17 @@ internal sealed partial class PoolSupervisor
 
     private void MakeIdle(WorkerSlot slot)
     {
-        if (_draining || slot.Replaced)
+        if (_phase.ShuttingDown)
         {
             return;
         }
 
-        if (!slot.HasBudget)
+        if (slot.Replaced || !slot.HasBudget)
         {
-            // Its last task is answered; it retires itself and says so.
-            slot.State = SlotState.Busy;
+            // Its budget is spent (a last task taken back before it started still counts) or its replacement
+            // runs already: it is not needed, whether or not it is about to say it retires.
+            RetireSlot(slot, RetirementReason.Budget);
+            Context.Stop(slot.Worker);
             return;
         }
 
@@ -133,7 +259,7 @@ internal sealed partial class PoolSupervisor
         _idle.Add(slot);
     }
 
-    /// <summary>Answers tasks whose worker neither answered nor enforced its own timeout (DESIGN §3 step 4).</summary>
+    /// <summary>Answers tasks whose worker neither answered nor enforced its own timeout.</summary>
     private void CheckBackstops(DateTimeOffset now)
     {
         List<WorkerSlot>? late = null;
@@ -160,7 +286,7 @@ internal sealed partial class PoolSupervisor
             Context.Stop(slot.Worker);
         }
 
-        if (_draining)
+        if (_phase is SupervisorPhase.Draining)
         {
             CheckDrainComplete();
         }
@@ -180,17 +306,12 @@ internal sealed partial class PoolSupervisor
             task.QueueNode = null;
         }
 
-        Answer(task.ReplyTo, reply);
+        Answer(task.ReplyTo, reply, task.Batch, task.BatchIndex);
     }
 
-    private void Answer(IActorRef replyTo, IScriptReply reply)
+    /// <summary>Counts <paramref name="reply"/> and sends it, or collects it into its batch and sends the batch when complete.</summary>
+    private void Answer(IActorRef replyTo, IScriptReply reply, BatchReplies? batch = null, int index = 0)
     {
-        if (!replyTo.Path.Address.HasLocalScope)
-        {
-            // The transport would drop a frame over its limit and leave the caller waiting for its deadline.
-            reply = PayloadLimit.Fit(reply, _settings.MaxRemotePayload);
-        }
-
         if (reply is ScriptFailed failed)
         {
             _failures[(int)failed.Kind]++;
@@ -202,6 +323,32 @@ internal sealed partial class PoolSupervisor
             _metrics.TaskAnswered(null);
         }
 
-        replyTo.Tell(reply, Self);
+        if (batch is null)
+        {
+            replyTo.Tell(Fit(replyTo, reply, _settings.MaxRemotePayload), Self);
+            return;
+        }
+
+        if (!batch.Set(index, reply))
+        {
+            return;
+        }
+
+        var replies = batch.Replies;
+        if (!replyTo.Path.Address.HasLocalScope)
+        {
+            // The whole batch travels in one frame: each reply gets an equal share of the payload limit.
+            var share = Math.Max(1024, _settings.MaxRemotePayload / replies.Count);
+            replies = [.. replies.Select(r => Fit(replyTo, r, share))];
+        }
+
+        replyTo.Tell(new ScriptBatchCompleted(batch.TaskId, replies), Self);
     }
+
+    /// <summary>
+    /// A reply for a remote caller, cut to <paramref name="limit"/>: the transport would drop a larger frame
+    /// and leave the caller waiting for its deadline.
+    /// </summary>
+    private static IScriptReply Fit(IActorRef replyTo, IScriptReply reply, long limit) =>
+        replyTo.Path.Address.HasLocalScope ? reply : PayloadLimit.Fit(reply, limit);
 }

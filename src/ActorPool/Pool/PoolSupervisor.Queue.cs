@@ -9,40 +9,76 @@ namespace ActorPool.Pool;
 internal sealed partial class PoolSupervisor
 {
     private const int MaxTaskIdLength = 256;
+    private int _heldCount;
 
-    private void Accept(RunScript run, IActorRef replyTo)
+    /// <summary>Accepts the calls of a batch one by one; each is answered into the batch's collected replies.</summary>
+    private void AcceptBatch(RunScriptBatch batch, IActorRef replyTo)
+    {
+        if (string.IsNullOrEmpty(batch.TaskId) || batch.TaskId.Length > MaxTaskIdLength)
+        {
+            Answer(replyTo, new ScriptFailed(batch.TaskId ?? string.Empty, FailureKind.InvalidRequest, $"the batch id must be 1..{MaxTaskIdLength} characters"));
+            return;
+        }
+
+        if (batch.Calls is null || batch.Calls.Count > RunScriptBatch.MaxCalls)
+        {
+            Answer(replyTo, new ScriptFailed(batch.TaskId, FailureKind.InvalidRequest, $"a batch holds 0..{RunScriptBatch.MaxCalls} calls (had {batch.Calls?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}); split it"));
+            return;
+        }
+
+        if (batch.Calls.Count == 0)
+        {
+            replyTo.Tell(new ScriptBatchCompleted(batch.TaskId, []), Self);
+            return;
+        }
+
+        var replies = new BatchReplies(batch.TaskId, replyTo, batch.Calls.Count);
+        for (var i = 0; i < batch.Calls.Count; i++)
+        {
+            if (batch.Calls[i] is { } call)
+            {
+                Accept(call, replyTo, replies, i);
+            }
+            else
+            {
+                Answer(replyTo, new ScriptFailed(string.Empty, FailureKind.InvalidRequest, $"call {i} of the batch is missing"), replies, i);
+            }
+        }
+    }
+
+    private void Accept(RunScript run, IActorRef replyTo, BatchReplies? batch = null, int index = 0)
     {
         if (Validate(run) is { } problem)
         {
-            Answer(replyTo, new ScriptFailed(run.TaskId ?? string.Empty, FailureKind.InvalidRequest, problem));
+            Answer(replyTo, new ScriptFailed(run.TaskId ?? string.Empty, FailureKind.InvalidRequest, problem), batch, index);
             return;
         }
 
-        if (_draining)
+        if (_phase.ShuttingDown)
         {
-            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.ShuttingDown, "the pool is shutting down and accepts no new tasks"));
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.ShuttingDown, "the pool is shutting down and accepts no new tasks"), batch, index);
             return;
         }
 
-        if (_latched)
+        if (_phase.Latched)
         {
-            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.PoolUnavailable, UnavailableMessage()));
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.PoolUnavailable, UnavailableMessage()), batch, index);
             return;
         }
 
         if (_tasks.ContainsKey(run.TaskId))
         {
-            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.InvalidRequest, $"a task with id '{run.TaskId}' is already queued or running; task ids must be unique among tasks in flight"));
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.InvalidRequest, $"a task with id '{run.TaskId}' is already queued or running; task ids must be unique among tasks in flight"), batch, index);
             return;
         }
 
-        if (_queue.Count >= _settings.MaxQueueLength)
+        if (Waiting >= _settings.MaxQueueLength)
         {
-            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.Overloaded, $"the queue is full (actor-pool.max-queue-length = {_settings.MaxQueueLength}); retry later or raise the limit"));
+            Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.Overloaded, $"the queue is full (actor-pool.max-queue-length = {_settings.MaxQueueLength}); retry later or raise the limit"), batch, index);
             return;
         }
 
-        var task = new PendingTask(run, replyTo, Now);
+        var task = new PendingTask(run, replyTo, Now) { Batch = batch, BatchIndex = index };
         task.QueueNode = _queue.AddLast(task);
         _tasks.Add(run.TaskId, task);
         Dispatch();
@@ -90,9 +126,9 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        if (task.QueueNode is not null)
+        if (task.QueueNode is not null || WithdrawHeld(task))
         {
-            Settle(task, new ScriptFailed(taskId, FailureKind.Cancelled, "the task was cancelled by its caller before it started"));
+            Settle(task, new ScriptFailed(taskId, FailureKind.Cancelled, "the task was cancelled by its caller before it started", ScriptFailed.NeverStarted));
         }
         else
         {
@@ -100,9 +136,48 @@ internal sealed partial class PoolSupervisor
         }
     }
 
-    /// <summary>Answers every queued task that is past its age limit or its caller's deadline.</summary>
+    /// <summary>Tasks accepted and not started: queued, or held by a running worker (both count against max-queue-length).</summary>
+    private int Waiting => _queue.Count + _heldCount;
+
+    private void SetHeld(WorkerSlot slot, PendingTask task)
+    {
+        slot.Held = task;
+        _heldCount++;
+    }
+
+    private void ClearHeld(WorkerSlot slot)
+    {
+        if (slot.Held is not null)
+        {
+            slot.Held = null;
+            _heldCount--;
+        }
+    }
+
+    /// <summary>True when <paramref name="task"/> was held by a worker and is now taken back before it started.</summary>
+    private bool WithdrawHeld(PendingTask task)
+    {
+        if (task.Worker is not { } slot || slot.Held != task || !task.Ticket!.TryWithdraw())
+        {
+            return false;
+        }
+
+        ClearHeld(slot);
+        task.Worker = null;
+        return true;
+    }
+
+    /// <summary>Answers every queued or held task that is past its age limit or its caller's deadline.</summary>
     private void SweepQueue(DateTimeOffset now)
     {
+        foreach (var slot in _slots.Values)
+        {
+            if (slot.Held is { } held && ExpiryReason(held, now) is { } why && WithdrawHeld(held))
+            {
+                Settle(held, new ScriptFailed(held.TaskId, FailureKind.QueueExpired, why, ScriptFailed.NeverStarted));
+            }
+        }
+
         var node = _queue.First;
         while (node is not null)
         {
@@ -131,6 +206,14 @@ internal sealed partial class PoolSupervisor
 
     private void FailQueued(FailureKind kind, string message)
     {
+        foreach (var slot in _slots.Values)
+        {
+            if (slot.Held is { } held && WithdrawHeld(held))
+            {
+                Settle(held, new ScriptFailed(held.TaskId, kind, message, ScriptFailed.NeverStarted));
+            }
+        }
+
         while (_queue.First is { } node)
         {
             // Every queued task is answered before it ran: say so, so a router may send it elsewhere.

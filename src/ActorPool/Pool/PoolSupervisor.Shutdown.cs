@@ -6,27 +6,23 @@ namespace ActorPool.Pool;
 
 internal sealed partial class PoolSupervisor
 {
-    private readonly List<IActorRef> _drainRequesters = [];
-    private bool _draining;
-    private bool _drained;
     private int _drainCompleted;
     private int _drainCutOff;
 
     private void BeginDrain(IActorRef requester)
     {
-        if (_drained)
+        switch (_phase)
         {
-            requester.Tell(new PoolDrained(_drainCompleted, _drainCutOff));
-            return;
+            case SupervisorPhase.Drained:
+                requester.Tell(new PoolDrained(_drainCompleted, _drainCutOff));
+                return;
+            case SupervisorPhase.Draining draining:
+                _phase = draining with { Requesters = draining.Requesters.Add(requester) };
+                return;
         }
 
-        _drainRequesters.Add(requester);
-        if (_draining)
-        {
-            return;
-        }
-
-        _draining = true;
+        _phase = new SupervisorPhase.Draining([requester]);
+        Timers.Cancel(RespawnTimer);
         _log.Info("Draining: {0} queued tasks answered ShuttingDown, waiting up to {1} for {2} in flight", _queue.Count, _settings.DrainTimeout, _tasks.Count - _queue.Count);
         FailQueued(FailureKind.ShuttingDown, "the pool is shutting down; the task was still queued and never ran");
         Timers.StartSingleTimer("drain", DrainTimedOut.Instance, _settings.DrainTimeout);
@@ -40,7 +36,11 @@ internal sealed partial class PoolSupervisor
             _drainCutOff++;
             if (task.Worker is { } slot)
             {
-                slot.Task = null;
+                slot.Task = slot.Task == task ? null : slot.Task;
+                if (slot.Held == task)
+                {
+                    ClearHeld(slot);
+                }
             }
 
             Settle(task, new ScriptFailed(task.TaskId, FailureKind.ShuttingDown, $"the pool shut down before the task finished (actor-pool.drain-timeout = {_settings.DrainTimeout})"));
@@ -51,12 +51,12 @@ internal sealed partial class PoolSupervisor
 
     private void CheckDrainComplete()
     {
-        if (!_draining || _drained || _tasks.Count > 0)
+        if (_phase is not SupervisorPhase.Draining draining || _tasks.Count > 0)
         {
             return;
         }
 
-        _drained = true;
+        _phase = SupervisorPhase.Drained.Instance;
         Timers.Cancel("drain");
         foreach (var worker in _slots.Keys)
         {
@@ -64,12 +64,10 @@ internal sealed partial class PoolSupervisor
         }
 
         var drained = new PoolDrained(_drainCompleted, _drainCutOff);
-        foreach (var requester in _drainRequesters)
+        foreach (var requester in draining.Requesters)
         {
             requester.Tell(drained);
         }
-
-        _drainRequesters.Clear();
     }
 
     private sealed record DrainTimedOut

@@ -9,14 +9,13 @@ internal sealed partial class PoolSupervisor
 {
     private int _spawned;
     private int _consecutiveStartFailures;
-    private bool _latched;
-    private bool _backingOff;
+    private const string RespawnTimer = "respawn";
     private string? _lastStartFailure;
 
     /// <summary>Starts workers until the pool has its target of active (not retiring) workers.</summary>
     private void SpawnMissing()
     {
-        if (_draining || _backingOff)
+        if (_phase is not (SupervisorPhase.Serving or SupervisorPhase.Probing))
         {
             return;
         }
@@ -36,7 +35,7 @@ internal sealed partial class PoolSupervisor
         }
 
         var missing = _settings.Workers - active;
-        if (_latched)
+        if (_phase is SupervisorPhase.Probing)
         {
             // Half-open: one probe worker at a time until one starts.
             missing = starting == 0 ? Math.Min(missing, 1) : 0;
@@ -52,7 +51,7 @@ internal sealed partial class PoolSupervisor
     {
         var jitter = _settings.BudgetJitter * ((_random.NextDouble() * 2) - 1);
         var budget = Math.Max(1, (int)Math.Round(_settings.TaskBudget * (1 + jitter)));
-        var worker = Context.ActorOf(ScriptWorker.Props(_setup, budget), "worker-" + (++_spawned).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var worker = Context.ActorOf(_workerProps(_setup, budget, Self), "worker-" + (++_spawned).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Context.Watch(worker);
         _slots.Add(worker, new WorkerSlot(worker, budget));
     }
@@ -65,10 +64,11 @@ internal sealed partial class PoolSupervisor
         }
 
         _consecutiveStartFailures = 0;
-        if (_latched)
+        if (_phase.Latched)
         {
-            _latched = false;
             _log.Info("A worker started again: the pool is available ({0} workers)", _settings.Workers);
+            // A probe ends the latch; a worker started before the latch ends it too, the back-off still runs.
+            _phase = _phase is SupervisorPhase.Probing ? SupervisorPhase.Serving.Instance : new SupervisorPhase.BackingOff(IsLatched: false);
             SpawnMissing();
         }
 
@@ -78,22 +78,103 @@ internal sealed partial class PoolSupervisor
 
     private void OnWorkerAvailable(IActorRef worker)
     {
-        if (_slots.TryGetValue(worker, out var slot) && slot.State == SlotState.Recovering)
+        if (!_slots.TryGetValue(worker, out var slot) || slot.State != SlotState.Recovering)
         {
-            MakeIdle(slot);
-            Dispatch();
+            return;
+        }
+
+        Timers.Cancel(RecoveryTimer(worker));
+        if (slot.Replaced)
+        {
+            if (_phase.ShuttingDown || ActiveCount() >= _settings.Workers)
+            {
+                // Its replacement serves already: back to the target size.
+                slot.State = SlotState.Retiring;
+                Context.Stop(worker);
+                return;
+            }
+
+            // Its replacement is not there (its start failed): it serves again instead.
+            slot.Replaced = false;
+        }
+
+        MakeIdle(slot);
+        Dispatch();
+    }
+
+    /// <summary>
+    /// How long a recovering worker may take to come back before it is replaced. Most cut-off engines come
+    /// back within milliseconds (the cancel is honoured); waiting this long saves starting an engine for them,
+    /// and is far shorter than the grace period a stuck engine gets.
+    /// </summary>
+    private TimeSpan RecoveryPatience => _settings.GracePeriod / 4 < TimeSpan.FromMilliseconds(100) ? _settings.GracePeriod / 4 : TimeSpan.FromMilliseconds(100);
+
+    private static string RecoveryTimer(IActorRef worker) => "recovering-" + worker.Path.Name;
+
+    private void OnRecoveryOverdue(IActorRef worker)
+    {
+        if (_slots.TryGetValue(worker, out var slot))
+        {
+            ReplaceRecovering(slot);
         }
     }
 
-    /// <summary>Takes a worker out of service and starts its replacement (make-before-break).</summary>
-    private void RetireSlot(WorkerSlot slot, RetirementReason reason)
+    /// <summary>Sent when a recovering worker did not come back within <see cref="RecoveryPatience"/>.</summary>
+    private sealed record RecoveryOverdue(IActorRef Worker);
+
+    /// <summary>
+    /// A worker whose engine is recovering is out of service for up to the grace period: start its
+    /// replacement (make-before-break, once it is overdue), so the serving workers stay at target. Recovering engines
+    /// that have a replacement are bounded by the target, so the pool never exceeds twice its size.
+    /// </summary>
+    private void ReplaceRecovering(WorkerSlot slot)
     {
-        if (slot.Replaced)
+        if (slot.State != SlotState.Recovering)
+        {
+            return;
+        }
+
+        var covered = 0;
+        foreach (var other in _slots.Values)
+        {
+            if (other.State == SlotState.Recovering && other.Replaced)
+            {
+                covered++;
+            }
+        }
+
+        if (slot.Replaced || covered >= _settings.Workers)
         {
             return;
         }
 
         slot.Replaced = true;
+        SpawnMissing();
+    }
+
+    /// <summary>Workers that count towards the target: every worker without a replacement.</summary>
+    private int ActiveCount()
+    {
+        var active = 0;
+        foreach (var slot in _slots.Values)
+        {
+            if (!slot.Replaced)
+            {
+                active++;
+            }
+        }
+
+        return active;
+    }
+
+    /// <summary>Takes a worker out of service, counts why, and starts its replacement unless one was started already.</summary>
+    private void RetireSlot(WorkerSlot slot, RetirementReason reason)
+    {
+        if (slot.State == SlotState.Retiring)
+        {
+            return;
+        }
+
         slot.State = SlotState.Retiring;
         _idle.Remove(slot);
         _retirements[(int)reason]++;
@@ -103,7 +184,11 @@ internal sealed partial class PoolSupervisor
             _abandoned++;
         }
 
-        SpawnMissing();
+        if (!slot.Replaced)
+        {
+            slot.Replaced = true;
+            SpawnMissing();
+        }
     }
 
     private void OnWorkerStartFailed(IActorRef worker, string reason)
@@ -131,6 +216,19 @@ internal sealed partial class PoolSupervisor
             Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
         }
 
+        if (slot.Held is { } held)
+        {
+            if (WithdrawHeld(held))
+            {
+                Requeue(held);
+            }
+            else
+            {
+                ClearHeld(slot);
+                Settle(held, new ScriptFailed(held.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
+            }
+        }
+
         if (slot.State == SlotState.Starting && !slot.Replaced)
         {
             OnStartFailure();
@@ -140,9 +238,13 @@ internal sealed partial class PoolSupervisor
             RetireSlot(slot, RetirementReason.Crashed);
         }
 
-        if (_draining)
+        if (_phase is SupervisorPhase.Draining)
         {
             CheckDrainComplete();
+        }
+        else
+        {
+            Dispatch();
         }
     }
 
@@ -151,23 +253,38 @@ internal sealed partial class PoolSupervisor
         _consecutiveStartFailures++;
         _retirements[(int)RetirementReason.StartFailed]++;
         _metrics.WorkerRetired(RetirementReason.StartFailed);
-        if (!_latched && _consecutiveStartFailures >= _settings.CircuitFailureThreshold)
-        {
-            _latched = true;
-            _log.Error("{0} consecutive worker starts failed (last: {1}); the pool is unavailable until a worker starts", _consecutiveStartFailures, _lastStartFailure);
-            FailQueued(FailureKind.PoolUnavailable, UnavailableMessage());
-        }
-
-        if (_draining)
+        if (_phase.ShuttingDown)
         {
             return;
+        }
+
+        var latch = _consecutiveStartFailures >= _settings.CircuitFailureThreshold;
+        if (latch && !_phase.Latched)
+        {
+            _log.Error("{0} consecutive worker starts failed (last: {1}); the pool is unavailable until a worker starts", _consecutiveStartFailures, _lastStartFailure);
+        }
+
+        _phase = new SupervisorPhase.BackingOff(latch || _phase.Latched);
+        if (_phase.Latched)
+        {
+            FailQueued(FailureKind.PoolUnavailable, UnavailableMessage());
         }
 
         var exponent = Math.Min(_consecutiveStartFailures - 1, 30);
         var delay = TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, _settings.MinBackoff.Ticks * (1L << Math.Min(exponent, 20))));
         delay += TimeSpan.FromTicks((long)(delay.Ticks * _settings.BackoffRandomFactor * _random.NextDouble()));
-        _backingOff = true;
-        Timers.StartSingleTimer("respawn", RespawnDue.Instance, delay);
+        Timers.StartSingleTimer(RespawnTimer, RespawnDue.Instance, delay);
+    }
+
+    private void OnRespawnDue()
+    {
+        if (_phase is not SupervisorPhase.BackingOff backingOff)
+        {
+            return;
+        }
+
+        _phase = backingOff.IsLatched ? SupervisorPhase.Probing.Instance : SupervisorPhase.Serving.Instance;
+        SpawnMissing();
     }
 
     private string UnavailableMessage() =>

@@ -12,7 +12,7 @@ namespace ActorPool.Pool;
 /// <summary>
 /// Owns the task queue and the workers of one pool. Tasks are queued FIFO and handed, one at a time, to the
 /// most recently idled worker that has budget left (pull model, no router). The supervisor settles every task
-/// exactly once: workers report to it, and it forwards the answer to the caller. See DESIGN §3.
+/// exactly once: workers report to it, and it forwards the answer to the caller. See docs/architecture.md.
 /// </summary>
 /// <remarks>
 /// Split by concern: <c>PoolSupervisor.Queue.cs</c> (accepting, expiry, cancel),
@@ -34,9 +34,13 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
     private readonly Random _random;
     private long _succeeded;
     private long _abandoned;
+    private SupervisorPhase _phase = SupervisorPhase.Serving.Instance;
 
-    public PoolSupervisor(PoolSettings settings, WorkerSetup setup, int? seed)
+    private readonly Func<WorkerSetup, int, IActorRef, Props> _workerProps;
+
+    public PoolSupervisor(PoolSettings settings, WorkerSetup setup, int? seed, Func<WorkerSetup, int, IActorRef, Props>? workerProps = null)
     {
+        _workerProps = workerProps ?? ScriptWorker.Props;
         _settings = settings;
         _setup = setup;
         _metrics = setup.Metrics;
@@ -47,8 +51,13 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
     private static DateTimeOffset Now => Context.System.Scheduler.Now;
 
-    public static Props Props(PoolSettings settings, WorkerSetup setup, int? seed = null) =>
-        Akka.Actor.Props.Create(() => new PoolSupervisor(settings, setup, seed));
+    /// <summary>
+    /// Props for a supervisor. <paramref name="workerProps"/> makes each worker's props from the setup, the
+    /// worker's budget and the supervisor's ref (default: <see cref="ScriptWorker.Props"/>); specs replace it
+    /// with stand-ins driven by probes.
+    /// </summary>
+    public static Props Props(PoolSettings settings, WorkerSetup setup, int? seed = null, Func<WorkerSetup, int, IActorRef, Props>? workerProps = null) =>
+        Akka.Actor.Props.Create(() => new PoolSupervisor(settings, setup, seed, workerProps));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         // A worker that throws is stopped; Terminated answers its task and starts its replacement.
@@ -68,6 +77,9 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
         {
             case RunScript run:
                 Accept(run, Sender);
+                break;
+            case RunScriptBatch batch:
+                AcceptBatch(batch, Sender);
                 break;
             case TaskFinished finished:
                 OnTaskFinished(finished, Sender);
@@ -103,9 +115,19 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             case Tick:
                 OnTick();
                 break;
+            case EngineBack:
+                if (_slots.TryGetValue(Sender, out var back) && back.State == SlotState.Recovering)
+                {
+                    // Its engine thread is back: only the engine start remains, no replacement needed.
+                    Timers.Cancel(RecoveryTimer(Sender));
+                }
+
+                break;
+            case RecoveryOverdue overdue:
+                OnRecoveryOverdue(overdue.Worker);
+                break;
             case RespawnDue:
-                _backingOff = false;
-                SpawnMissing();
+                OnRespawnDue();
                 break;
             case DrainPool:
                 BeginDrain(Sender);
@@ -129,7 +151,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
     private PoolStats Stats()
     {
-        var (idle, busy, starting, _) = CountSlots();
+        var (idle, busy, starting, recovering, _) = CountSlots();
 
         var failures = ImmutableDictionary.CreateBuilder<FailureKind, long>();
         for (var i = 0; i < _failures.Length; i++)
@@ -150,8 +172,8 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
         }
 
         return new PoolStats(
-            _settings.Workers, idle, busy, starting, _queue.Count, _settings.MaxQueueLength, _latched, _draining,
-            _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures)
+            _settings.Workers, idle, busy, starting, Waiting, _settings.MaxQueueLength, _phase.Latched, _phase.ShuttingDown,
+            _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures, recovering)
         {
             EngineKind = _setup.EngineKind,
         };
@@ -159,14 +181,14 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
     private void PublishGauges()
     {
-        var (idle, busy, starting, retiring) = CountSlots();
-        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, _queue.Count, _latched));
+        var (idle, busy, starting, recovering, retiring) = CountSlots();
+        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, Waiting, _phase.Latched) { Recovering = recovering });
     }
 
-    /// <summary>Workers by state; recovering ones count as busy.</summary>
-    private (int Idle, int Busy, int Starting, int Retiring) CountSlots()
+    /// <summary>Workers by state.</summary>
+    private (int Idle, int Busy, int Starting, int Recovering, int Retiring) CountSlots()
     {
-        int idle = 0, busy = 0, starting = 0, retiring = 0;
+        int idle = 0, busy = 0, starting = 0, recovering = 0, retiring = 0;
         foreach (var slot in _slots.Values)
         {
             switch (slot.State)
@@ -174,8 +196,11 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
                 case SlotState.Idle:
                     idle++;
                     break;
-                case SlotState.Busy or SlotState.Recovering:
+                case SlotState.Busy:
                     busy++;
+                    break;
+                case SlotState.Recovering:
+                    recovering++;
                     break;
                 case SlotState.Starting:
                     starting++;
@@ -186,7 +211,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             }
         }
 
-        return (idle, busy, starting, retiring);
+        return (idle, busy, starting, recovering, retiring);
     }
 
     /// <summary>The periodic timer: queue sweep, backstops, gauges.</summary>

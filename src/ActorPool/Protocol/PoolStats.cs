@@ -6,9 +6,9 @@ namespace ActorPool.Protocol;
 /// <summary>A snapshot of one pool's state, the answer to <see cref="GetPoolStats"/>.</summary>
 /// <param name="TargetWorkers">How many workers the pool keeps.</param>
 /// <param name="IdleWorkers">Workers ready for a task.</param>
-/// <param name="BusyWorkers">Workers running a task or recovering their engine.</param>
+/// <param name="BusyWorkers">Workers running a task.</param>
 /// <param name="StartingWorkers">Workers starting their engine.</param>
-/// <param name="QueueLength">Tasks waiting for a worker.</param>
+/// <param name="QueueLength">Tasks waiting to start: queued, or held by a running worker to start next.</param>
 /// <param name="MaxQueueLength">The queue bound.</param>
 /// <param name="Latched">True while the pool is latched <see cref="FailureKind.PoolUnavailable"/>.</param>
 /// <param name="Draining">True once shutdown has begun.</param>
@@ -17,6 +17,10 @@ namespace ActorPool.Protocol;
 /// <param name="Retirements">Workers retired since start, by reason.</param>
 /// <param name="AbandonedEngines">Engine threads that did not come back after a cancel within the grace period.</param>
 /// <param name="ConsecutiveStartFailures">Worker start failures since the last successful start.</param>
+/// <param name="RecoveringWorkers">
+/// Workers whose engine was cut off (timeout, cancel, engine limit) and has not come back yet. A recovering
+/// worker is replaced at once, so these run on top of the target (at most the target of them).
+/// </param>
 public sealed record PoolStats(
     int TargetWorkers,
     int IdleWorkers,
@@ -30,7 +34,8 @@ public sealed record PoolStats(
     ImmutableDictionary<FailureKind, long> Failures,
     ImmutableDictionary<RetirementReason, long> Retirements,
     long AbandonedEngines,
-    int ConsecutiveStartFailures) : IPoolMessage, INotInfluenceReceiveTimeout
+    int ConsecutiveStartFailures,
+    int RecoveringWorkers = 0) : IPoolMessage, INotInfluenceReceiveTimeout
 {
     /// <summary>
     /// The engine kind that actually serves the pool (<c>jint</c> or <c>v8</c>): <c>jint</c> when

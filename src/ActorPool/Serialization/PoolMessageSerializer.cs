@@ -51,6 +51,8 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
         DrainPool => Manifests.DrainPool,
         PoolDrained => Manifests.PoolDrained,
         PoolStats => Manifests.PoolStats,
+        RunScriptBatch => Manifests.RunScriptBatch,
+        ScriptBatchCompleted => Manifests.ScriptBatchCompleted,
         _ => throw Unknown(o),
     };
 
@@ -88,6 +90,8 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 Manifests.DrainPool => DrainPool.Instance,
                 Manifests.PoolDrained => ReadPoolDrained(input),
                 Manifests.PoolStats => ReadPoolStats(input),
+                Manifests.RunScriptBatch => ReadRunScriptBatch(input),
+                Manifests.ScriptBatchCompleted => ReadScriptBatchCompleted(input),
                 _ => throw new SerializationException($"Unknown ActorPool message manifest '{manifest}'; the sender runs a newer ActorPool version than this node."),
             };
         }
@@ -126,7 +130,12 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                     + (stats.Latched ? 2 : 0) + (stats.Draining ? 2 : 0) + VarintSize(9, stats.Succeeded)
                     + MapSize(10, stats.Failures) + MapSize(11, stats.Retirements)
                     + VarintSize(12, stats.AbandonedEngines) + VarintSize(13, stats.ConsecutiveStartFailures)
+                    + VarintSize(14, stats.RecoveringWorkers)
                     + StringSize(15, stats.EngineKind);
+            case RunScriptBatch batch:
+                return StringSize(1, batch.TaskId) + (batch.Calls ?? []).Sum(call => NestedSize(2, call));
+            case ScriptBatchCompleted completed:
+                return StringSize(1, completed.TaskId) + (completed.Replies ?? []).Sum(reply => FieldSize(2, NestedSize(ReplyField(reply), reply)));
             default:
                 throw Unknown(message);
         }
@@ -193,7 +202,27 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 WriteMap(output, 11, stats.Retirements);
                 WriteVarint(output, 12, stats.AbandonedEngines);
                 WriteVarint(output, 13, stats.ConsecutiveStartFailures);
+                WriteVarint(output, 14, stats.RecoveringWorkers);
                 WriteString(output, 15, stats.EngineKind);
+                break;
+            case RunScriptBatch batch:
+                WriteString(output, 1, batch.TaskId);
+                foreach (var call in batch.Calls ?? [])
+                {
+                    WriteNested(output, 2, call);
+                }
+
+                break;
+            case ScriptBatchCompleted completed:
+                WriteString(output, 1, completed.TaskId);
+                foreach (var reply in completed.Replies ?? [])
+                {
+                    // Each reply is wrapped ({1 succeeded | 2 failed}) so the order of the calls survives.
+                    output.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                    output.WriteLength(NestedSize(ReplyField(reply), reply));
+                    WriteNested(output, ReplyField(reply), reply);
+                }
+
                 break;
         }
     }
@@ -332,7 +361,7 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
 
     private static PoolStats ReadPoolStats(CodedInputStream input)
     {
-        int target = 0, idle = 0, busy = 0, starting = 0, queue = 0, maxQueue = 0, startFailures = 0;
+        int target = 0, idle = 0, busy = 0, starting = 0, queue = 0, maxQueue = 0, startFailures = 0, recovering = 0;
         bool latched = false, draining = false;
         long succeeded = 0, abandoned = 0;
         var engineKind = Engines.ScriptEngineKinds.Jint;
@@ -383,6 +412,9 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 case 13 when IsVarint(tag):
                     startFailures = input.ReadInt32();
                     break;
+                case 14 when IsVarint(tag):
+                    recovering = input.ReadInt32();
+                    break;
                 case 15 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
                     engineKind = input.ReadString();
                     break;
@@ -392,10 +424,103 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
             }
         }
 
-        return new PoolStats(target, idle, busy, starting, queue, maxQueue, latched, draining, succeeded, failures.ToImmutable(), retirements.ToImmutable(), abandoned, startFailures)
+        return new PoolStats(target, idle, busy, starting, queue, maxQueue, latched, draining, succeeded, failures.ToImmutable(), retirements.ToImmutable(), abandoned, startFailures, recovering)
         {
             EngineKind = engineKind,
         };
+    }
+
+    private static RunScriptBatch ReadRunScriptBatch(CodedInputStream input)
+    {
+        string? taskId = null;
+        var calls = new List<RunScript>();
+        while (input.ReadTag() is var tag and not 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1 when IsLengthDelimited(tag):
+                    taskId = input.ReadString();
+                    break;
+                case 2 when IsLengthDelimited(tag):
+                    calls.Add(ReadRunScript(new CodedInputStream(input.ReadBytes().ToByteArray())));
+                    break;
+                default:
+                    input.SkipLastField();
+                    break;
+            }
+        }
+
+        return new RunScriptBatch(taskId ?? string.Empty, calls);
+    }
+
+    private static ScriptBatchCompleted ReadScriptBatchCompleted(CodedInputStream input)
+    {
+        string? taskId = null;
+        var replies = new List<IScriptReply>();
+        while (input.ReadTag() is var tag and not 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1 when IsLengthDelimited(tag):
+                    taskId = input.ReadString();
+                    break;
+                case 2 when IsLengthDelimited(tag):
+                    replies.Add(ReadReply(new CodedInputStream(input.ReadBytes().ToByteArray())));
+                    break;
+                default:
+                    input.SkipLastField();
+                    break;
+            }
+        }
+
+        return new ScriptBatchCompleted(taskId ?? string.Empty, replies);
+    }
+
+    /// <summary>Reads one wrapped reply of a batch: {1 succeeded | 2 failed}; an empty wrapper reads as a failure.</summary>
+    private static IScriptReply ReadReply(CodedInputStream input)
+    {
+        IScriptReply? reply = null;
+        while (input.ReadTag() is var tag and not 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1 when IsLengthDelimited(tag):
+                    reply = ReadScriptSucceeded(new CodedInputStream(input.ReadBytes().ToByteArray()));
+                    break;
+                case 2 when IsLengthDelimited(tag):
+                    reply = ReadScriptFailed(new CodedInputStream(input.ReadBytes().ToByteArray()));
+                    break;
+                default:
+                    input.SkipLastField();
+                    break;
+            }
+        }
+
+        return reply ?? new ScriptFailed(string.Empty, FailureKind.WorkerCrashed, "a reply in the batch came in a form this node does not know (a newer ActorPool version sent it)");
+    }
+
+    private static int ReplyField(IScriptReply reply) => reply switch
+    {
+        ScriptSucceeded => 1,
+        ScriptFailed => 2,
+        _ => throw Unknown(reply),
+    };
+
+    /// <summary>The size of <paramref name="message"/> as a length-delimited field <paramref name="field"/>.</summary>
+    private static int NestedSize(int field, object message)
+    {
+        return FieldSize(field, ComputeSize(message));
+    }
+
+    /// <summary>The size of a length-delimited field <paramref name="field"/> whose content is <paramref name="contentSize"/> bytes.</summary>
+    private static int FieldSize(int field, int contentSize) =>
+        CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeLengthSize(contentSize) + contentSize;
+
+    private static void WriteNested(CodedOutputStream output, int field, object message)
+    {
+        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        output.WriteLength(ComputeSize(message));
+        Write(output, message);
     }
 
     /// <summary>Reads one map entry (protobuf's map encoding: a nested message with key = 1, value = 2).</summary>
@@ -518,8 +643,14 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
         /// <summary>
         /// 1 target_workers, 2 idle, 3 busy, 4 starting, 5 queue_length, 6 max_queue_length, 7 latched, 8 draining,
         /// 9 succeeded, 10 failures and 11 retirements (map&lt;enum number, int64&gt;: repeated entries {1 key, 2 value}),
-        /// 12 abandoned_engines, 13 consecutive_start_failures.
+        /// 12 abandoned_engines, 13 consecutive_start_failures, 14 recovering_workers, 15 engine_kind.
         /// </summary>
         public const string PoolStats = "P";
+
+        /// <summary>1 task_id; 2 calls (repeated, each a nested RunScript).</summary>
+        public const string RunScriptBatch = "RB";
+
+        /// <summary>1 task_id; 2 replies (repeated, each a nested {1 succeeded: ScriptSucceeded | 2 failed: ScriptFailed}), in call order.</summary>
+        public const string ScriptBatchCompleted = "SB";
     }
 }

@@ -99,8 +99,13 @@ public sealed class PoolMetrics : IDisposable
         yield return new Measurement<int>(s.Busy, _poolTag, new("state", "busy"));
         yield return new Measurement<int>(s.Starting, _poolTag, new("state", "starting"));
         yield return new Measurement<int>(s.Retiring, _poolTag, new("state", "retiring"));
+        yield return new Measurement<int>(s.Recovering, _poolTag, new("state", "recovering"));
     }
 }
 
 /// <summary>The supervisor's state as the gauges show it.</summary>
-internal sealed record PoolGaugeSnapshot(int Target, int Idle, int Busy, int Starting, int Retiring, int QueueLength, bool Latched);
+internal sealed record PoolGaugeSnapshot(int Target, int Idle, int Busy, int Starting, int Retiring, int QueueLength, bool Latched)
+{
+    /// <summary>Workers whose engine was cut off and has not come back yet (their replacement serves meanwhile).</summary>
+    public int Recovering { get; init; }
+}

@@ -1,8 +1,5 @@
-using ActorPool.Configuration;
 using ActorPool.Engines;
-using ActorPool.Modules;
 using ActorPool.Protocol;
-using ActorPool.Telemetry;
 using Akka.Actor;
 using Akka.Event;
 using static ActorPool.Workers.WorkerProtocol;
@@ -10,33 +7,44 @@ using static ActorPool.Workers.WorkerProtocol;
 namespace ActorPool.Workers;
 
 /// <summary>
-/// Owns one Jint engine on a dedicated engine thread and runs one task at a time for its supervisor.
-/// While a task is in flight its <c>ReceiveTimeout</c> is the in-flight timeout; on expiry (or on cancel) it
-/// cancels the engine, answers, and gets a fresh engine, or retires when the engine thread does not come back
-/// within the grace period. It retires itself after its budget.
+/// Owns one engine on a dedicated engine thread and runs one task at a time for its supervisor.
 /// </summary>
+/// <remarks>
+/// Its lifecycle is a set of behaviors, each handling only the messages valid in it:
+/// <c>Starting</c> → <c>Idle</c> ⇄ <c>Running(ticket)</c> → <c>Recovering(ticket)</c> → <c>Idle</c>, and
+/// <c>Retiring</c> from any of them (budget spent, engine abandoned, engine replacement failed, a task sent
+/// while not idle); a failed start ends in <c>StartFailed</c>, where it waits for the supervisor to stop it.
+/// While a task is in flight a timer is armed with the task's run limit (a timer, not <c>ReceiveTimeout</c>:
+/// a running worker receives held tasks and cancels, which must not postpone it); on expiry (or on cancel) it
+/// cancels the engine, answers, and waits for the engine thread to come back with a fresh engine, retiring
+/// when it does not within the grace period. See docs/architecture.md.
+/// </remarks>
 internal sealed class ScriptWorker : UntypedActor, IWithTimers
 {
+    private const string GraceTimer = "grace";
+    private const string RunLimitTimer = "run-limit";
     private readonly WorkerSetup _setup;
     private readonly int _budget;
     private readonly IActorRef _supervisor;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private EngineHost? _host;
-    private TaskTicket? _ticket;
-    private string _state = "starting";
+    private TaskTicket? _inFlight;
+    private TaskTicket? _lastPosted;
     private int _tasksRun;
 
-    public ScriptWorker(WorkerSetup setup, int budget)
+    public ScriptWorker(WorkerSetup setup, int budget, IActorRef supervisor)
     {
         _setup = setup;
         _budget = budget;
-        _supervisor = Context.Parent;
+        _supervisor = supervisor;
+        Become(Starting);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(WorkerSetup setup, int budget) =>
-        Akka.Actor.Props.Create(() => new ScriptWorker(setup, budget)).WithDeploy(Deploy.Local);
+    /// <summary>Props for a worker that reports to <paramref name="supervisor"/> and runs at most <paramref name="budget"/> tasks.</summary>
+    public static Props Props(WorkerSetup setup, int budget, IActorRef supervisor) =>
+        Akka.Actor.Props.Create(() => new ScriptWorker(setup, budget, supervisor)).WithDeploy(Deploy.Local);
 
     protected override void PreStart()
     {
@@ -46,7 +54,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             $"actorpool-engine-{Self.Path.Name}",
             settings.Engine.ThreadStackSize,
             _setup.CreateEngine,
-            ex => self.Tell(new EngineCrashed(_ticket?.TaskId ?? string.Empty, ex)));
+            ex => self.Tell(new EngineCrashed(ex)));
         _host.Post(host =>
         {
             try
@@ -71,50 +79,301 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         // The engine thread may still be running a script: stop it from answering, cut it off, let it end.
-        if (_ticket is { } ticket)
+        if (_inFlight is { } ticket)
         {
             ticket.TrySettle();
             ticket.Cancellation.Cancel();
         }
 
+        // A held task the engine thread may have started without this worker knowing yet: cut it off too. One
+        // not started stays withdrawable, so the supervisor queues it again.
+        _lastPosted?.Cancellation.Cancel();
+
         _host?.Stop();
     }
 
-    protected override void OnReceive(object message)
+    protected override void OnReceive(object message) => Unhandled(message);
+
+    private void Starting(object message)
     {
         switch (message)
         {
+            case EngineStarted { Failure: { } failure }:
+                _log.Warning("Worker {0} failed to start its engine: {1}", Self.Path.Name, failure.Message);
+                // The supervisor counts the failure and stops this worker (so it reads the reason first).
+                _supervisor.Tell(new WorkerStartFailed(failure.Message));
+                Become(StartFailed);
+                break;
+            case EngineStarted:
+                _supervisor.Tell(new WorkerReady());
+                BecomeIdle();
+                break;
+            default:
+                Common(message, "starting");
+                break;
+        }
+    }
+
+    private void StartFailed(object message) => Common(message, "start-failed");
+
+    private void BecomeIdle(StartTask? pending = null)
+    {
+        _inFlight = null;
+        Become(message => Idle(message, pending));
+    }
+
+    /// <summary>
+    /// Idle; <paramref name="pending"/> is a held task the engine thread may still pick up (it says so with
+    /// <see cref="HeldStarted"/>, or settles it as expired, or skips it when the supervisor withdrew it).
+    /// </summary>
+    private void Idle(object message, StartTask? pending)
+    {
+        switch (message)
+        {
+            case StartTask start when (pending is null || pending.Ticket.IsWithdrawn) && start.Ticket.ForHolding:
+                // Handed over for holding, but the task before it ended meanwhile: the engine thread starts it
+                // as a held task (checking its expiry, racing the supervisor's withdrawal).
+                Post(start, Count(start), held: true);
+                BecomeIdle(pending: start);
+                break;
+            case StartTask start when pending is null || pending.Ticket.IsWithdrawn:
+                Run(start);
+                break;
             case StartTask start:
-                OnStartTask(start);
+                // The supervisor counts the pending task as running (the engine thread is starting it right now):
+                // the new one is held behind it.
+                BeginHeld(pending);
+                Hold(pending.Ticket, start);
                 break;
-            case EngineSettled settled:
-                OnEngineSettled(settled);
+            case HeldStarted started when started.TaskId == pending?.Command.TaskId:
+                BeginHeld(pending);
                 break;
-            case ReceiveTimeout:
-                CutOff(FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
+            case EngineSettled settled when settled.TaskId == pending?.Command.TaskId:
+                // It expired before the engine thread could start it, or was taken back as the budget's last.
+                if (settled.Next == WorkerNext.Retiring)
+                {
+                    Retire(settled.Reason);
+                }
+                else
+                {
+                    BecomeIdle();
+                }
+
                 break;
-            case CancelTask cancel when _ticket?.TaskId == cancel.TaskId:
-                CutOff(FailureKind.Cancelled, "the task was cancelled by its caller");
+            case CancelTask cancel when cancel.TaskId == pending?.Command.TaskId:
+                // The supervisor could not withdraw it, so the engine thread has started it: cut it off there.
+                pending.Ticket.Cancellation.Cancel();
+                break;
+            case CancelTask:
+                // The task it names is already answered.
+                break;
+            default:
+                Common(message, "idle");
+                break;
+        }
+    }
+
+    private void Run(StartTask start)
+    {
+        var last = Count(start);
+        _inFlight = start.Ticket;
+        ArmRunLimit(start);
+        Post(start, last, held: false);
+        Become(message => Running(message, start.Ticket, null));
+    }
+
+    /// <summary>Pipelining: queues <paramref name="start"/> on the engine thread behind the current task.</summary>
+    private void Hold(TaskTicket current, StartTask start)
+    {
+        var last = Count(start);
+        Post(start, last, held: true);
+        Become(message => Running(message, current, start));
+    }
+
+    private void BeginHeld(StartTask held)
+    {
+        _inFlight = held.Ticket;
+        ArmRunLimit(held);
+        Become(message => Running(message, held.Ticket, null));
+    }
+
+    /// <summary>
+    /// Arms the run limit: the task's limit, cut to what is left of its caller's deadline (a task handed over
+    /// for holding may start later than it was handed over, even on an idle worker when the hand-over crossed
+    /// the end of the task before it).
+    /// </summary>
+    private void ArmRunLimit(StartTask start)
+    {
+        var runLimit = start.RunLimit;
+        if (start.DeadlineAt is { } deadline && deadline - Context.System.Scheduler.Now < runLimit)
+        {
+            runLimit = deadline - Context.System.Scheduler.Now;
+        }
+
+        Timers.StartSingleTimer(RunLimitTimer, new RunLimitReached(start.Ticket.TaskId), runLimit > TimeSpan.Zero ? runLimit : TimeSpan.FromMilliseconds(1));
+    }
+
+    /// <summary>Counts a task against the budget; true when it is the last one.</summary>
+    private bool Count(StartTask start)
+    {
+        _tasksRun++;
+        _setup.Hooks?.TaskStarted?.Invoke(Self.Path.Name, start.Command.TaskId, _tasksRun, _budget);
+        return start.Last || _tasksRun >= _budget;
+    }
+
+    private void Post(StartTask start, bool last, bool held)
+    {
+        var self = Self;
+        var supervisor = _supervisor;
+        var setup = _setup;
+        var scheduler = Context.System.Scheduler;
+        _lastPosted = start.Ticket;
+        _host!.Post(host => RunOnEngine(host, start, last, held, scheduler, self, supervisor, setup));
+    }
+
+    private void Running(object message, TaskTicket ticket, StartTask? held)
+    {
+        switch (message)
+        {
+            case EngineSettled settled when settled.TaskId == ticket.TaskId:
+                Timers.Cancel(RunLimitTimer);
+                switch (settled.Next)
+                {
+                    case WorkerNext.Idle:
+                        BecomeIdle(held);
+                        break;
+                    case WorkerNext.Recovering:
+                        // A held task never starts after this; the supervisor takes it back.
+                        BecomeRecovering(ticket);
+                        break;
+                    default:
+                        _inFlight = null;
+                        Retire(settled.Reason);
+                        break;
+                }
+
+                break;
+            case StartTask start when held is null || held.Ticket.IsWithdrawn:
+                Hold(ticket, start);
+                break;
+            case RunLimitReached reached when reached.TaskId == ticket.TaskId:
+                CutOff(ticket, FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
+                break;
+            case CancelTask cancel when cancel.TaskId == ticket.TaskId:
+                CutOff(ticket, FailureKind.Cancelled, "the task was cancelled by its caller");
+                break;
+            case CancelTask cancel when cancel.TaskId == held?.Command.TaskId:
+                // The supervisor could not withdraw it, so the engine thread has started it: cut it off there.
+                held.Ticket.Cancellation.Cancel();
                 break;
             case CancelTask:
                 break;
-            case EngineRecovered recovered:
-                OnEngineRecovered(recovered);
+            default:
+                Common(message, "running");
                 break;
-            case GraceExpired expired when _ticket?.TaskId == expired.TaskId || _state == "recovering":
+        }
+    }
+
+    /// <summary>Answers the task in flight itself and cuts the engine off (timeout or cancel).</summary>
+    private void CutOff(TaskTicket ticket, FailureKind kind, string message)
+    {
+        Timers.Cancel(RunLimitTimer);
+        if (!ticket.TrySettle())
+        {
+            // The engine thread settled first; its EngineSettled is on its way.
+            return;
+        }
+
+        ticket.Cancellation.Cancel();
+        // Grace timer first: whoever reads the answer may move the clock on at once.
+        BecomeRecovering(ticket);
+        _supervisor.Tell(new TaskFinished(ticket.TaskId, new ScriptFailed(ticket.TaskId, kind, message), WorkerNext.Recovering));
+    }
+
+    private void BecomeRecovering(TaskTicket ticket)
+    {
+        Timers.StartSingleTimer(GraceTimer, new GraceExpired(ticket.TaskId), _setup.Settings.GracePeriod);
+        Become(message => Recovering(message, ticket));
+    }
+
+    private void Recovering(object message, TaskTicket ticket)
+    {
+        switch (message)
+        {
+            case EngineRecovered recovered when recovered.TaskId == ticket.TaskId:
+                Timers.Cancel(GraceTimer);
+                _inFlight = null;
+                if (recovered.Failure is not null)
+                {
+                    _log.Warning("Worker {0} could not replace its engine: {1}", Self.Path.Name, recovered.Failure.Message);
+                    Retire(RetirementReason.StartFailed);
+                }
+                else if (_tasksRun >= _budget)
+                {
+                    Retire(RetirementReason.Budget);
+                }
+                else
+                {
+                    _supervisor.Tell(new WorkerAvailable());
+                    BecomeIdle();
+                }
+
+                break;
+            case GraceExpired expired when expired.TaskId == ticket.TaskId:
                 _log.Warning("Engine thread of {0} did not come back within {1} after task {2}; abandoning it", Self.Path.Name, _setup.Settings.GracePeriod, expired.TaskId);
                 _setup.Metrics.EngineAbandoned();
                 Retire(RetirementReason.EngineAbandoned);
                 break;
-            case GraceExpired:
+            case CancelTask or RunLimitReached:
+                // The task is answered already; the engine thread is on its way back.
                 break;
-            case EngineStarted started:
-                OnEngineStarted(started);
+            default:
+                Common(message, "recovering");
+                break;
+        }
+    }
+
+    private void Retire(RetirementReason reason)
+    {
+        _supervisor.Tell(new WorkerRetiring(reason));
+        Become(Retiring);
+        Context.Stop(Self);
+    }
+
+    private void Retiring(object message)
+    {
+        switch (message)
+        {
+            case StartTask start when !start.Ticket.ForHolding:
+                RejectTask(start, "retiring");
+                break;
+            default:
+                Common(message, "retiring");
+                break;
+        }
+    }
+
+    /// <summary>Messages with the same meaning in every state.</summary>
+    private void Common(object message, string state)
+    {
+        switch (message)
+        {
+            case GetWorkerState:
+                Sender.Tell(new WorkerState(state, _inFlight?.TaskId, _tasksRun));
+                break;
+            case StartTask { Ticket.ForHolding: true }:
+                // Handed over for holding while this worker's task was being cut off or it was leaving: the
+                // supervisor takes it back (it never started) when it reads why.
+                break;
+            case StartTask start:
+                // The supervisor never does this; answer rather than lose the task, and leave.
+                RejectTask(start, state);
+                Retire(RetirementReason.Crashed);
                 break;
             case EngineCrashed crashed:
-                throw new WorkerCrashedException($"engine thread failed during task '{crashed.TaskId}'", crashed.Failure);
-            case GetWorkerState:
-                Sender.Tell(new WorkerState(_state, _ticket?.TaskId, _tasksRun));
+                throw new WorkerCrashedException($"engine thread failed while the worker was {state} (task '{_inFlight?.TaskId ?? "none"}')", crashed.Failure);
+            case CancelTask or RunLimitReached or GraceExpired or EngineSettled or EngineRecovered or HeldStarted:
+                // Late echoes of an earlier state (a timer or engine report that lost a race): nothing to do.
                 break;
             default:
                 Unhandled(message);
@@ -122,59 +381,51 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
     }
 
-    private void OnEngineStarted(EngineStarted started)
+    private void RejectTask(StartTask start, string state)
     {
-        if (started.Failure is { } failure)
-        {
-            _log.Warning("Worker {0} failed to start its engine: {1}", Self.Path.Name, failure.Message);
-            // The supervisor counts the failure and stops this worker (so it reads the reason first).
-            _supervisor.Tell(new WorkerStartFailed(failure.Message));
-            _state = "start-failed";
-            return;
-        }
-
-        _state = "idle";
-        _supervisor.Tell(new WorkerReady());
-    }
-
-    private void OnStartTask(StartTask start)
-    {
-        var command = start.Command;
-        if (_ticket is not null || _state != "idle")
-        {
-            // The supervisor never does this; answer rather than lose the task.
-            _supervisor.Tell(new TaskFinished(command.TaskId, new ScriptFailed(command.TaskId, FailureKind.WorkerCrashed, $"worker was {_state}, not idle"), WorkerNext.Retiring));
-            Retire(RetirementReason.Crashed);
-            return;
-        }
-
-        var hooks = _setup.Hooks;
-        if (hooks?.CrashOnTask?.Invoke(command.TaskId) == true)
-        {
-            throw new WorkerCrashedException($"test hook: crash on task '{command.TaskId}'");
-        }
-
-        _tasksRun++;
-        hooks?.TaskStarted?.Invoke(Self.Path.Name, command.TaskId, _tasksRun, _budget);
-        var ticket = new TaskTicket(command.TaskId);
-        _ticket = ticket;
-        _state = "running";
-        if (hooks?.SilenceOnTask?.Invoke(command.TaskId) == true)
-        {
-            return;
-        }
-
-        Context.SetReceiveTimeout(start.RunLimit);
-        var last = start.Last || _tasksRun >= _budget;
-        var self = Self;
-        var supervisor = _supervisor;
-        var setup = _setup;
-        _host!.Post(host => RunOnEngine(host, ticket, command, last, self, supervisor, setup));
+        var id = start.Command.TaskId;
+        _supervisor.Tell(new TaskFinished(id, new ScriptFailed(id, FailureKind.WorkerCrashed, $"the worker was {state}, not idle; the task never ran", ScriptFailed.NeverStarted), WorkerNext.Retiring));
     }
 
     /// <summary>Runs on the engine thread. Touches no actor state: it reports with messages only.</summary>
-    private static void RunOnEngine(EngineHost host, TaskTicket ticket, RunScript command, bool last, IActorRef self, IActorRef supervisor, WorkerSetup setup)
+    private static void RunOnEngine(EngineHost host, StartTask start, bool last, bool held, IScheduler scheduler, IActorRef self, IActorRef supervisor, WorkerSetup setup)
     {
+        var command = start.Command;
+        var ticket = start.Ticket;
+        if (held)
+        {
+            // A held task starts only behind a task that ended normally; otherwise the supervisor takes it back.
+            if (host.IsStopped || !host.MayStartHeld)
+            {
+                return;
+            }
+
+            if (start.ExpiresAt is { } expiresAt && scheduler.Now >= expiresAt)
+            {
+                if (ticket.TryWithdraw())
+                {
+                    var (afterExpiry, why) = last ? (WorkerNext.Retiring, RetirementReason.Budget) : (WorkerNext.Idle, RetirementReason.Budget);
+                    self.Tell(new EngineSettled(command.TaskId, afterExpiry, why));
+                    supervisor.Tell(new TaskFinished(command.TaskId, new ScriptFailed(command.TaskId, FailureKind.QueueExpired, "the task passed its queue age limit (actor-pool.max-task-age) or its caller's deadline while it waited for its worker; it never ran", ScriptFailed.NeverStarted), afterExpiry), self);
+                }
+
+                return;
+            }
+
+            if (!ticket.TryStart())
+            {
+                // The supervisor took it back. If it was the last of the budget, nothing else will come: retire.
+                if (last)
+                {
+                    self.Tell(new EngineSettled(command.TaskId, WorkerNext.Retiring, RetirementReason.Budget));
+                }
+
+                return;
+            }
+
+            self.Tell(new HeldStarted(command.TaskId));
+        }
+
         IScriptReply reply;
         var suspect = false;
         try
@@ -189,9 +440,10 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         {
             if (EngineFailures.Map(ex, setup.LimitsText) is not { } failure)
             {
+                host.MayStartHeld = false;
                 if (ticket.TrySettle())
                 {
-                    self.Tell(new EngineCrashed(command.TaskId, ex));
+                    self.Tell(new EngineCrashed(ex));
                 }
 
                 return;
@@ -204,8 +456,10 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         if (!ticket.TrySettle())
         {
             // The worker answered first (timeout or cancel): give it a fresh engine and report back.
+            host.MayStartHeld = false;
             if (!host.IsStopped)
             {
+                supervisor.Tell(EngineBack.Instance, self);
                 ReplaceEngine(host, command.TaskId, self);
             }
 
@@ -218,23 +472,15 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             : host.Engine.LoadedModuleCount > setup.Settings.MaxModulesPerEngine ? (WorkerNext.Retiring, RetirementReason.ModuleLimit)
             : suspect ? (WorkerNext.Recovering, RetirementReason.Budget)
             : (WorkerNext.Idle, RetirementReason.Budget);
+        host.MayStartHeld = next == WorkerNext.Idle;
 
         // Worker first: the supervisor may hand this worker its next task as soon as it reads TaskFinished,
         // and that task must queue behind EngineSettled in the worker's mailbox.
         self.Tell(new EngineSettled(command.TaskId, next, reason));
-        if (setup.Hooks?.SilenceOnTask?.Invoke(command.TaskId) != true)
-        {
-            supervisor.Tell(new TaskFinished(command.TaskId, reply, next), self);
-        }
-
-        if (setup.Hooks?.StrayAfterTask?.Invoke(command.TaskId) == true)
-        {
-            var stray = "stray-" + command.TaskId;
-            supervisor.Tell(new TaskFinished(stray, new ScriptSucceeded(stray, "null"), WorkerNext.Idle), self);
-        }
-
+        supervisor.Tell(new TaskFinished(command.TaskId, reply, next), self);
         if (next == WorkerNext.Recovering)
         {
+            supervisor.Tell(EngineBack.Instance, self);
             ReplaceEngine(host, command.TaskId, self);
         }
     }
@@ -255,84 +501,6 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
 
         self.Tell(new EngineRecovered(taskId, failure));
-    }
-
-    private void OnEngineSettled(EngineSettled settled)
-    {
-        if (_ticket?.TaskId != settled.TaskId)
-        {
-            return;
-        }
-
-        Context.SetReceiveTimeout(null);
-        switch (settled.Next)
-        {
-            case WorkerNext.Idle:
-                _ticket = null;
-                _state = "idle";
-                break;
-            case WorkerNext.Recovering:
-                _state = "recovering";
-                Timers.StartSingleTimer("grace", new GraceExpired(settled.TaskId), _setup.Settings.GracePeriod);
-                break;
-            case WorkerNext.Retiring:
-                _ticket = null;
-                Retire(settled.Reason);
-                break;
-        }
-    }
-
-    private void CutOff(FailureKind kind, string message)
-    {
-        Context.SetReceiveTimeout(null);
-        if (_ticket is not { } ticket || _state != "running" || !ticket.TrySettle())
-        {
-            // The engine thread settled first; its EngineSettled is on its way.
-            return;
-        }
-
-        ticket.Cancellation.Cancel();
-        _state = "recovering";
-        _supervisor.Tell(new TaskFinished(ticket.TaskId, new ScriptFailed(ticket.TaskId, kind, message), WorkerNext.Recovering));
-        Timers.StartSingleTimer("grace", new GraceExpired(ticket.TaskId), _setup.Settings.GracePeriod);
-    }
-
-    private void OnEngineRecovered(EngineRecovered recovered)
-    {
-        if (_state != "recovering" || _ticket?.TaskId != recovered.TaskId)
-        {
-            return;
-        }
-
-        Timers.Cancel("grace");
-        _ticket = null;
-        if (recovered.Failure is not null)
-        {
-            _log.Warning("Worker {0} could not replace its engine: {1}", Self.Path.Name, recovered.Failure.Message);
-            Retire(RetirementReason.StartFailed);
-            return;
-        }
-
-        if (_tasksRun >= _budget)
-        {
-            Retire(RetirementReason.Budget);
-            return;
-        }
-
-        _state = "idle";
-        _supervisor.Tell(new WorkerAvailable());
-    }
-
-    private void Retire(RetirementReason reason)
-    {
-        if (_state == "retiring")
-        {
-            return;
-        }
-
-        _state = "retiring";
-        _supervisor.Tell(new WorkerRetiring(reason));
-        Context.Stop(Self);
     }
 }
 

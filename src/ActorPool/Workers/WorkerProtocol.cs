@@ -19,8 +19,22 @@ internal enum WorkerNext
 /// <summary>The messages between the supervisor and its workers (local only: workers never cross the wire).</summary>
 internal static class WorkerProtocol
 {
-    /// <summary>Supervisor to worker: run this task, for at most <paramref name="RunLimit"/>.</summary>
-    public sealed record StartTask(RunScript Command, TimeSpan RunLimit, bool Last);
+    /// <summary>
+    /// Supervisor to worker: run this task, for at most <paramref name="RunLimit"/>. Sent to a running worker,
+    /// it is held: the engine thread starts it right after the current task (pipelining), unless it is past
+    /// <see cref="ExpiresAt"/> by then or the supervisor withdrew its <see cref="Ticket"/>.
+    /// </summary>
+    public sealed record StartTask(RunScript Command, TimeSpan RunLimit, bool Last)
+    {
+        /// <summary>The ticket the supervisor, worker and engine thread race on (held or started).</summary>
+        public TaskTicket Ticket { get; init; } = new(Command.TaskId);
+
+        /// <summary>Held tasks: when the task may no longer start (its queue age limit or its caller's deadline).</summary>
+        public DateTimeOffset? ExpiresAt { get; init; }
+
+        /// <summary>Held tasks: the caller's deadline, which also bounds the run once the task starts.</summary>
+        public DateTimeOffset? DeadlineAt { get; init; }
+    }
 
     /// <summary>Supervisor to worker: cut off the task in flight with this id.</summary>
     public sealed record CancelTask(string TaskId);
@@ -34,6 +48,15 @@ internal static class WorkerProtocol
     /// <summary>Worker (or its engine thread, on its behalf) to supervisor: the task is settled.</summary>
     public sealed record TaskFinished(string TaskId, IScriptReply Reply, WorkerNext Next);
 
+    /// <summary>
+    /// Engine thread to supervisor: the thread is back from a cut-off or suspect task and is replacing its
+    /// engine, so the worker needs no replacement (it sends <see cref="WorkerAvailable"/> when done).
+    /// </summary>
+    public sealed record EngineBack
+    {
+        public static EngineBack Instance { get; } = new();
+    }
+
     /// <summary>Worker to supervisor: its engine was replaced after a cut-off task; it is idle again.</summary>
     public sealed record WorkerAvailable;
 
@@ -43,6 +66,9 @@ internal static class WorkerProtocol
     /// <summary>Worker internal: the engine thread finished its start.</summary>
     public sealed record EngineStarted(Exception? Failure);
 
+    /// <summary>Worker internal: the engine thread started the held task.</summary>
+    public sealed record HeldStarted(string TaskId);
+
     /// <summary>Worker internal: the engine thread settled the task itself.</summary>
     public sealed record EngineSettled(string TaskId, WorkerNext Next, RetirementReason Reason);
 
@@ -50,7 +76,10 @@ internal static class WorkerProtocol
     public sealed record EngineRecovered(string TaskId, Exception? Failure);
 
     /// <summary>Worker internal: the engine thread hit an exception that means the worker is broken.</summary>
-    public sealed record EngineCrashed(string TaskId, Exception Failure);
+    public sealed record EngineCrashed(Exception Failure);
+
+    /// <summary>Worker internal timer message: the task ran as long as its run limit.</summary>
+    public sealed record RunLimitReached(string TaskId);
 
     /// <summary>Worker internal timer key and message: the grace period for the engine thread ran out.</summary>
     public sealed record GraceExpired(string TaskId);
@@ -75,20 +104,12 @@ internal static class WorkerProtocol
 }
 
 /// <summary>
-/// Test-only faults that scripts cannot produce. Null members do nothing; production code never sets them.
+/// Observation points for tests and the bench (faults come from a fake engine, not from here). Null members do
+/// nothing; production code never sets them. They run on the actor or engine thread and must not block.
 /// </summary>
 internal sealed record WorkerTestHooks
 {
-    /// <summary>The worker throws (crashes) when it is handed a task whose id matches.</summary>
-    public Func<string, bool>? CrashOnTask { get; init; }
-
-    /// <summary>The worker never answers a task whose id matches (and ignores its own timeout for it).</summary>
-    public Func<string, bool>? SilenceOnTask { get; init; }
-
-    /// <summary>After answering a task whose id matches, the worker also sends a reply for a task it never had.</summary>
-    public Func<string, bool>? StrayAfterTask { get; init; }
-
-    /// <summary>Runs on the engine thread just before the call (a test can block the engine thread here).</summary>
+    /// <summary>Observes the engine thread picking up a task, just before the engine call.</summary>
     public Action<string>? BeforeRun { get; init; }
 
     /// <summary>Observes every hand-over: task id, time it waited in the queue, the caller's deadline.</summary>

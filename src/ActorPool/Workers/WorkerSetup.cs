@@ -12,11 +12,11 @@ internal sealed record WorkerSetup(
     PoolMetrics Metrics,
     WorkerTestHooks? Hooks)
 {
-    public EngineLimitsDescription LimitsText { get; } = EngineLimitsDescription.From(Settings.Engine);
+    public EngineLimitsDescription LimitsText { get; } = EngineLimitsDescription.From(Settings.EffectiveEngine);
 
     /// <summary>
     /// Creates one worker's engine; called on that worker's engine thread. Null means a Jint engine with the
-    /// pool's limits (the default engine kind).
+    /// pool's limits (the default engine kind), its regex timeout clamped by <see cref="PoolSettings.EffectiveEngine"/>.
     /// </summary>
     public Func<IScriptEngine>? EngineFactory { get; init; }
 
@@ -24,5 +24,5 @@ internal sealed record WorkerSetup(
     public string EngineKind { get; init; } = ScriptEngineKinds.Jint;
 
     /// <summary>Creates an engine with <see cref="EngineFactory"/>, or a Jint engine when none is set.</summary>
-    public IScriptEngine CreateEngine() => EngineFactory?.Invoke() ?? new JintScriptEngine(Settings.Engine, Catalog);
+    public IScriptEngine CreateEngine() => EngineFactory?.Invoke() ?? new JintScriptEngine(Settings.EffectiveEngine, Catalog);
 }

@@ -20,6 +20,17 @@ public sealed class PoolSettingsSpec
     }
 
     [Fact]
+    public void PoolSettings_should_give_engines_a_regex_timeout_of_at_most_half_the_in_flight_timeout()
+    {
+        var settings = PoolSettings.Default with { InFlightTimeout = TimeSpan.FromMilliseconds(1500) };
+
+        Assert.Equal(TimeSpan.FromMilliseconds(750), settings.EffectiveEngine.RegexTimeout);
+        Assert.Equal(settings.Engine with { RegexTimeout = TimeSpan.FromMilliseconds(750) }, settings.EffectiveEngine);
+        var roomy = settings with { Engine = settings.Engine with { RegexTimeout = TimeSpan.FromMilliseconds(200) } };
+        Assert.Same(roomy.Engine, roomy.EffectiveEngine);
+    }
+
+    [Fact]
     public void PoolSettings_should_override_the_defaults_with_given_hocon()
     {
         var settings = PoolSettings.Create(ConfigurationFactory.ParseString("""

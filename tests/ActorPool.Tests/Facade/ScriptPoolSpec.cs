@@ -21,6 +21,91 @@ public sealed class ScriptPoolSpec(ITestOutputHelper output) : PoolTestKit(RealT
     }
 
     [Fact]
+    public async Task ScriptPool_should_run_a_batch_and_give_each_call_its_own_outcome_in_call_order()
+    {
+        await using var pool = StartPool(Settings(workers: 2));
+        await WarmUpAsync(pool);
+
+        var outcomes = await pool.RunBatchAsync(MixedBatch(), deadline: BatchDeadline);
+
+        AssertMixedOutcomes(outcomes);
+        var stats = await pool.GetStatsAsync();
+        Assert.Equal(3, stats.Succeeded);
+    }
+
+    [Fact]
+    public async Task ScriptPool_should_give_correct_outcomes_to_repeated_batches_on_one_pipelined_worker()
+    {
+        // One worker: every call after the first is handed over while the one before it runs (pipelining),
+        // and the endless call must still be cut off at its deadline, not later by the supervisor's backstop.
+        await using var pool = StartPool(Settings(workers: 1) with { InFlightTimeout = TimeSpan.FromSeconds(20), Pipelining = true });
+
+        for (var round = 0; round < 3; round++)
+        {
+            // The endless call of the round before left a recovering engine and a fresh replacement: load the
+            // modules on whichever serves, so that the good calls' deadline is not spent starting an engine.
+            AwaitIdleAtTarget(pool);
+            await WarmUpAsync(pool);
+            AssertMixedOutcomes(await pool.RunBatchAsync(MixedBatch(), deadline: BatchDeadline));
+        }
+    }
+
+    [Fact]
+    public async Task ScriptPool_should_answer_an_empty_batch_with_no_outcomes()
+    {
+        await using var pool = StartPool(Settings());
+
+        Assert.Empty(await pool.RunBatchAsync([]));
+    }
+
+    [Fact]
+    public async Task ScriptPool_should_refuse_a_batch_with_too_many_calls_as_a_whole()
+    {
+        await using var pool = StartPool(Settings());
+        var calls = Enumerable.Repeat(new ScriptCall("basic", "echo", "[1]"), RunScriptBatch.MaxCalls + 1).ToList();
+
+        var refused = await Assert.ThrowsAsync<ScriptRequestException>(() => pool.RunBatchAsync(calls));
+
+        Assert.Equal(FailureKind.InvalidRequest, refused.Kind);
+        Assert.Contains("split it", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The deadline of every call of <see cref="MixedBatch"/>: the endless call runs into it, the others finish
+    /// well within it even on a loaded machine (after <see cref="WarmUpAsync"/> loaded the modules).
+    /// </summary>
+    internal static readonly TimeSpan BatchDeadline = TimeSpan.FromSeconds(2);
+
+    /// <summary>Loads the modules of <see cref="MixedBatch"/>, so module loading does not eat the calls' deadline.</summary>
+    internal static async Task WarmUpAsync(IScriptPool pool)
+    {
+        await pool.RunAsync("basic", "add", "[0, 0]");
+        await Assert.ThrowsAsync<ScriptErrorException>(() => pool.RunAsync("faults", "boom", "[\"warm\"]"));
+    }
+
+    /// <summary>Good, throwing, missing-function and (last, so it does not hold up the others) endless calls.</summary>
+    internal static IReadOnlyList<ScriptCall> MixedBatch() =>
+    [
+        new("basic", "add", "[1, 2]"),
+        new("faults", "boom", "[\"batch\"]"),
+        new("basic", "noSuchFunction", "[]"),
+        new("basic", "reverse", "[\"ab\"]"),
+        new("faults", "spin", "[]"),
+    ];
+
+    internal static void AssertMixedOutcomes(IReadOnlyList<ScriptOutcome> outcomes)
+    {
+        Assert.Equal(5, outcomes.Count);
+        Assert.Equal("3", outcomes[0].GetResult().Json);
+        Assert.True(outcomes[1].Error?.Kind == FailureKind.ScriptError, $"the throwing call: {outcomes[1].Error?.Kind} {outcomes[1].Error?.Message}");
+        Assert.Contains("batch", outcomes[1].Error?.Message ?? string.Empty, StringComparison.Ordinal);
+        Assert.True(outcomes[2].Error?.Kind == FailureKind.ModuleNotFound, $"the missing function: {outcomes[2].Error?.Kind} {outcomes[2].Error?.Message}");
+        Assert.Equal("\"ba\"", outcomes[3].GetResult().Json);
+        Assert.True(outcomes[4].Error?.Kind == FailureKind.Timeout, $"the endless call: {outcomes[4].Error?.Kind} {outcomes[4].Error?.Message}");
+        Assert.Equal([true, false, false, true, false], outcomes.Select(o => o.Succeeded));
+    }
+
+    [Fact]
     public async Task ScriptPool_should_map_undefined_to_null_and_await_async_functions()
     {
         await using var pool = StartPool(Settings());

@@ -11,10 +11,10 @@ public sealed class QueueSpec(ITestOutputHelper output) : PoolTestKit(VirtualTim
     [Fact]
     public void PoolSupervisor_should_answer_queued_tasks_past_max_task_age_from_the_sweep_and_never_run_them()
     {
-        var dispatched = new ConcurrentBag<string>();
+        var ran = new ConcurrentBag<string>();
         var pool = StartPool(
             Settings() with { MaxTaskAge = TimeSpan.FromSeconds(1), InFlightTimeout = TimeSpan.FromSeconds(30) },
-            hooks: new WorkerTestHooks { TaskDispatched = (id, _, _) => dispatched.Add(id) });
+            hooks: new WorkerTestHooks { BeforeRun = id => ran.Add(id) });
         var caller = CreateTestProbe();
         pool.Supervisor.Tell(new RunScript("busy", "faults", "spin", "[]"), caller);
         AwaitRunning(pool, "busy");
@@ -39,7 +39,7 @@ public sealed class QueueSpec(ITestOutputHelper output) : PoolTestKit(VirtualTim
         Assert.Equal(FailureKind.Cancelled, caller.ExpectMsg<ScriptFailed>().Kind);
         pool.Supervisor.Tell(new RunScript("after", "basic", "echo", "[2]"), caller);
         caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10));
-        Assert.Equal(["after", "busy"], dispatched.Order(StringComparer.Ordinal));
+        Assert.Equal(["after", "busy"], ran.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -64,10 +64,11 @@ public sealed class QueueSpec(ITestOutputHelper output) : PoolTestKit(VirtualTim
     [Fact]
     public void PoolSupervisor_should_answer_Overloaded_at_once_when_the_queue_is_full()
     {
-        var pool = StartPool(Settings() with { MaxQueueLength = 2, InFlightTimeout = TimeSpan.FromSeconds(30) });
+        var pool = StartPool(Settings() with { MaxQueueLength = 2, InFlightTimeout = TimeSpan.FromSeconds(30), Pipelining = true });
         var caller = CreateTestProbe();
         pool.Supervisor.Tell(new RunScript("busy", "faults", "spin", "[]"), caller);
         AwaitRunning(pool, "busy");
+        // q1 is held by the running worker (pipelining) and q2 queued: both wait, both count against the bound.
         pool.Supervisor.Tell(new RunScript("q1", "basic", "echo", "[1]"), caller);
         pool.Supervisor.Tell(new RunScript("q2", "basic", "echo", "[2]"), caller);
 

@@ -1,7 +1,6 @@
 using ActorPool.Modules;
 using ActorPool.Protocol;
 using ActorPool.Tests.TestSupport;
-using ActorPool.Workers;
 using Xunit.Abstractions;
 
 namespace ActorPool.Tests.Pool;
@@ -11,35 +10,18 @@ public sealed class RecoverySpec(ITestOutputHelper output) : PoolTestKit(Virtual
     [Fact]
     public void PoolSupervisor_should_answer_WorkerCrashed_for_a_crashed_workers_task_and_return_to_target_size()
     {
-        var pool = StartPool(Settings(workers: 2), hooks: new WorkerTestHooks { CrashOnTask = id => id == "crash" });
+        var pool = StartPool(Settings(workers: 2), fake: new FakeEngineControl());
         var caller = CreateTestProbe();
         AwaitIdleAtTarget(pool);
 
-        pool.Supervisor.Tell(new RunScript("crash", "basic", "echo", "[1]"), caller);
+        pool.Supervisor.Tell(new RunScript("crash", "basic", "crash", "[1]"), caller);
 
         var failed = caller.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(10));
         Assert.Equal(("crash", FailureKind.WorkerCrashed), (failed.TaskId, failed.Kind));
         var stats = AwaitIdleAtTarget(pool);
         Assert.Equal(1, stats.Retirements[RetirementReason.Crashed]);
         pool.Supervisor.Tell(new RunScript("next", "basic", "echo", "[2]"), caller);
-        Assert.Equal("2", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
-    }
-
-    [Fact]
-    public void PoolSupervisor_should_retire_a_worker_that_sends_a_stray_reply()
-    {
-        var pool = StartPool(Settings(workers: 1), hooks: new WorkerTestHooks { StrayAfterTask = id => id == "t1" });
-        var caller = CreateTestProbe();
-
-        pool.Supervisor.Tell(new RunScript("t1", "basic", "increment", "[]"), caller);
-        Assert.Equal("1", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
-
-        var stats = AwaitIdleAtTarget(pool);
-        Assert.Equal(1, stats.Retirements[RetirementReason.StrayReply]);
-        caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        // A fresh engine: the module counter starts again.
-        pool.Supervisor.Tell(new RunScript("t2", "basic", "increment", "[]"), caller);
-        Assert.Equal("1", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
+        Assert.Equal("[2]", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using ActorPool.Protocol;
 using ActorPool.Tests.TestSupport;
-using ActorPool.Workers;
 using Xunit.Abstractions;
 
 namespace ActorPool.Tests.Pool;
@@ -10,20 +9,11 @@ public sealed class ShutdownSpec(ITestOutputHelper output) : PoolTestKit(Virtual
     [Fact]
     public void PoolSupervisor_should_drain_in_flight_work_and_answer_the_rest_ShuttingDown()
     {
-        using var release = new ManualResetEventSlim();
-        var pool = StartPool(Settings(workers: 1), hooks: new WorkerTestHooks
-        {
-            BeforeRun = id =>
-            {
-                if (id == "in-flight")
-                {
-                    release.Wait();
-                }
-            },
-        });
+        var fake = new FakeEngineControl();
+        var pool = StartPool(Settings(workers: 1), fake: fake);
         var caller = CreateTestProbe();
         var drainer = CreateTestProbe();
-        pool.Supervisor.Tell(new RunScript("in-flight", "basic", "echo", "[1]"), caller);
+        pool.Supervisor.Tell(new RunScript("in-flight", "basic", "block", "[1]"), caller);
         AwaitRunning(pool, "in-flight");
         pool.Supervisor.Tell(new RunScript("queued", "basic", "echo", "[2]"), caller);
 
@@ -35,8 +25,8 @@ public sealed class ShutdownSpec(ITestOutputHelper output) : PoolTestKit(Virtual
         pool.Supervisor.Tell(new RunScript("late", "basic", "echo", "[3]"), caller);
         Assert.Equal(FailureKind.ShuttingDown, caller.ExpectMsg<ScriptFailed>().Kind);
         drainer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        release.Set();
-        Assert.Equal("1", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
+        fake.Release.Set();
+        Assert.Equal("[1]", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
         Assert.Equal(new PoolDrained(1, 0), drainer.ExpectMsg<PoolDrained>(TimeSpan.FromSeconds(10)));
     }
 

@@ -75,6 +75,17 @@ public sealed class RemotePoolSpec : PoolTestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_remote_pool_should_run_a_batch_and_give_each_call_its_own_outcome()
+    {
+        await Facade.ScriptPoolSpec.WarmUpAsync(Pool);
+
+        var outcomes = await Pool.RunBatchAsync(Facade.ScriptPoolSpec.MixedBatch(), deadline: Facade.ScriptPoolSpec.BatchDeadline);
+
+        Assert.False(Pool.Supervisor.Path.Address.HasLocalScope);
+        Facade.ScriptPoolSpec.AssertMixedOutcomes(outcomes);
+    }
+
+    [Fact]
     public async Task A_remote_pool_should_answer_stats_with_their_dictionaries()
     {
         await Assert.ThrowsAsync<ScriptErrorException>(() => Pool.RunAsync("faults", "boom", ["x"]));

@@ -31,6 +31,10 @@ public sealed class PoolMessageSerializerSpec(ITestOutputHelper output)
             new ScriptSucceeded("t-3", "\"" + new string('ü', 50_000) + "\""),
             new ScriptFailed("t-1", FailureKind.ScriptError, "Error: kaput", "at boom (faults:3:9)\nat <anonymous>"),
             new ScriptFailed("t-2", FailureKind.Cancelled, string.Empty),
+            new RunScriptBatch("b-1", [new RunScript("t-1", "basic", "echo", "[1]"), new RunScript("t-2", "m", "f", $"[\"{Unicode}\"]", TimeSpan.FromMilliseconds(250), Idempotent: true)]),
+            new RunScriptBatch("b-2", []),
+            new ScriptBatchCompleted("b-1", [new ScriptSucceeded("t-1", "42"), new ScriptFailed("t-2", FailureKind.Timeout, "too slow", null, LimitKind.RegexTimeout), new ScriptSucceeded("t-3", $"\"{Unicode}\"")]),
+            new ScriptBatchCompleted("b-2", []),
             DrainPool.Instance,
             new PoolDrained(0, 0),
             new PoolDrained(12, int.MaxValue),
@@ -180,7 +184,7 @@ public sealed class PoolMessageSerializerSpec(ITestOutputHelper output)
     }
 
     private static PoolStats Stats(ImmutableDictionary<FailureKind, long> failures, ImmutableDictionary<RetirementReason, long> retirements) =>
-        new(8, 3, 4, 1, 17, 10_000, Latched: true, Draining: true, long.MaxValue, failures, retirements, 2, 5);
+        new(8, 3, 4, 1, 17, 10_000, Latched: true, Draining: true, long.MaxValue, failures, retirements, 2, 5, RecoveringWorkers: 6);
 
     private static ImmutableDictionary<FailureKind, long> FullFailures() =>
         Enum.GetValues<FailureKind>().ToImmutableDictionary(k => k, k => (long)k * 1_000_000_007L + 1);

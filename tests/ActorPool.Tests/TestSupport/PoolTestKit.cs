@@ -44,8 +44,12 @@ public abstract class PoolTestKit : Akka.TestKit.Xunit2.TestKit
         },
     };
 
-    internal ScriptPool StartPool(PoolSettings settings, IModuleSource? modules = null, WorkerTestHooks? hooks = null, string name = "pool", int? seed = 1) =>
-        ScriptPool.Start(Sys, modules ?? TestModules.Source(), settings, name, metrics: null, hooks, seed);
+    internal ScriptPool StartPool(PoolSettings settings, IModuleSource? modules = null, WorkerTestHooks? hooks = null, string name = "pool", int? seed = 1, FakeEngineControl? fake = null) =>
+        ScriptPool.Start(Sys, modules ?? TestModules.Source(), settings, name, metrics: null, hooks, seed, fake is null ? null : new FakeEngineFactory(fake));
+
+    /// <summary>A worker setup for specs that create workers or supervisors alone, with fake engines.</summary>
+    internal static WorkerSetup FakeSetup(PoolSettings settings, FakeEngineControl fake, WorkerTestHooks? hooks = null) =>
+        new(settings, new ModuleCatalog(TestModules.Source()), new Telemetry.PoolMetrics("spec-" + Guid.NewGuid().ToString("N")), hooks) { EngineFactory = fake.Create };
 
     /// <summary>The state of every live worker of a pool.</summary>
     internal IReadOnlyList<(IActorRef Worker, WorkerProtocol.WorkerState State)> WorkerStates(ScriptPool pool)

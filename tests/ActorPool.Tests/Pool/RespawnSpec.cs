@@ -1,0 +1,90 @@
+using ActorPool.Protocol;
+using ActorPool.Tests.TestSupport;
+using Xunit.Abstractions;
+
+namespace ActorPool.Tests.Pool;
+
+/// <summary>
+/// A budget retirement is invisible: the replacement starts when the old worker is handed its last task, so
+/// it is ready before that task ends and no task waits for an engine start.
+/// </summary>
+public sealed class RespawnSpec : PoolTestKit, IDisposable
+{
+    private readonly FakeEngineControl _fake = new();
+
+    public RespawnSpec(ITestOutputHelper output)
+        : base(VirtualTime, output)
+    {
+    }
+
+    void IDisposable.Dispose() => _fake.Release.Set();
+
+    [Fact]
+    public void PoolSupervisor_should_have_the_replacement_ready_while_the_last_task_of_a_budget_still_runs()
+    {
+        var pool = StartPool(Settings(workers: 1, budget: 2), fake: _fake);
+        var caller = CreateTestProbe();
+        pool.Supervisor.Tell(new RunScript("t1", "basic", "echo", "[1]"), caller);
+        caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10));
+
+        pool.Supervisor.Tell(new RunScript("last", "basic", "block", "[2]"), caller);
+        AwaitRunning(pool, "last");
+
+        AwaitAssert(
+            () =>
+            {
+                var stats = Sync(pool);
+                Assert.True(stats.IdleWorkers == 1 && stats.BusyWorkers == 1, $"the replacement is not ready beside the running last task: {stats}");
+            },
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(20));
+        pool.Supervisor.Tell(new RunScript("t3", "basic", "echo", "[3]"), caller);
+        Assert.Equal(new ScriptSucceeded("t3", "[3]"), caller.ExpectMsg<IScriptReply>(TimeSpan.FromSeconds(10)));
+        _fake.Release.Set();
+        Assert.Equal(new ScriptSucceeded("last", "[2]"), caller.ExpectMsg<IScriptReply>(TimeSpan.FromSeconds(10)));
+        var after = AwaitIdleAtTarget(pool);
+        Assert.Equal(1, after.Retirements[RetirementReason.Budget]);
+        Assert.Single(WorkerStates(pool));
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_have_a_ready_worker_after_every_task_of_a_steady_load_across_budget_retirements()
+    {
+        var pool = StartPool(Settings(workers: 1, budget: 3), fake: _fake);
+        var caller = CreateTestProbe();
+        AwaitIdleAtTarget(pool);
+
+        for (var i = 0; i < 12; i++)
+        {
+            var id = $"t{i}";
+            pool.Supervisor.Tell(new RunScript(id, "basic", "block", $"[{i}]"), caller);
+            AwaitRunning(pool, id);
+            if (i % 3 == 2)
+            {
+                // A last task of a budget: the task takes as long as the replacement needs to start.
+                AwaitAssert(
+                    () => Assert.True(Sync(pool).IdleWorkers == 1, $"the replacement is not ready while {id} runs: {Sync(pool)}"),
+                    TimeSpan.FromSeconds(10),
+                    TimeSpan.FromMilliseconds(20));
+            }
+
+            Assert.Equal(new ScriptSucceeded(id, $"[{i}]"), RunReleased(caller, id));
+            // The answer leaves the supervisor after it processed the worker's report: the next task finds a ready worker.
+            var now = Sync(pool);
+            Assert.True(now.IdleWorkers == 1 && now.StartingWorkers == 0 && now.QueueLength == 0, $"after {id} the next task would wait for a worker: {now}");
+        }
+
+        var stats = AwaitIdleAtTarget(pool);
+        Assert.Equal(4, stats.Retirements[RetirementReason.Budget]);
+        Assert.Equal(0, stats.QueueLength);
+    }
+
+    private IScriptReply RunReleased(Akka.TestKit.TestProbe caller, string id)
+    {
+        _fake.Release.Set();
+        var answer = caller.ExpectMsg<IScriptReply>(TimeSpan.FromSeconds(10));
+        _fake.Release.Reset();
+        Assert.Equal(id, answer.TaskId);
+        return answer;
+    }
+}

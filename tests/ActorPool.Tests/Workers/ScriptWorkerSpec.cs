@@ -1,0 +1,527 @@
+using ActorPool.Protocol;
+using ActorPool.Tests.TestSupport;
+using ActorPool.Workers;
+using Akka.Actor;
+using Akka.TestKit;
+using Xunit.Abstractions;
+using static ActorPool.Workers.WorkerProtocol;
+
+namespace ActorPool.Tests.Workers;
+
+/// <summary>
+/// One worker created alone: a probe is its supervisor, a fake engine its engine, virtual time its clock.
+/// Covers every transition of its lifecycle (starting, idle, running, recovering, retiring, start-failed).
+/// </summary>
+public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(1);
+    private readonly FakeEngineControl _fake = new();
+    private readonly TestProbe _supervisor;
+
+    public ScriptWorkerSpec(ITestOutputHelper output)
+        : base(VirtualTime, output)
+    {
+        _supervisor = CreateTestProbe();
+        // Sent by the engine thread beside the worker's own reports (its order to them is not fixed); one test checks it.
+        _supervisor.IgnoreMessages(message => message is EngineBack);
+    }
+
+    void IDisposable.Dispose() => _fake.Release.Set();
+
+    [Fact]
+    public void ScriptWorker_should_report_ready_and_be_idle_once_its_engine_started()
+    {
+        var worker = StartWorker();
+
+        Assert.Equal("idle", StateOf(worker).State);
+        Assert.Equal(1, _fake.Created);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_report_a_failed_start_and_wait_to_be_stopped()
+    {
+        _fake.FailNextCreates(1);
+        var worker = Sys.ActorOf(ScriptWorker.Props(FakeSetup(Settings(), _fake), 10, _supervisor.Ref));
+
+        Assert.Contains("refused to start", _supervisor.ExpectMsg<WorkerStartFailed>().Reason, StringComparison.Ordinal);
+        Assert.Equal("start-failed", StateOf(worker).State);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_answer_and_retire_when_sent_a_task_while_starting()
+    {
+        _fake.CreateGate.Reset();
+        var worker = Sys.ActorOf(ScriptWorker.Props(FakeSetup(Settings(), _fake), 10, _supervisor.Ref));
+        Watch(worker);
+
+        worker.Tell(Start("early", "echo"));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(("early", FailureKind.WorkerCrashed, WorkerNext.Retiring), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind, finished.Next));
+        Assert.True(((ScriptFailed)finished.Reply).TaskNeverStarted);
+        Assert.Equal(RetirementReason.Crashed, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
+        ExpectTerminated(worker);
+        _fake.CreateGate.Set();
+    }
+
+    [Fact]
+    public void ScriptWorker_should_run_a_task_answer_its_supervisor_and_be_idle_again()
+    {
+        var worker = StartWorker();
+
+        worker.Tell(Start("t1", "echo", "[1]"));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(new TaskFinished("t1", new ScriptSucceeded("t1", "[1]"), WorkerNext.Idle), finished);
+        Assert.Equal(("idle", 1), (StateOf(worker).State, StateOf(worker).TasksRun));
+    }
+
+    [Fact]
+    public void ScriptWorker_should_pass_a_task_failure_on_and_stay_idle()
+    {
+        var worker = StartWorker();
+
+        worker.Tell(Start("t1", "missing"));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal((FailureKind.ModuleNotFound, WorkerNext.Idle), (((ScriptFailed)finished.Reply).Kind, finished.Next));
+        Assert.Equal("idle", StateOf(worker).State);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_be_running_while_the_engine_runs_its_task()
+    {
+        var worker = StartWorker();
+
+        worker.Tell(Start("t1", "block"));
+        AwaitEntered(worker);
+
+        Assert.Equal(("running", "t1"), (StateOf(worker).State, StateOf(worker).TaskId));
+    }
+
+    [Fact]
+    public void ScriptWorker_should_cut_off_a_task_at_its_run_limit_recover_its_engine_and_be_available_again()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("slow", "block"));
+        AwaitEntered(worker);
+
+        VirtualScheduler.Advance(RunLimit);
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(("slow", FailureKind.Timeout, WorkerNext.Recovering), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind, finished.Next));
+        _supervisor.ExpectMsg<WorkerAvailable>();
+        Assert.Equal("idle", StateOf(worker).State);
+        Assert.Equal(2, _fake.Created);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_tell_its_supervisor_when_its_engine_thread_is_back_from_a_cut_off()
+    {
+        var supervisor = CreateTestProbe();
+        var worker = Sys.ActorOf(ScriptWorker.Props(FakeSetup(Settings(), _fake), 10, supervisor.Ref));
+        supervisor.ExpectMsg<WorkerReady>();
+        worker.Tell(Start("t1", "block"));
+        AwaitEntered(worker);
+
+        VirtualScheduler.Advance(RunLimit);
+
+        var reports = supervisor.ReceiveN(3);
+        Assert.Single(reports.OfType<TaskFinished>());
+        Assert.Single(reports.OfType<EngineBack>());
+        Assert.Single(reports.OfType<WorkerAvailable>());
+    }
+
+    [Fact]
+    public void ScriptWorker_should_cut_off_a_cancelled_task_and_recover()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("t1", "block"));
+        AwaitEntered(worker);
+
+        worker.Tell(new CancelTask("t1"));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal((FailureKind.Cancelled, WorkerNext.Recovering), (((ScriptFailed)finished.Reply).Kind, finished.Next));
+        _supervisor.ExpectMsg<WorkerAvailable>();
+    }
+
+    [Fact]
+    public void ScriptWorker_should_ignore_a_cancel_for_another_task()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("t1", "block"));
+        AwaitEntered(worker);
+
+        worker.Tell(new CancelTask("other"));
+
+        _supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.Equal("running", StateOf(worker).State);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_replace_a_suspect_engine_after_answering()
+    {
+        var worker = StartWorker();
+
+        worker.Tell(Start("t1", "suspect"));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal((FailureKind.Timeout, WorkerNext.Recovering), (((ScriptFailed)finished.Reply).Kind, finished.Next));
+        _supervisor.ExpectMsg<WorkerAvailable>();
+        Assert.Equal(2, _fake.Created);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_be_recovering_while_a_cut_off_engine_has_not_come_back()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("stuck", "hang"));
+        AwaitEntered(worker);
+
+        VirtualScheduler.Advance(RunLimit);
+        _supervisor.ExpectMsg<TaskFinished>();
+
+        Assert.Equal(("recovering", "stuck"), (StateOf(worker).State, StateOf(worker).TaskId));
+    }
+
+    [Fact]
+    public void ScriptWorker_should_abandon_an_engine_that_does_not_come_back_within_the_grace_period()
+    {
+        var worker = StartWorker();
+        Watch(worker);
+        worker.Tell(Start("stuck", "hang"));
+        AwaitEntered(worker);
+        VirtualScheduler.Advance(RunLimit);
+        _supervisor.ExpectMsg<TaskFinished>();
+
+        VirtualScheduler.Advance(Settings().GracePeriod);
+
+        Assert.Equal(RetirementReason.EngineAbandoned, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
+        ExpectTerminated(worker);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_retire_when_its_engine_cannot_be_replaced()
+    {
+        var worker = StartWorker();
+        _fake.FailNextCreates(1);
+        Watch(worker);
+
+        worker.Tell(Start("t1", "suspect"));
+
+        _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(RetirementReason.StartFailed, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
+        ExpectTerminated(worker);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_retire_after_the_last_task_of_its_budget()
+    {
+        var worker = StartWorker(budget: 1);
+        Watch(worker);
+
+        worker.Tell(Start("t1", "echo"));
+
+        var messages = _supervisor.ReceiveN(2);
+        Assert.Contains(new TaskFinished("t1", new ScriptSucceeded("t1", "[]"), WorkerNext.Retiring), messages);
+        Assert.Contains(new WorkerRetiring(RetirementReason.Budget), messages);
+        ExpectTerminated(worker);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_retire_after_recovering_from_the_last_task_of_its_budget()
+    {
+        var worker = StartWorker(budget: 1);
+        Watch(worker);
+        worker.Tell(Start("t1", "block"));
+        AwaitEntered(worker);
+
+        VirtualScheduler.Advance(RunLimit);
+
+        Assert.Equal(WorkerNext.Recovering, _supervisor.ExpectMsg<TaskFinished>().Next);
+        Assert.Equal(RetirementReason.Budget, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
+        ExpectTerminated(worker);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_answer_a_third_task_sent_while_running_with_one_held_and_retire()
+    {
+        var worker = StartWorker();
+        Watch(worker);
+        worker.Tell(Start("t1", "block"));
+        AwaitEntered(worker);
+        worker.Tell(Held("t2", "echo"));
+
+        worker.Tell(Start("t3", "echo"));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(("t3", FailureKind.WorkerCrashed), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind));
+        Assert.Equal(RetirementReason.Crashed, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
+        ExpectTerminated(worker);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_start_a_held_task_on_the_engine_thread_right_after_the_current_one()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("t1", "gate", "[1]"));
+        AwaitEntered(worker);
+        worker.Tell(Held("t2", "echo", "[2]"));
+
+        _fake.Gate("[1]").Set();
+
+        Assert.Equal(new TaskFinished("t1", new ScriptSucceeded("t1", "[1]"), WorkerNext.Idle), _supervisor.ExpectMsg<TaskFinished>());
+        Assert.Equal(new TaskFinished("t2", new ScriptSucceeded("t2", "[2]"), WorkerNext.Idle), _supervisor.ExpectMsg<TaskFinished>());
+        Assert.Equal(("idle", 2), (StateOf(worker).State, StateOf(worker).TasksRun));
+    }
+
+    [Fact]
+    public void ScriptWorker_should_run_a_started_held_task_under_its_own_run_limit()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("t1", "gate", "[1]"));
+        AwaitEntered(worker);
+        worker.Tell(Held("t2", "gate", "[2]"));
+        _fake.Gate("[1]").Set();
+        _supervisor.ExpectMsg<TaskFinished>();
+        AwaitEntered(worker);
+        AwaitAssert(() => Assert.Equal(("running", "t2"), (StateOf(worker).State, StateOf(worker).TaskId)), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
+
+        VirtualScheduler.Advance(RunLimit);
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(("t2", FailureKind.Timeout), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind));
+    }
+
+    [Fact]
+    public void ScriptWorker_should_bound_a_held_tasks_run_by_its_callers_deadline()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("t1", "gate", "[1]"));
+        AwaitEntered(worker);
+        var now = Sys.Scheduler.Now;
+        worker.Tell(Held("t2", "gate", "[2]") with { DeadlineAt = now + TimeSpan.FromMilliseconds(300), ExpiresAt = now + TimeSpan.FromMilliseconds(300) });
+        _fake.Gate("[1]").Set();
+        _supervisor.ExpectMsg<TaskFinished>();
+        AwaitEntered(worker);
+        AwaitAssert(() => Assert.Equal(("running", "t2"), (StateOf(worker).State, StateOf(worker).TaskId)), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
+
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(300));
+
+        Assert.Equal(FailureKind.Timeout, ((ScriptFailed)_supervisor.ExpectMsg<TaskFinished>().Reply).Kind);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_answer_a_held_task_that_expired_while_waiting_and_never_run_it()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("t1", "gate", "[1]", runLimit: TimeSpan.FromSeconds(10)));
+        AwaitEntered(worker);
+        worker.Tell(Held("t2", "echo", "[2]") with { ExpiresAt = Sys.Scheduler.Now + TimeSpan.FromSeconds(1) });
+        StateOf(worker);
+
+        VirtualScheduler.Advance(TimeSpan.FromSeconds(1));
+        _fake.Gate("[1]").Set();
+
+        Assert.Equal("t1", _supervisor.ExpectMsg<TaskFinished>().TaskId);
+        var expired = _supervisor.ExpectMsg<TaskFinished>();
+        var failed = (ScriptFailed)expired.Reply;
+        Assert.Equal(("t2", FailureKind.QueueExpired, true), (expired.TaskId, failed.Kind, failed.TaskNeverStarted));
+        Assert.Equal("idle", StateOf(worker).State);
+        Assert.Empty(_fake.Entered);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_skip_a_held_task_its_supervisor_withdrew_and_run_the_next_one()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("t1", "gate", "[1]"));
+        AwaitEntered(worker);
+        var held = Held("t2", "echo", "[2]");
+        worker.Tell(held);
+        StateOf(worker);
+
+        Assert.True(held.Ticket.TryWithdraw());
+        _fake.Gate("[1]").Set();
+
+        Assert.Equal("t1", _supervisor.ExpectMsg<TaskFinished>().TaskId);
+        _supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        worker.Tell(Start("t3", "echo", "[3]"));
+        Assert.Equal(new TaskFinished("t3", new ScriptSucceeded("t3", "[3]"), WorkerNext.Idle), _supervisor.ExpectMsg<TaskFinished>());
+        Assert.Equal(["[3]"], _fake.Entered.Take(1).ToList());
+    }
+
+    [Fact]
+    public void ScriptWorker_should_retire_when_the_last_task_of_its_budget_is_taken_back_before_it_started()
+    {
+        var worker = StartWorker(budget: 2);
+        Watch(worker);
+        worker.Tell(Start("t1", "gate", "[1]"));
+        AwaitEntered(worker);
+        var last = Held("t2", "echo") with { Last = true };
+        worker.Tell(last);
+        StateOf(worker);
+
+        Assert.True(last.Ticket.TryWithdraw());
+        _fake.Gate("[1]").Set();
+
+        Assert.Equal(("t1", WorkerNext.Idle), (_supervisor.ExpectMsg<TaskFinished>() is var f ? (f.TaskId, f.Next) : default));
+        Assert.Equal(RetirementReason.Budget, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
+        ExpectTerminated(worker);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_never_start_a_held_task_after_its_current_one_was_cut_off()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("t1", "block"));
+        AwaitEntered(worker);
+        var held = Held("t2", "echo");
+        worker.Tell(held);
+
+        VirtualScheduler.Advance(RunLimit);
+
+        Assert.Equal(("t1", WorkerNext.Recovering), (_supervisor.ExpectMsg<TaskFinished>() is var f ? (f.TaskId, f.Next) : default));
+        _supervisor.ExpectMsg<WorkerAvailable>();
+        Assert.Empty(_fake.Entered);
+        // Still held: the supervisor takes it back and queues it again.
+        Assert.True(held.Ticket.TryWithdraw());
+    }
+
+    [Fact]
+    public void ScriptWorker_should_check_a_task_handed_over_for_holding_that_reaches_it_idle_like_a_held_one()
+    {
+        var worker = StartWorker();
+
+        worker.Tell(Held("late", "echo") with { ExpiresAt = Sys.Scheduler.Now });
+
+        var expired = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(("late", FailureKind.QueueExpired), (expired.TaskId, ((ScriptFailed)expired.Reply).Kind));
+        Assert.Empty(_fake.Entered);
+        worker.Tell(Held("fresh", "echo", "[1]"));
+        Assert.Equal(new TaskFinished("fresh", new ScriptSucceeded("fresh", "[1]"), WorkerNext.Idle), _supervisor.ExpectMsg<TaskFinished>());
+    }
+
+    [Fact]
+    public void ScriptWorker_should_leave_a_task_handed_over_for_holding_while_recovering_to_its_supervisor()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("stuck", "hang"));
+        AwaitEntered(worker);
+        VirtualScheduler.Advance(RunLimit);
+        _supervisor.ExpectMsg<TaskFinished>();
+        var held = Held("crossed", "echo");
+
+        worker.Tell(held);
+
+        _supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.Equal("recovering", StateOf(worker).State);
+        Assert.True(held.Ticket.TryWithdraw());
+    }
+
+    [Fact]
+    public void ScriptWorker_should_cut_off_a_held_task_that_is_cancelled_after_it_started()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("t1", "gate", "[1]"));
+        AwaitEntered(worker);
+        worker.Tell(Held("t2", "gate", "[2]"));
+        _fake.Gate("[1]").Set();
+        _supervisor.ExpectMsg<TaskFinished>();
+        AwaitEntered(worker);
+
+        worker.Tell(new CancelTask("t2"));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(("t2", FailureKind.Cancelled), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind));
+    }
+
+    [Fact]
+    public void ScriptWorker_should_answer_a_task_sent_while_recovering_and_retire()
+    {
+        var worker = StartWorker();
+        Watch(worker);
+        worker.Tell(Start("stuck", "hang"));
+        AwaitEntered(worker);
+        VirtualScheduler.Advance(RunLimit);
+        _supervisor.ExpectMsg<TaskFinished>();
+
+        worker.Tell(Start("t2", "echo"));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(("t2", FailureKind.WorkerCrashed), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind));
+        Assert.Equal(RetirementReason.Crashed, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
+        ExpectTerminated(worker);
+    }
+
+    [Fact]
+    public void ScriptWorker_should_crash_when_its_engine_fails_in_a_way_no_task_failure_explains()
+    {
+        var parent = Sys.ActorOf(Props.Create(() => new StoppingParent()));
+        parent.Tell(ScriptWorker.Props(FakeSetup(Settings(), _fake), 10, _supervisor.Ref), TestActor);
+        var worker = ExpectMsg<IActorRef>();
+        _supervisor.ExpectMsg<WorkerReady>();
+        Watch(worker);
+
+        worker.Tell(Start("t1", "crash"));
+
+        ExpectTerminated(worker);
+        // The worker never answers a task it crashed on: its supervisor does, on Terminated.
+        _supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void ScriptWorker_should_not_postpone_its_run_limit_for_state_queries()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("t1", "block"));
+        AwaitEntered(worker);
+
+        for (var i = 0; i < 5; i++)
+        {
+            VirtualScheduler.Advance(TimeSpan.FromMilliseconds(190));
+            StateOf(worker);
+        }
+
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(FailureKind.Timeout, ((ScriptFailed)_supervisor.ExpectMsg<TaskFinished>().Reply).Kind);
+    }
+
+    private static StartTask Start(string id, string function, string args = "[]", bool last = false, TimeSpan? runLimit = null) =>
+        new(new RunScript(id, "basic", function, args), runLimit ?? RunLimit, last);
+
+    /// <summary>A task as the supervisor hands it to a running worker (pipelining).</summary>
+    private static StartTask Held(string id, string function, string args = "[]") =>
+        Start(id, function, args) with { Ticket = new TaskTicket(id, held: true) };
+
+    private IActorRef StartWorker(int budget = 10)
+    {
+        var worker = Sys.ActorOf(ScriptWorker.Props(FakeSetup(Settings(), _fake), budget, _supervisor.Ref));
+        _supervisor.ExpectMsg<WorkerReady>();
+        return worker;
+    }
+
+    private WorkerState StateOf(IActorRef worker)
+    {
+        var probe = CreateTestProbe();
+        worker.Tell(GetWorkerState.Instance, probe);
+        return probe.ExpectMsg<WorkerState>();
+    }
+
+    /// <summary>Waits until the engine thread is inside the call, and the worker has armed its run limit.</summary>
+    private void AwaitEntered(IActorRef worker)
+    {
+        Assert.True(_fake.Entered.TryTake(out _, TimeSpan.FromSeconds(10)), "the engine thread never started the task");
+        // A state query is handled after the StartTask that armed the timeout, and does not reset it.
+        StateOf(worker);
+    }
+
+    /// <summary>Creates one child and stops it when it throws, as a pool supervisor does.</summary>
+    private sealed class StoppingParent : ReceiveActor
+    {
+        public StoppingParent() => Receive<Props>(props => Sender.Tell(Context.ActorOf(props)));
+
+        protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+    }
+}
