@@ -55,6 +55,11 @@ public sealed class ClusterPoolRouter : UntypedActor
             case RunScript run:
                 Accept(run, Sender);
                 break;
+            case RunScriptBatch batch:
+                // Calls of one batch may belong on different nodes; the router routes calls, so a batch is refused
+                // at once, call by call, rather than left unanswered (ClusterScriptPool sends batches call by call).
+                Sender.Tell(new ScriptBatchCompleted(batch.TaskId, [.. (batch.Calls ?? []).Select(call => (IScriptReply)new ScriptFailed(call.TaskId, FailureKind.InvalidRequest, "the cluster router does not route batches; send the calls one by one (ClusterScriptPool.RunBatchAsync does)"))]));
+                break;
             case IScriptReply reply:
                 OnReply(reply);
                 break;

@@ -5,7 +5,8 @@ namespace ActorPool.Cluster;
 
 /// <summary>
 /// The facade of a <see cref="ClusterPoolRouter"/>: tasks go through a <see cref="ScriptPool"/> attached to the
-/// router, and <see cref="GetClusterStateAsync"/> asks the router for the cluster's state.
+/// router, and <see cref="GetClusterStateAsync"/> asks the router for the cluster's state. Batches run call by
+/// call (the default <see cref="IScriptPool.RunBatchAsync"/>): the router routes calls by module, not whole batches.
 /// </summary>
 public sealed class ClusterScriptPool : IClusterScriptPool
 {

@@ -108,6 +108,9 @@ public static class ClusterScriptRouterHosting
 
         public Task<Protocol.PoolStats> GetStatsAsync(CancellationToken cancellationToken = default) => _hosted.GetStatsAsync(cancellationToken);
 
+        public Task<IReadOnlyList<ScriptOutcome>> RunBatchAsync(IReadOnlyList<ScriptCall> calls, TimeSpan? deadline = null, CancellationToken cancellationToken = default) =>
+            _hosted.RunBatchAsync(calls, deadline, cancellationToken);
+
         public async Task<ClusterPoolState> GetClusterStateAsync(CancellationToken cancellationToken = default)
         {
             var pool = await _hosted.GetAsync(cancellationToken).ConfigureAwait(false);

@@ -30,6 +30,12 @@ internal sealed class HostedScriptPool(ActorSystem system, string name) : IScrip
         return await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<ScriptOutcome>> RunBatchAsync(IReadOnlyList<ScriptCall> calls, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    {
+        var pool = await GetAsync(cancellationToken).ConfigureAwait(false);
+        return await pool.RunBatchAsync(calls, deadline, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The started pool; waits for the actor system's start, faults when the pool's start failed.</summary>
     internal async Task<IScriptPool> GetAsync(CancellationToken cancellationToken) =>
         _registry.TryGet(name) ?? await _registry.WhenStarted(name).WaitAsync(cancellationToken).ConfigureAwait(false);
