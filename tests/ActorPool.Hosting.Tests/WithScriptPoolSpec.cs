@@ -111,6 +111,7 @@ public sealed class WithScriptPoolSpec
             ["ActorPool:PreloadModules:0"] = "calc",
             ["ActorPool:EngineKind"] = "jint",
             ["ActorPool:RecycleOnScriptError"] = "true",
+            ["ActorPool:Pipelining"] = "true",
         };
         foreach (var property in typeof(ScriptPoolOptions).GetProperties())
         {
