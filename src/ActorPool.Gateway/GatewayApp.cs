@@ -7,7 +7,11 @@ using ActorPool.Telemetry;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Microsoft.AspNetCore.Http.Features;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Prometheus;
+using HistogramConfiguration = Prometheus.HistogramConfiguration;
 using Serilog;
 
 namespace ActorPool.Gateway;
@@ -142,6 +146,7 @@ internal static class GatewayApp
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
         }
 
+        AddOpenTelemetry(builder);
         builder.Services.AddHealthChecks().AddCheck("process", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddOpenApi();
         // Export only the pool's meter, under Prometheus names; HTTP metrics come from UseHttpMetrics.
@@ -203,6 +208,25 @@ internal static class GatewayApp
         app.MapOpenApi();
         app.MapFallback((HttpContext context) => ApiError.Result(StatusCodes.Status404NotFound, "not_found", $"no route for {context.Request.Method} {context.Request.Path}"));
         return app;
+    }
+
+    /// <summary>
+    /// Traces (ASP.NET Core server spans, ActorPool's spans) and metrics (ActorPool's meter, ASP.NET Core's) over
+    /// OTLP, only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; the exporter reads the other standard
+    /// <c>OTEL_EXPORTER_OTLP_*</c> variables itself. <c>/metrics</c> (Prometheus) is served either way.
+    /// </summary>
+    private static void AddOpenTelemetry(WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return;
+        }
+
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : "actorpool-gateway";
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddActorPoolInstrumentation().AddOtlpExporter())
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddActorPoolInstrumentation().AddOtlpExporter());
     }
 
     /// <summary>The address the started app listens on (for tests that bind port 0).</summary>

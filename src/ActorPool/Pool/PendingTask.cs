@@ -25,6 +25,9 @@ internal sealed class PendingTask(RunScript command, IActorRef replyTo, DateTime
     public DateTimeOffset BackstopAt { get; set; }
 
     public string TaskId => Command.TaskId;
+
+    /// <summary>The task's <c>actorpool.task</c> span (Telemetry/TaskTracing.cs), null while tracing is off.</summary>
+    public System.Diagnostics.Activity? Trace { get; init; }
 }
 
 /// <summary>The lifecycle state of a worker, as its supervisor tracks it.</summary>

@@ -60,6 +60,7 @@ internal sealed partial class PoolSupervisor
         task.Worker = slot;
         task.StartedAt = now;
         _metrics.TaskWaited(now - task.AcceptedAt);
+        Telemetry.TaskTracing.Started(task.Trace, now - task.AcceptedAt);
         _setup.Hooks?.TaskDispatched?.Invoke(task.TaskId, now - task.AcceptedAt, task.Command.Deadline);
 
         var runLimit = _settings.InFlightTimeout;
@@ -180,6 +181,7 @@ internal sealed partial class PoolSupervisor
             task.QueueNode = null;
         }
 
+        Telemetry.TaskTracing.Settled(task.Trace, reply);
         Answer(task.ReplyTo, reply);
     }
 

@@ -42,7 +42,7 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        var task = new PendingTask(run, replyTo, Now);
+        var task = new PendingTask(run, replyTo, Now) { Trace = Telemetry.TaskTracing.Accepted(run) };
         task.QueueNode = _queue.AddLast(task);
         _tasks.Add(run.TaskId, task);
         Dispatch();
