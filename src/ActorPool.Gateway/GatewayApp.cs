@@ -7,7 +7,11 @@ using ActorPool.Telemetry;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Microsoft.AspNetCore.Http.Features;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Prometheus;
+using HistogramConfiguration = Prometheus.HistogramConfiguration;
 using Serilog;
 
 namespace ActorPool.Gateway;
@@ -17,10 +21,11 @@ internal static class GatewayApp
 {
     /// <summary>
     /// Builds the gateway from <paramref name="args"/>, the environment, and <paramref name="overrides"/>
-    /// (highest precedence; tests use it instead of environment variables).
+    /// (highest precedence; tests use it instead of environment variables). <paramref name="tracing"/>, when
+    /// given, turns tracing on without an OTLP endpoint and adds to it (tests register an in-memory exporter).
     /// </summary>
     /// <exception cref="PoolConfigurationException">A setting is invalid; the message names each bad variable.</exception>
-    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<TracerProviderBuilder>? tracing = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (overrides is not null)
@@ -146,6 +151,7 @@ internal static class GatewayApp
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
         }
 
+        AddOpenTelemetry(builder, tracing);
         builder.Services.AddHealthChecks().AddCheck("process", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddOpenApi();
         // Export only the pool's meter, under Prometheus names; HTTP metrics come from UseHttpMetrics.
@@ -207,6 +213,39 @@ internal static class GatewayApp
         app.MapOpenApi();
         app.MapFallback((HttpContext context) => ApiError.Result(StatusCodes.Status404NotFound, "not_found", $"no route for {context.Request.Method} {context.Request.Path}"));
         return app;
+    }
+
+    /// <summary>
+    /// Traces (ASP.NET Core server spans, ActorPool's spans) and metrics (ActorPool's meter, ASP.NET Core's) over
+    /// OTLP, only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; the exporter reads the other standard
+    /// <c>OTEL_EXPORTER_OTLP_*</c> variables itself. <c>/metrics</c> (Prometheus) is served either way.
+    /// </summary>
+    private static void AddOpenTelemetry(WebApplicationBuilder builder, Action<TracerProviderBuilder>? tracing)
+    {
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!otlp && tracing is null)
+        {
+            return;
+        }
+
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : "actorpool-gateway";
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithTracing(traces =>
+            {
+                // The request's server span is the parent of the facade's actorpool.run span.
+                traces.AddAspNetCoreInstrumentation().AddActorPoolInstrumentation();
+                if (otlp)
+                {
+                    traces.AddOtlpExporter();
+                }
+
+                tracing?.Invoke(traces);
+            });
+        if (otlp)
+        {
+            telemetry.WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddActorPoolInstrumentation().AddOtlpExporter());
+        }
     }
 
     /// <summary>The address the started app listens on (for tests that bind port 0).</summary>

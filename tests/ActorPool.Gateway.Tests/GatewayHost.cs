@@ -19,7 +19,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public static string ModulesDirectory => Path.Combine(AppContext.BaseDirectory, "modules");
 
-    public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null, Action<OpenTelemetry.Trace.TracerProviderBuilder>? tracing = null)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -38,7 +38,7 @@ public sealed class GatewayHost : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var app = GatewayApp.Build([], overrides);
+        var app = GatewayApp.Build([], overrides, tracing);
         await app.StartAsync();
         var client = new HttpClient { BaseAddress = GatewayApp.Address(app), Timeout = TimeSpan.FromSeconds(60) };
         return new GatewayHost(app, client);

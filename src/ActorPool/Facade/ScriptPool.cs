@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ActorPool.Configuration;
@@ -159,10 +160,18 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
             return Task.FromException<ScriptResult>(new PoolRejectedException(new ScriptFailed(taskId, FailureKind.ShuttingDown, "the pool facade was disposed")));
         }
 
-        var run = new RunScript(taskId, moduleName, functionName, argsJson, deadline);
+        // The trace context travels inside the command, so the pool's task span (on this node or another) is a
+        // child of this call's span, or of the caller's own activity when nobody listens to ActorPool's source.
+        var activity = StartRunActivity(taskId, moduleName, functionName);
+        var context = activity ?? Activity.Current;
+        var run = new RunScript(taskId, moduleName, functionName, argsJson, deadline)
+        {
+            TraceParent = context is { IdFormat: ActivityIdFormat.W3C } ? context.Id : null,
+            TraceState = context is { IdFormat: ActivityIdFormat.W3C } ? context.TraceStateString : null,
+        };
         if (_remote && PayloadLimit.Oversize(run, _maxPayload) is { } size)
         {
-            return Task.FromException<ScriptResult>(new ScriptRequestException(PayloadLimit.RequestTooLarge(taskId, size, _maxPayload)));
+            return Task.FromException<ScriptResult>(Failed(activity, new ScriptRequestException(PayloadLimit.RequestTooLarge(taskId, size, _maxPayload))));
         }
 
         var completion = _sink.Register(taskId);
@@ -171,17 +180,56 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         if (_sink.SupervisorGone)
         {
             _sink.Forget(taskId);
-            return Task.FromException<ScriptResult>(ScriptPoolException.From(new ScriptFailed(taskId, FailureKind.WorkerCrashed, SupervisorGoneMessage)));
+            return Task.FromException<ScriptResult>(Failed(activity, ScriptPoolException.From(new ScriptFailed(taskId, FailureKind.WorkerCrashed, SupervisorGoneMessage))));
         }
 
         Supervisor.Tell(run, _sink);
         return cancellationToken.CanBeCanceled
-            ? AwaitCancellable(completion.Task, taskId, cancellationToken)
+            ? AwaitCancellable(completion.Task, taskId, activity, cancellationToken)
             : completion.Task.ContinueWith(
-                static t => Unwrap(t.Result),
+                static (t, state) => Unwrap(t.Result, (Activity?)state),
+                activity,
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
+    }
+
+    /// <summary>Starts the call's client span when someone listens, leaving the caller's current activity as it was.</summary>
+    private static Activity? StartRunActivity(string taskId, string moduleName, string functionName)
+    {
+        var source = PoolTelemetry.ActivitySource;
+        if (!source.HasListeners())
+        {
+            return null;
+        }
+
+        // RunAsync is not async: a Current set here would stay set in the caller's context after it returns.
+        var previous = Activity.Current;
+        var activity = source.StartActivity(PoolTelemetry.RunSpanName, ActivityKind.Client);
+        Activity.Current = previous;
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(PoolTelemetry.TaskIdAttribute, taskId);
+            activity.SetTag(PoolTelemetry.ModuleAttribute, moduleName);
+            activity.SetTag(PoolTelemetry.FunctionAttribute, functionName);
+        }
+
+        return activity;
+    }
+
+    private static ScriptPoolException Failed(Activity? activity, ScriptPoolException exception)
+    {
+        if (activity is not null)
+        {
+            if (activity.IsAllDataRequested)
+            {
+                TaskTracing.Outcome(activity, new ScriptFailed(exception.TaskId, exception.Kind, exception.Message));
+            }
+
+            TaskTracing.Stop(activity);
+        }
+
+        return exception;
     }
 
     /// <inheritdoc />
@@ -335,7 +383,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         }
     }
 
-    private async Task<ScriptResult> AwaitCancellable(Task<IScriptReply> reply, string taskId, CancellationToken cancellationToken)
+    private async Task<ScriptResult> AwaitCancellable(Task<IScriptReply> reply, string taskId, Activity? activity, CancellationToken cancellationToken)
     {
         var supervisor = Supervisor;
         using (cancellationToken.UnsafeRegister(
@@ -346,8 +394,24 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
             },
             (supervisor, taskId)))
         {
-            return Unwrap(await reply.ConfigureAwait(false));
+            return Unwrap(await reply.ConfigureAwait(false), activity);
         }
+    }
+
+    private static ScriptResult Unwrap(IScriptReply reply, Activity? activity)
+    {
+        if (activity is not null)
+        {
+            // Ended before the caller sees the answer, so the span is complete when the call returns.
+            if (activity.IsAllDataRequested)
+            {
+                TaskTracing.Outcome(activity, reply);
+            }
+
+            TaskTracing.Stop(activity);
+        }
+
+        return Unwrap(reply);
     }
 
     private static ScriptResult Unwrap(IScriptReply reply) => reply switch

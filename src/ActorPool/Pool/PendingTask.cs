@@ -33,6 +33,9 @@ internal sealed class PendingTask(RunScript command, IActorRef replyTo, DateTime
 
     public string TaskId => Command.TaskId;
 
+    /// <summary>The task's <c>actorpool.task</c> span (Telemetry/TaskTracing.cs), null while tracing is off.</summary>
+    public System.Diagnostics.Activity? Trace { get; init; }
+
     /// <summary>The batch this task is a call of, if any; its reply goes there.</summary>
     public BatchReplies? Batch { get; init; }
 

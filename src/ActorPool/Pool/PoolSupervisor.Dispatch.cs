@@ -141,6 +141,7 @@ internal sealed partial class PoolSupervisor
         slot.Modules.Add(task.Command.Module);
         task.Worker = slot;
         _metrics.TaskWaited(now - task.AcceptedAt);
+        Telemetry.TaskTracing.Started(task.Trace, now - task.AcceptedAt);
         _setup.Hooks?.TaskDispatched?.Invoke(task.TaskId, now - task.AcceptedAt, task.Command.Deadline);
         slot.Worker.Tell(start);
         if (!slot.HasBudget && !slot.Replaced)
@@ -306,6 +307,7 @@ internal sealed partial class PoolSupervisor
             task.QueueNode = null;
         }
 
+        Telemetry.TaskTracing.Settled(task.Trace, reply);
         Answer(task.ReplyTo, reply, task.Batch, task.BatchIndex);
     }
 

@@ -78,7 +78,7 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        var task = new PendingTask(run, replyTo, Now) { Batch = batch, BatchIndex = index };
+        var task = new PendingTask(run, replyTo, Now) { Batch = batch, BatchIndex = index, Trace = Telemetry.TaskTracing.Accepted(run) };
         task.QueueNode = _queue.AddLast(task);
         _tasks.Add(run.TaskId, task);
         Dispatch();

@@ -20,4 +20,14 @@ public sealed record RunScript(
     string Function,
     string ArgsJson,
     TimeSpan? Deadline = null,
-    bool Idempotent = false) : IPoolCommand;
+    bool Idempotent = false) : IPoolCommand
+{
+    /// <summary>
+    /// The caller's W3C <c>traceparent</c> (e.g. <c>00-&lt;trace id&gt;-&lt;span id&gt;-01</c>), or null. The pool
+    /// starts the task's span as its child, so a trace crosses remoting; an invalid value is ignored.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The caller's W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>, or null.</summary>
+    public string? TraceState { get; init; }
+}

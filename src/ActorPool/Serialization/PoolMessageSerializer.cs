@@ -112,7 +112,8 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
             case RunScript run:
                 return StringSize(1, run.TaskId) + StringSize(2, run.Module) + StringSize(3, run.Function) + StringSize(4, run.ArgsJson)
                     + (run.Deadline is { } deadline ? 1 + CodedOutputStream.ComputeInt64Size(deadline.Ticks) : 0)
-                    + (run.Idempotent ? 2 : 0);
+                    + (run.Idempotent ? 2 : 0)
+                    + StringSize(7, run.TraceParent) + StringSize(8, run.TraceState);
             case CancelScript cancel:
                 return StringSize(1, cancel.TaskId);
             case GetPoolStats or DrainPool:
@@ -147,7 +148,8 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
     /// </summary>
     internal static long UpperBoundSize(object message) => message switch
     {
-        RunScript run => 64L + (3L * ((long)(run.TaskId?.Length ?? 0) + (run.Module?.Length ?? 0) + (run.Function?.Length ?? 0) + (run.ArgsJson?.Length ?? 0))),
+        RunScript run => 64L + (3L * ((long)(run.TaskId?.Length ?? 0) + (run.Module?.Length ?? 0) + (run.Function?.Length ?? 0) + (run.ArgsJson?.Length ?? 0)
+            + (run.TraceParent?.Length ?? 0) + (run.TraceState?.Length ?? 0))),
         ScriptSucceeded ok => 32L + (3L * ((long)(ok.TaskId?.Length ?? 0) + (ok.ResultJson?.Length ?? 0))),
         ScriptFailed failed => 48L + (3L * ((long)(failed.TaskId?.Length ?? 0) + (failed.Message?.Length ?? 0) + (failed.Details?.Length ?? 0))),
         _ => ComputeSize(message),
@@ -169,6 +171,8 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 }
 
                 WriteBool(output, 6, run.Idempotent);
+                WriteString(output, 7, run.TraceParent);
+                WriteString(output, 8, run.TraceState);
                 break;
             case CancelScript cancel:
                 WriteString(output, 1, cancel.TaskId);
@@ -229,7 +233,7 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
 
     private static RunScript ReadRunScript(CodedInputStream input)
     {
-        string? taskId = null, module = null, function = null, args = null;
+        string? taskId = null, module = null, function = null, args = null, traceParent = null, traceState = null;
         TimeSpan? deadline = null;
         var idempotent = false;
         while (input.ReadTag() is var tag and not 0)
@@ -254,6 +258,12 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 case 6 when IsVarint(tag):
                     idempotent = input.ReadBool();
                     break;
+                case 7 when IsLengthDelimited(tag):
+                    traceParent = input.ReadString();
+                    break;
+                case 8 when IsLengthDelimited(tag):
+                    traceState = input.ReadString();
+                    break;
                 default:
                     input.SkipLastField();
                     break;
@@ -261,7 +271,11 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
         }
 
         // A missing argument string stays null so the pool rejects it exactly as it would locally.
-        return new RunScript(taskId ?? string.Empty, module ?? string.Empty, function ?? string.Empty, args!, deadline, idempotent);
+        return new RunScript(taskId ?? string.Empty, module ?? string.Empty, function ?? string.Empty, args!, deadline, idempotent)
+        {
+            TraceParent = traceParent,
+            TraceState = traceState,
+        };
     }
 
     private static CancelScript ReadCancelScript(CodedInputStream input)

@@ -1,6 +1,7 @@
 using ActorPool.Configuration;
 using ActorPool.Modules;
 using ActorPool.Protocol;
+using ActorPool.Telemetry;
 using ActorPool.Tests.TestSupport;
 using Akka.Actor;
 using Akka.Configuration;
@@ -83,6 +84,30 @@ public sealed class RemotePoolSpec : PoolTestKit, IAsyncLifetime
 
         Assert.False(Pool.Supervisor.Path.Address.HasLocalScope);
         Facade.ScriptPoolSpec.AssertMixedOutcomes(outcomes);
+    }
+
+    [Fact]
+    public async Task A_remote_pools_task_span_should_be_a_child_of_the_callers_span_across_remoting()
+    {
+        using var spans = new SpanRecorder(PoolTelemetry.ActivitySourceName);
+        using (spans.StartParent())
+        {
+            Assert.Equal(42, (await Pool.RunAsync("basic", "add", "[2, 40]")).As<int>());
+            await Assert.ThrowsAsync<ScriptErrorException>(() => Pool.RunAsync("faults", "boom", ["kaput"]));
+        }
+
+        foreach (var (function, outcome) in new[] { ("add", "succeeded"), ("boom", "script_error") })
+        {
+            // Client span on node B, task span in node A's supervisor: linked only by the context inside RunScript.
+            var run = spans.One(PoolTelemetry.RunSpanName, PoolTelemetry.FunctionAttribute, function);
+            var task = spans.One(PoolTelemetry.TaskSpanName, PoolTelemetry.FunctionAttribute, function);
+            Assert.Equal(spans.TraceId, task.TraceId);
+            Assert.Equal(run.SpanId, task.ParentSpanId);
+            Assert.True(task.HasRemoteParent);
+            Assert.Equal(run.GetTagItem(PoolTelemetry.TaskIdAttribute), task.GetTagItem(PoolTelemetry.TaskIdAttribute));
+            Assert.Equal(outcome, task.GetTagItem(PoolTelemetry.OutcomeAttribute));
+            Assert.Equal(outcome, run.GetTagItem(PoolTelemetry.OutcomeAttribute));
+        }
     }
 
     [Fact]

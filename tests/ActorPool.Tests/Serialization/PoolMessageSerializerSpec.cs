@@ -12,6 +12,8 @@ namespace ActorPool.Tests.Serialization;
 public sealed class PoolMessageSerializerSpec(ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(ActorPoolConfig.Default), output: output)
 {
+    private const string TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
     private const string Unicode = "héllo, мир, 世界, 🎉 \u0000 \"quoted\" \\ back";
 
     public static TheoryData<IPoolMessage> EveryMessage()
@@ -23,6 +25,9 @@ public sealed class PoolMessageSerializerSpec(ITestOutputHelper output)
             new RunScript("t-3", "m", "f", string.Empty, TimeSpan.FromTicks(1)),
             new RunScript("t-4", "m", "f", $"[\"{Unicode}\"]", TimeSpan.Zero),
             new RunScript("t-5", "m", "f", "[\"" + new string('a', 100_000) + "\"]"),
+            new RunScript("t-6", "m", "f", "[]", TimeSpan.FromSeconds(2), Idempotent: true) { TraceParent = TraceParent, TraceState = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7" },
+            new RunScript("t-7", "m", "f", "[]") { TraceParent = TraceParent },
+            new RunScript("t-8", "m", "f", "[]") { TraceState = Unicode },
             new CancelScript("t-1"),
             new CancelScript(string.Empty),
             GetPoolStats.Instance,
@@ -127,6 +132,32 @@ public sealed class PoolMessageSerializerSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_trace_context_should_travel_in_fields_7_and_8_of_RunScript()
+    {
+        var message = new RunScript("t-1", "basic", "echo", "[1]") { TraceParent = TraceParent, TraceState = "rojo=00f067aa0ba902b7" };
+
+        var copy = Assert.IsType<RunScript>(RoundTrip(message, out var bytes));
+        var fields = new Dictionary<int, string>();
+        var input = new CodedInputStream(bytes);
+        while (input.ReadTag() is var tag and not 0)
+        {
+            if (WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+            {
+                fields[WireFormat.GetTagFieldNumber(tag)] = input.ReadString();
+            }
+            else
+            {
+                input.SkipLastField();
+            }
+        }
+
+        Assert.Equal(TraceParent, copy.TraceParent);
+        Assert.Equal("rojo=00f067aa0ba902b7", copy.TraceState);
+        Assert.Equal(TraceParent, fields[7]);
+        Assert.Equal("rojo=00f067aa0ba902b7", fields[8]);
+    }
+
+    [Fact]
     public void Missing_fields_should_take_their_defaults()
     {
         var serializer = (PoolMessageSerializer)Sys.Serialization.FindSerializerFor(GetPoolStats.Instance);
@@ -138,6 +169,8 @@ public sealed class PoolMessageSerializerSpec(ITestOutputHelper output)
         Assert.Equal(string.Empty, run.TaskId);
         Assert.Null(run.Deadline);
         Assert.False(run.Idempotent);
+        Assert.Null(run.TraceParent);
+        Assert.Null(run.TraceState);
     }
 
     [Fact]

@@ -1,0 +1,116 @@
+using System.Collections.ObjectModel;
+using System.Diagnostics;
+using System.Text;
+using ActorPool.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace ActorPool.Gateway.Tests;
+
+/// <summary>One HTTP call through a real gateway, traced with the in-memory exporter.</summary>
+public sealed class TracingSpec
+{
+    [Theory]
+    [InlineData("add", """{"args": [2, 40]}""", 200, "succeeded")]
+    [InlineData("fail", """{"args": ["boom"]}""", 422, "script_error")]
+    public async Task One_HTTP_call_should_form_one_trace_request_span_then_run_span_then_task_span(string function, string body, int status, string outcome)
+    {
+        // Our own trace id, sent as the caller's traceparent, keeps other tests' requests out of the recording.
+        var traceId = ActivityTraceId.CreateRandom();
+        var callerSpan = ActivitySpanId.CreateRandom();
+        var exported = new LockedList();
+        var serverEnded = new ServerSpanEnded(traceId);
+        await using var gateway = await GatewayHost.StartAsync(tracing: traces => traces
+            .SetSampler(new OneTrace(traceId))
+            .AddInMemoryExporter(exported)
+            .AddProcessor(serverEnded));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/scripts/faults/{function}")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("traceparent", $"00-{traceId}-{callerSpan}-01");
+        using var response = await gateway.Client.SendAsync(request);
+        Assert.Equal(status, (int)response.StatusCode);
+        // The server span ends after the response is sent; its processor runs after the exporter's.
+        await serverEnded.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var spans = exported.Snapshot().Where(a => a.TraceId == traceId).ToList();
+        var server = Assert.Single(spans, a => a.Kind == ActivityKind.Server);
+        var run = Assert.Single(spans, a => a.OperationName == PoolTelemetry.RunSpanName);
+        var task = Assert.Single(spans, a => a.OperationName == PoolTelemetry.TaskSpanName);
+        Assert.Equal("Microsoft.AspNetCore", server.Source.Name);
+        Assert.Equal(callerSpan, server.ParentSpanId);
+        Assert.Equal(server.SpanId, run.ParentSpanId);
+        Assert.Equal(ActivityKind.Client, run.Kind);
+        Assert.Equal(run.SpanId, task.ParentSpanId);
+        Assert.Equal(PoolTelemetry.ActivitySourceName, task.Source.Name);
+        Assert.Equal("faults", task.GetTagItem(PoolTelemetry.ModuleAttribute));
+        Assert.Equal(function, task.GetTagItem(PoolTelemetry.FunctionAttribute));
+        Assert.Equal(outcome, task.GetTagItem(PoolTelemetry.OutcomeAttribute));
+        Assert.Equal(outcome, run.GetTagItem(PoolTelemetry.OutcomeAttribute));
+        Assert.Equal(outcome == "succeeded" ? null : outcome, task.GetTagItem(PoolTelemetry.FailureKindAttribute));
+        Assert.Contains(task.Events, e => e.Name == PoolTelemetry.StartedEventName);
+        Assert.Equal(status, server.GetTagItem("http.response.status_code"));
+    }
+
+    [Fact]
+    public async Task The_gateway_should_export_traces_and_metrics_only_when_an_OTLP_endpoint_is_set()
+    {
+        var settings = new Dictionary<string, string?> { ["SCRIPTS_DIR"] = GatewayHost.ModulesDirectory, ["PORT"] = "0", ["HOST"] = "127.0.0.1", ["LOG_LEVEL"] = "warning" };
+        await using (var plain = GatewayApp.Build([], settings))
+        {
+            Assert.Null(plain.Services.GetService<TracerProvider>());
+            Assert.Null(plain.Services.GetService<MeterProvider>());
+        }
+
+        // Never started, so nothing is sent; the endpoint only has to be set.
+        settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4317";
+        await using var exporting = GatewayApp.Build([], settings);
+        Assert.NotNull(exporting.Services.GetService<TracerProvider>());
+        Assert.NotNull(exporting.Services.GetService<MeterProvider>());
+    }
+
+    private sealed class OneTrace(ActivityTraceId traceId) : Sampler
+    {
+        public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
+            new(samplingParameters.TraceId == traceId ? SamplingDecision.RecordAndSample : SamplingDecision.Drop);
+    }
+
+    private sealed class ServerSpanEnded(ActivityTraceId traceId) : BaseProcessor<Activity>
+    {
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Task => _ended.Task;
+
+        public override void OnEnd(Activity data)
+        {
+            if (data.TraceId == traceId && data.Kind == ActivityKind.Server)
+            {
+                _ended.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Exports may arrive from request threads while the test reads.</summary>
+    private sealed class LockedList : Collection<Activity>
+    {
+        public Activity[] Snapshot()
+        {
+            lock (Items)
+            {
+                return [.. Items];
+            }
+        }
+
+        protected override void InsertItem(int index, Activity item)
+        {
+            lock (Items)
+            {
+                base.InsertItem(index, item);
+            }
+        }
+    }
+}
