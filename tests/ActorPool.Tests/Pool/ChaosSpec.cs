@@ -18,7 +18,11 @@ namespace ActorPool.Tests.Pool;
 /// exactly one answer from that set. Half of the seeds send more tasks at once than the queue holds (so
 /// Overloaded must occur), the other half never more than it holds (so Overloaded must not). Every engine is
 /// used only by the thread that created it. The seed is the theory's argument: a failing case names it.
+/// Runs alone in its process (no other spec class beside it): its time bounds are about the pool, not about
+/// whatever else the test runner schedules on the same two cores, and the held-memory estimate reads the whole
+/// process.
 /// </summary>
+[Collection(Engines.HeldMemorySpecs.Name)]
 public sealed class ChaosSpec : PoolTestKit
 {
     private const int TaskCount = 2000;
