@@ -16,6 +16,7 @@ namespace ActorPool.Cluster.Tests;
 public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
 {
     private const int Modules = 16;
+    private static readonly string[] WorkerNodes = ["w1", "w2"];
 
     private readonly ActorSystem _w1;
     private readonly ActorSystem _w2;
@@ -88,6 +89,26 @@ public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
         var totals = await _client!.GetStatsAsync();
         Assert.Equal((4, Modules * 3L), (totals.TargetWorkers, totals.Succeeded));
         Assert.All(State().Members.Where(m => m.Routable), m => Assert.Equal(2, m.Pool!.TargetWorkers));
+    }
+
+    [Fact]
+    public async Task Router_should_refuse_a_protocol_batch_at_once_and_a_cluster_facade_should_send_its_calls_one_by_one()
+    {
+        // The router routes calls by module, so a whole batch is answered at once, one refusal per call, not left waiting.
+        var caller = CreateTestProbe();
+        _router.Tell(new RunScriptBatch("b1", [new RunScript("b1-0", "m0", "where", "[]"), new RunScript("b1-1", "m1", "where", "[]")]), caller);
+        var refused = caller.ExpectMsg<ScriptBatchCompleted>(TimeSpan.FromSeconds(5));
+        Assert.Equal(["b1-0", "b1-1"], refused.Replies.Select(r => r.TaskId));
+        Assert.All(refused.Replies, r => Assert.Equal(FailureKind.InvalidRequest, Assert.IsType<ScriptFailed>(r).Kind));
+
+        // The cluster facade runs a batch call by call through the router: each call gets its own real answer.
+        var cluster = ClusterScriptPool.Start(Sys, new ClusterPoolOptions(), "batch-router");
+        await AwaitAssertAsync(async () => Assert.True((await cluster.GetClusterStateAsync()).Members.Count(m => m.Routable) == 2), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
+        var outcomes = await ((IScriptPool)cluster).RunBatchAsync([new ScriptCall("m0", "where", "[]"), new ScriptCall("m1", "nope", "[]"), new ScriptCall("m2", "where", "[]")]);
+        Assert.Equal(3, outcomes.Count);
+        Assert.Contains(outcomes[0].GetResult().As<string>(), WorkerNodes);
+        Assert.False(outcomes[1].Succeeded);
+        Assert.Contains(outcomes[2].GetResult().As<string>(), WorkerNodes);
     }
 
     [Fact]

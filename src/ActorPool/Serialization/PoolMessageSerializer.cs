@@ -446,31 +446,21 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
 
     private static RunScriptBatch ReadRunScriptBatch(CodedInputStream input)
     {
-        string? taskId = null;
-        var calls = new List<RunScript>();
-        while (input.ReadTag() is var tag and not 0)
-        {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1 when IsLengthDelimited(tag):
-                    taskId = input.ReadString();
-                    break;
-                case 2 when IsLengthDelimited(tag):
-                    calls.Add(ReadRunScript(new CodedInputStream(input.ReadBytes().ToByteArray())));
-                    break;
-                default:
-                    input.SkipLastField();
-                    break;
-            }
-        }
-
-        return new RunScriptBatch(taskId ?? string.Empty, calls);
+        var (taskId, calls) = ReadBatch(input, ReadRunScript);
+        return new RunScriptBatch(taskId, calls);
     }
 
     private static ScriptBatchCompleted ReadScriptBatchCompleted(CodedInputStream input)
     {
+        var (taskId, replies) = ReadBatch(input, ReadReply);
+        return new ScriptBatchCompleted(taskId, replies);
+    }
+
+    /// <summary>Both batch messages: {1 task id, 2 item (repeated, each a nested message read by <paramref name="readItem"/>)}.</summary>
+    private static (string TaskId, List<T> Items) ReadBatch<T>(CodedInputStream input, Func<CodedInputStream, T> readItem)
+    {
         string? taskId = null;
-        var replies = new List<IScriptReply>();
+        var items = new List<T>();
         while (input.ReadTag() is var tag and not 0)
         {
             switch (WireFormat.GetTagFieldNumber(tag))
@@ -479,7 +469,7 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                     taskId = input.ReadString();
                     break;
                 case 2 when IsLengthDelimited(tag):
-                    replies.Add(ReadReply(new CodedInputStream(input.ReadBytes().ToByteArray())));
+                    items.Add(readItem(new CodedInputStream(input.ReadBytes().ToByteArray())));
                     break;
                 default:
                     input.SkipLastField();
@@ -487,7 +477,7 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
             }
         }
 
-        return new ScriptBatchCompleted(taskId ?? string.Empty, replies);
+        return (taskId ?? string.Empty, items);
     }
 
     /// <summary>Reads one wrapped reply of a batch: {1 succeeded | 2 failed}; an empty wrapper reads as a failure.</summary>
