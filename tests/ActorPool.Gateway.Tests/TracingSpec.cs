@@ -57,6 +57,70 @@ public sealed class TracingSpec
     }
 
     [Fact]
+    public async Task One_HTTP_call_through_a_remote_pool_should_form_one_trace_across_the_cluster()
+    {
+        // A cluster gateway (no pool of its own) and a script-worker node in this process, talking over Akka.Remote
+        // on 127.0.0.1: the task span is made by the worker node's supervisor, linked only by the context in RunScript.
+        var traceId = ActivityTraceId.CreateRandom();
+        var callerSpan = ActivitySpanId.CreateRandom();
+        var exported = new LockedList();
+        var serverEnded = new ServerSpanEnded(traceId);
+        var port = GatewayProcess.FreePort();
+        var seed = $"akka.tcp://actorpool@127.0.0.1:{port}";
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["CLUSTER_ROLE"] = "gateway",
+                ["CLUSTER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["CLUSTER_SEEDS"] = seed,
+            },
+            traces => traces.SetSampler(new OneTrace(traceId)).AddInMemoryExporter(exported).AddProcessor(serverEnded));
+        using var worker = Akka.Actor.ActorSystem.Create("actorpool", Akka.Configuration.ConfigurationFactory.ParseString("""
+            akka.loglevel = WARNING
+            akka.actor.provider = cluster
+            akka.remote.dot-netty.tcp.hostname = 127.0.0.1
+            akka.remote.dot-netty.tcp.port = 0
+            akka.cluster.roles = [script-worker]
+            akka.coordinated-shutdown.exit-clr = off
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+            """).WithFallback(Configuration.ActorPoolConfig.Default));
+        try
+        {
+            ScriptPool.Start(worker, new Modules.DirectoryModuleSource(GatewayHost.ModulesDirectory), Configuration.PoolSettings.Default with { Workers = 1 });
+            // The gateway is ready once each of its routers (generic scripts, solvers) sees a pool on a worker node.
+            ScriptPool.Start(worker, new Modules.InMemoryModuleSource(), Configuration.PoolSettings.Default with { Workers = 1 }, "solver-pool");
+            Akka.Cluster.Cluster.Get(worker).Join(Akka.Actor.Address.Parse(seed));
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while ((int)(await gateway.Client.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode != 200)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the gateway never saw the worker node's pool");
+                await Task.Delay(50);
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/scripts/faults/add")
+            {
+                Content = new StringContent("""{"args": [2, 40]}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("traceparent", $"00-{traceId}-{callerSpan}-01");
+            using var response = await gateway.Client.SendAsync(request);
+            Assert.Equal(200, (int)response.StatusCode);
+            await serverEnded.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            var spans = exported.Snapshot().Where(a => a.TraceId == traceId).ToList();
+            var server = Assert.Single(spans, a => a.Kind == ActivityKind.Server);
+            var run = Assert.Single(spans, a => a.OperationName == PoolTelemetry.RunSpanName);
+            var task = Assert.Single(spans, a => a.OperationName == PoolTelemetry.TaskSpanName);
+            Assert.Equal(server.SpanId, run.ParentSpanId);
+            Assert.Equal(run.SpanId, task.ParentSpanId);
+            Assert.Equal("succeeded", task.GetTagItem(PoolTelemetry.OutcomeAttribute));
+        }
+        finally
+        {
+            await worker.Terminate();
+        }
+    }
+
+    [Fact]
     public async Task The_gateway_should_export_traces_and_metrics_only_when_an_OTLP_endpoint_is_set()
     {
         var settings = new Dictionary<string, string?> { ["SCRIPTS_DIR"] = GatewayHost.ModulesDirectory, ["PORT"] = "0", ["HOST"] = "127.0.0.1", ["LOG_LEVEL"] = "warning" };
