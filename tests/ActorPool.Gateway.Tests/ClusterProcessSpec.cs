@@ -30,7 +30,7 @@ public sealed class ClusterProcessSpec
         try
         {
             await gateway.WaitReadyAsync(TimeSpan.FromSeconds(60));
-            await AwaitMembersAsync(gateway, routable: 2, TimeSpan.FromSeconds(60));
+            await ClusterMembers.AwaitRoutableAsync(gateway, routable: 2, TimeSpan.FromSeconds(60));
             var metrics = await gateway.Client.GetStringAsync("/metrics");
             Assert.Contains($"actorpool_cluster_members{{address=\"{a1}\"", metrics, StringComparison.Ordinal);
             Assert.Contains($"actorpool_cluster_node_workers{{address=\"{a2}\",state=\"idle\"}} 1", metrics, StringComparison.Ordinal);
@@ -65,7 +65,7 @@ public sealed class ClusterProcessSpec
             }).ToList();
 
             await kill.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            var home = await ServingWorkerAsync(gateway);
+            var home = await ClusterMembers.BusiestAsync(gateway);
             var (victim, victimAddress) = home == a1 ? (w1, a1) : (w2, a2);
             var survivorAddress = victim == w1 ? a2 : a1;
             victim.Signal(9);
@@ -93,18 +93,18 @@ public sealed class ClusterProcessSpec
                 Assert.Equal("""{"result":5}""", await after.Content.ReadAsStringAsync());
             }
 
-            var members = await MembersAsync(gateway);
+            var members = await ClusterMembers.ReadAsync(gateway);
             Assert.Equal(1, members.Count(m => m.Routable));
             Assert.True(members.All(m => m.Address != victimAddress || !m.Reachable || m.Status is "down" or "removed" or "exiting"), "the killed worker still looks healthy");
-            Assert.Equal(survivorAddress, await ServingWorkerAsync(gateway));
+            Assert.Equal(survivorAddress, await ClusterMembers.BusiestAsync(gateway));
 
             // Restart the killed worker: once the lost one is downed, the new one joins and is routable.
             (restarted, var restartedAddress) = StartWorker(seed);
-            await AwaitMembersAsync(gateway, routable: 2, TimeSpan.FromSeconds(90));
+            await ClusterMembers.AwaitRoutableAsync(gateway, routable: 2, TimeSpan.FromSeconds(90));
             // A burst larger than one worker: the router spills onto the restarted node.
             var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => gateway.Client.PostAsync("/v1/scripts/faults/sleep", new StringContent("""{"args": [100]}""", Encoding.UTF8, "application/json"))));
             Assert.All(burst, m => Assert.Equal(200, (int)m.StatusCode));
-            Assert.True((await MembersAsync(gateway)).Single(m => m.Address == restartedAddress).Served > 0, "the restarted worker was not used");
+            Assert.True((await ClusterMembers.ReadAsync(gateway)).Single(m => m.Address == restartedAddress).Served > 0, "the restarted worker was not used");
         }
         finally
         {
@@ -127,40 +127,4 @@ public sealed class ClusterProcessSpec
         });
         return (worker, $"akka.tcp://actorpool@127.0.0.1:{port}");
     }
-
-    private static async Task<string> ServingWorkerAsync(GatewayProcess gateway)
-    {
-        var members = await MembersAsync(gateway);
-        return members.Where(m => m.Routable).OrderByDescending(m => m.Served + m.InFlight).First().Address;
-    }
-
-    private static async Task AwaitMembersAsync(GatewayProcess gateway, int routable, TimeSpan max)
-    {
-        var deadline = DateTime.UtcNow + max;
-        while (DateTime.UtcNow < deadline)
-        {
-            if ((await MembersAsync(gateway)).Count(m => m.Routable) == routable)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"the gateway never saw {routable} routable worker(s): {gateway.Output}");
-    }
-
-    private static async Task<List<Member>> MembersAsync(GatewayProcess gateway)
-    {
-        using var json = JsonDocument.Parse(await gateway.Client.GetStringAsync("/v1/pool"));
-        return [.. json.RootElement.GetProperty("cluster").EnumerateArray().Select(m => new Member(
-            m.GetProperty("address").GetString()!,
-            m.GetProperty("status").GetString()!,
-            m.GetProperty("reachable").GetBoolean(),
-            m.GetProperty("routable").GetBoolean(),
-            m.GetProperty("served").GetInt64(),
-            m.GetProperty("in_flight").GetInt32()))];
-    }
-
-    private sealed record Member(string Address, string Status, bool Reachable, bool Routable, long Served, int InFlight);
 }

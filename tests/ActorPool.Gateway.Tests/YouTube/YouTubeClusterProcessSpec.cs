@@ -14,6 +14,7 @@ namespace ActorPool.Gateway.Tests.YouTube;
 public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int LoadRequests = 90;
+    private const string SolverPool = "solver-pool";
     private const string NAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
     [Fact]
@@ -35,7 +36,7 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
         try
         {
             await gateway.WaitReadyAsync(TimeSpan.FromSeconds(60));
-            await AwaitRoutableAsync(gateway, 2, TimeSpan.FromSeconds(60));
+            await ClusterMembers.AwaitRoutableAsync(gateway, 2, TimeSpan.FromSeconds(60), SolverPool);
             await AssertEnginesAsync(gateway);
 
             // Every fixture vector and sts through the gateway node.
@@ -98,7 +99,7 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
             }).ToList();
 
             await kill.Task.WaitAsync(TimeSpan.FromSeconds(120));
-            var busier = await BusierWorkerAsync(gateway);
+            var busier = await ClusterMembers.BusiestAsync(gateway, SolverPool);
             var (victim, survivorAddress) = busier == a1 ? (w1, a2) : (w2, a1);
             victim.Signal(9);
             await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(120));
@@ -126,7 +127,7 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
             Assert.True(answers.Count(a => a.Status == 200) >= LoadRequests / 3, "too few requests succeeded");
 
             // The survivor serves every player afterwards (a fresh n, so each request runs there).
-            await AwaitRoutableAsync(gateway, 1, TimeSpan.FromSeconds(60));
+            await ClusterMembers.AwaitRoutableAsync(gateway, 1, TimeSpan.FromSeconds(60), SolverPool);
             foreach (var vector in modern)
             {
                 var (status, body) = await PostAsync(gateway, "/decrypt_signature", new { player_url = vector.PlayerUrl, encrypted_signature = vector.Sig[1].Input, n_param = RandomN(1000) });
@@ -134,7 +135,7 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
                 Assert.Equal(vector.Sig[1].Output, body.GetProperty("decrypted_signature").GetString());
             }
 
-            Assert.Equal(survivorAddress, await BusierWorkerAsync(gateway));
+            Assert.Equal(survivorAddress, await ClusterMembers.BusiestAsync(gateway, SolverPool));
         }
         finally
         {
@@ -178,28 +179,6 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
         return ((int)response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    private static async Task<string> BusierWorkerAsync(GatewayProcess gateway)
-    {
-        var members = await MembersAsync(gateway);
-        return members.Where(m => m.Routable).OrderByDescending(m => m.Served + m.InFlight).First().Address;
-    }
-
-    private static async Task AwaitRoutableAsync(GatewayProcess gateway, int routable, TimeSpan max)
-    {
-        var deadline = DateTime.UtcNow + max;
-        while (DateTime.UtcNow < deadline)
-        {
-            if ((await MembersAsync(gateway)).Count(m => m.Routable) == routable)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"the gateway never saw {routable} routable worker(s): {gateway.Output}");
-    }
-
     /// <summary>The worker nodes run the generic pool on Jint and the solver pool on V8 (the defaults); the gateway says so.</summary>
     private static async Task AssertEnginesAsync(GatewayProcess gateway)
     {
@@ -208,18 +187,4 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
         Assert.Equal("jint", engines["script-pool"]);
         Assert.Equal("v8", engines["solver-pool"]);
     }
-
-    private static async Task<List<Member>> MembersAsync(GatewayProcess gateway)
-    {
-        // The yt-cipher endpoints route through the solver pool's router: its members, what it sent to each.
-        using var json = JsonDocument.Parse(await gateway.Client.GetStringAsync("/v1/pool"));
-        var solver = json.RootElement.GetProperty("engines").EnumerateArray().Single(e => e.GetProperty("pool").GetString() == "solver-pool");
-        return [.. solver.GetProperty("state").GetProperty("cluster").EnumerateArray().Select(m => new Member(
-            m.GetProperty("address").GetString()!,
-            m.GetProperty("routable").GetBoolean(),
-            m.GetProperty("served").GetInt64(),
-            m.GetProperty("in_flight").GetInt32()))];
-    }
-
-    private sealed record Member(string Address, bool Routable, long Served, int InFlight);
 }
