@@ -25,13 +25,19 @@ namespace ActorPool.Engines;
 /// <item>A call cannot hold more than it has allocated on its engine thread
 /// (<see cref="GC.GetAllocatedBytesForCurrentThread"/>, exact and cheap). Until that passes the limit nothing
 /// else is looked at, which covers almost every call.</item>
+/// <item>The first time it passes, one full blocking collection fixes the call's baseline: the heap at call
+/// start counts garbage (left by earlier calls, anywhere in the process) that a collection during the call may
+/// free, which would hide as much of what the call holds. The live heap right after that collection is the
+/// live heap at call start plus at most what the call holds then (no more than the limit, since the call has
+/// allocated about that much), so the smaller of the two is a baseline that never hides more than one limit's
+/// worth: a call that keeps growing is stopped by the time it holds twice the limit at the latest, and usually
+/// at the limit.</item>
 /// <item>After that, whenever the thread has allocated another eighth of the limit (or 100 ms passed and it
 /// allocated anything), a probe compares <see cref="GC.GetTotalMemory(bool)"/> (no collection) with its value
 /// at the start of the call. That number includes garbage not collected yet and what other threads allocated,
 /// so it can only say "perhaps over".</item>
 /// <item>Only then a forced collection of the young generations (cheap; a churning call's garbage is there)
-/// and, if the heap is still over, a full blocking collection confirms: held = live heap now − heap at call
-/// start, capped at what this thread allocated. Over the limit ⇒ the call fails. Under it ⇒ no new check until
+/// and, if the heap is still over, a full blocking collection confirms: held = live heap now − baseline, capped at what this thread allocated. Over the limit ⇒ the call fails. Under it ⇒ no new check until
 /// the thread has allocated at least the remaining room again (the call cannot have grown past the limit
 /// before), so a churning call forces at most one young collection per "limit" bytes it allocates (none while
 /// the runtime's own collections keep the heap under the baseline plus the limit), and a full one only when
@@ -42,9 +48,9 @@ namespace ActorPool.Engines;
 /// What this approximation gets wrong, with several engines in one process: (a) memory that other engines or
 /// the host came to hold during this call counts against this call (capped by what this call allocated), so
 /// two concurrent calls that each hold just under the limit can see each other's memory and one of them fail;
-/// (b) memory released by others during the call, and garbage present at the start of the call that a
-/// collection during the call frees, hide up to that much of this call's holdings, so a call can hold more than
-/// the limit until it grows past that slack; (c) unmanaged memory is not seen. (d) a single statement can
+/// (b) memory released by others during the call hides up to that much of this call's holdings, and the
+/// baseline (above) may hide up to one limit's worth, so a call can hold more than the limit until it grows past
+/// that slack; (c) unmanaged memory is not seen. (d) a single statement can
 /// allocate much more than the limit before the next check (e.g. a huge <c>repeat</c>); .NET's own size limits
 /// still fail such an allocation with an exception, not a crash. Each confirmation is a process-wide blocking
 /// collection, which pauses other engines briefly; a call that holds close to the limit while it churns pays one
@@ -66,6 +72,7 @@ internal sealed class HeldMemoryConstraint : Constraint
     private long _probedAt;
     private long _allocatedAtConfirmation;
     private long _roomAtConfirmation;
+    private bool _baselineConfirmed;
 
     /// <summary>Creates the constraint for <paramref name="limitBytes"/> held bytes per call.</summary>
     public HeldMemoryConstraint(long limitBytes)
@@ -100,6 +107,12 @@ internal sealed class HeldMemoryConstraint : Constraint
             return;
         }
 
+        if (!_baselineConfirmed)
+        {
+            ConfirmBaseline(allocated);
+            return;
+        }
+
         var sinceProbe = allocated - _allocatedAtProbe;
         if (sinceProbe < _probeStep)
         {
@@ -121,6 +134,32 @@ internal sealed class HeldMemoryConstraint : Constraint
         _probedAt = Stopwatch.GetTimestamp();
         _allocatedAtConfirmation = _allocatedAtStart;
         _roomAtConfirmation = _limit;
+        _baselineConfirmed = false;
+    }
+
+    private void ConfirmBaseline(long allocated)
+    {
+        _baselineConfirmed = true;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+        FullCollections++;
+        var live = GC.GetTotalMemory(forceFullCollection: false);
+        // Live now = live at call start + what the call holds now (at most what it allocated, about the limit).
+        _heapAtStart = Math.Min(_heapAtStart, live);
+        Confirmed(allocated, Math.Min(live - _heapAtStart, allocated - _allocatedAtStart));
+    }
+
+    private void Confirmed(long allocated, long held)
+    {
+        LastConfirmedHeld = held;
+        if (held > _limit)
+        {
+            throw new MemoryLimitExceededException(string.Create(CultureInfo.InvariantCulture, $"the script holds about {held} bytes; the limit is {_limit}"));
+        }
+
+        _allocatedAtProbe = allocated;
+        _allocatedAtConfirmation = allocated;
+        _roomAtConfirmation = Math.Max(_limit - Math.Max(held, 0), _probeStep);
+        _probedAt = Stopwatch.GetTimestamp();
     }
 
     private void Probe(long allocated)
@@ -142,26 +181,19 @@ internal sealed class HeldMemoryConstraint : Constraint
         // brings the heap back under the limit, no full collection is needed.
         GC.Collect(1, GCCollectionMode.Forced, blocking: true);
         YoungCollections++;
-        // Old-generation garbage from before the call is in both numbers, so it cancels out here.
+        // The baseline is a live size (see ConfirmBaseline); garbage this call promoted to the old generations
+        // still counts here, which the full collection below sorts out.
         var held = Math.Min(GC.GetTotalMemory(forceFullCollection: false) - _heapAtStart, allocated - _allocatedAtStart);
-        LastConfirmedHeld = held;
         if (held > _limit)
         {
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
             FullCollections++;
             var live = GC.GetTotalMemory(forceFullCollection: false);
-            // Garbage counted in the start-of-call baseline is gone now; the call holds at least nothing.
+            // Others may have released memory since the baseline; the call holds at least nothing.
             _heapAtStart = Math.Min(_heapAtStart, live);
             held = Math.Min(live - _heapAtStart, allocated - _allocatedAtStart);
-            LastConfirmedHeld = held;
-            if (held > _limit)
-            {
-                throw new MemoryLimitExceededException(string.Create(CultureInfo.InvariantCulture, $"the script holds about {held} bytes; the limit is {_limit}"));
-            }
         }
 
-        _allocatedAtConfirmation = allocated;
-        _roomAtConfirmation = Math.Max(_limit - Math.Max(held, 0), _probeStep);
-        _probedAt = Stopwatch.GetTimestamp();
+        Confirmed(allocated, held);
     }
 }

@@ -68,15 +68,50 @@ public sealed class HeldMemoryConstraintSpec
     public void A_call_that_crossed_the_limit_and_then_only_computes_is_stopped_before_its_time_limit()
     {
         using var engine = Engine(timeLimit: TimeSpan.FromSeconds(60));
-        // This spec is about the time-based probe, so the call starts from a heap without garbage: garbage left by
-        // earlier specs sits in the call's baseline, and a collection during the call that frees it hides as much
-        // of what the call holds (a documented limit of the estimate, see HeldMemoryConstraint's remarks).
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
 
         // Holds four times the limit, then spins without allocating: the time-based probe must catch it.
         Assert.Throws<MemoryLimitExceededException>(() => engine.Call("mem", "holdThenSpin", "[32]", CancellationToken.None));
+    }
+
+    [Fact]
+    public void Garbage_in_the_heap_at_call_start_that_a_collection_frees_during_the_call_does_not_hide_what_the_call_holds()
+    {
+        // The constraint alone, driven like Jint drives it: Reset at call start, Check as the call allocates.
+        var constraint = new HeldMemoryConstraint(Limit);
+        // 16 times the limit of garbage in the heap when the call starts, then a collection (the runtime's, as far
+        // as the constraint knows) frees it early in the call.
+        LeaveGarbage(16 * Limit);
+        constraint.Reset();
+        GC.Collect();
+
+        var held = new List<byte[]>();
+        var error = Record.Exception(() =>
+        {
+            while (held.Count < 4 * (Limit >> 20))
+            {
+                held.Add(new byte[1 << 20]);
+                constraint.Check();
+            }
+        });
+
+        // Stopped by the time it holds twice the limit (plus one chunk), not after the 16 times the limit that left.
+        Assert.IsType<MemoryLimitExceededException>(error);
+        Assert.InRange(held.Count, (Limit >> 20) + 1, (2 * (Limit >> 20)) + 1);
+        GC.KeepAlive(held);
+    }
+
+    private static void LeaveGarbage(long bytes)
+    {
+        // Inside a no-GC region so the runtime cannot collect it before the call starts.
+        Assert.True(GC.TryStartNoGCRegion(bytes + (16L << 20)), "the runtime refused a no-GC region");
+        var dropped = new List<byte[]>();
+        for (long left = bytes; left > 0; left -= 1 << 20)
+        {
+            dropped.Add(new byte[1 << 20]);
+        }
+
+        GC.KeepAlive(dropped);
+        GC.EndNoGCRegion();
     }
 
     [Fact]
