@@ -71,7 +71,14 @@ internal sealed partial class PoolSupervisor
 
     private void MoveHeldToIdle(DateTimeOffset now)
     {
-        foreach (var slot in _slots.Values)
+        if (_heldCount == 0)
+        {
+            return;
+        }
+
+        // Holders first: starting a task on an idle worker may start a replacement (its last task), which adds a slot.
+        var holders = _slots.Values.Where(slot => slot.Held is not null).ToList();
+        foreach (var slot in holders)
         {
             if (_idle.Count == 0)
             {
@@ -132,6 +139,7 @@ internal sealed partial class PoolSupervisor
             Ticket = task.Ticket,
             ExpiresAt = task.ExpiresAt(_settings.MaxTaskAge),
             DeadlineAt = task.DeadlineAt,
+            AcceptedAt = task.AcceptedAt,
         });
     }
 

@@ -71,6 +71,27 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
         PublishGauges();
     }
 
+    /// <summary>
+    /// The supervisor failed (a defect: it handles every message it expects without throwing) and is about to
+    /// restart with empty state and fresh workers. Every task it knows gets its one answer first, so no caller
+    /// waits for a task the new instance never heard of.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        _log.Error(reason, "The pool supervisor failed on {0} and restarts; answering its {1} tasks", message?.GetType().Name ?? "a message", _tasks.Count);
+        foreach (var task in _tasks.Values.ToList())
+        {
+            var started = task.QueueNode is null && task.Worker is { } slot && slot.Task == task;
+            Settle(task, new ScriptFailed(
+                task.TaskId,
+                FailureKind.WorkerCrashed,
+                $"the pool's supervisor failed ({reason.GetType().Name}) and restarted with fresh workers; {(started ? "the task's outcome is unknown" : "the task never ran")}",
+                started ? null : ScriptFailed.NeverStarted));
+        }
+
+        base.PreRestart(reason, message);
+    }
+
     protected override void OnReceive(object message)
     {
         switch (message)

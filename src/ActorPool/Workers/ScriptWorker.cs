@@ -400,7 +400,9 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 return;
             }
 
-            if (start.ExpiresAt is { } expiresAt && scheduler.Now >= expiresAt)
+            // One reading of the clock decides, and is what the observation hook sees.
+            var now = scheduler.Now;
+            if (start.ExpiresAt is { } expiresAt && now >= expiresAt)
             {
                 if (ticket.TryWithdraw())
                 {
@@ -424,6 +426,10 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             }
 
             self.Tell(new HeldStarted(command.TaskId));
+            if (setup.Hooks?.HeldTaskStarted is { } observe && start.AcceptedAt is { } acceptedAt)
+            {
+                observe(command.TaskId, now - acceptedAt, command.Deadline);
+            }
         }
 
         IScriptReply reply;

@@ -34,6 +34,9 @@ internal static class WorkerProtocol
 
         /// <summary>Held tasks: the caller's deadline, which also bounds the run once the task starts.</summary>
         public DateTimeOffset? DeadlineAt { get; init; }
+
+        /// <summary>Held tasks: when the pool accepted the task (for observation only).</summary>
+        public DateTimeOffset? AcceptedAt { get; init; }
     }
 
     /// <summary>Supervisor to worker: cut off the task in flight with this id.</summary>
@@ -117,4 +120,10 @@ internal sealed record WorkerTestHooks
 
     /// <summary>Observes every task a worker starts: worker name, task id, tasks run so far (this one included), budget.</summary>
     public Action<string, string, int, int>? TaskStarted { get; init; }
+
+    /// <summary>
+    /// Observes the engine thread starting a held task (pipelining), on that thread: task id, time since the pool
+    /// accepted it, the caller's deadline.
+    /// </summary>
+    public Action<string, TimeSpan, TimeSpan?>? HeldTaskStarted { get; init; }
 }

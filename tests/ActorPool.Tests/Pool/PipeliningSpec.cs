@@ -145,6 +145,44 @@ public sealed class PipeliningSpec : PoolTestKit, IDisposable
         Assert.Equal("b", caller.ExpectMsg<ScriptSucceeded>().TaskId);
     }
 
+    [Fact]
+    public void PoolSupervisor_should_move_a_held_task_to_an_idle_worker_as_its_last_task_and_start_that_workers_replacement()
+    {
+        // Budget 2: the worker that goes idle has one task left, so the moved task is its last and its replacement
+        // starts while the supervisor is still moving held tasks.
+        var workerOf = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var pool = StartPool(Settings(workers: 2, budget: 2) with { Pipelining = true }, fake: _fake, hooks: new WorkerTestHooks
+        {
+            BeforeRun = _ran.Enqueue,
+            TaskStarted = (worker, id, _, _) => workerOf[id] = worker,
+        });
+        var caller = CreateTestProbe();
+        AwaitIdleAtTarget(pool);
+        pool.Supervisor.Tell(new RunScript("a", "basic", "gate", "[1]"), caller);
+        pool.Supervisor.Tell(new RunScript("b", "basic", "gate", "[2]"), caller);
+        AwaitRunning(pool, "a");
+        AwaitRunning(pool, "b");
+        // Replacements cannot start yet (the holder of c spends its budget on it and is replaced at once).
+        _fake.CreateGate.Reset();
+        pool.Supervisor.Tell(new RunScript("c", "basic", "echo", "[3]"), caller);
+        AwaitCondition(() => workerOf.ContainsKey("c"));
+        var (free, gate, other, otherGate) = workerOf["a"] == workerOf["c"] ? ("b", "[2]", "a", "[1]") : ("a", "[1]", "b", "[2]");
+
+        _fake.Gate(gate).Set();
+
+        var answers = caller.ReceiveN(2, TimeSpan.FromSeconds(10)).Cast<IScriptReply>().ToList();
+        Assert.Equal([free, "c"], answers.Select(r => r.TaskId).Order(StringComparer.Ordinal));
+        Assert.All(answers, r => Assert.IsType<ScriptSucceeded>(r));
+        Assert.Equal(workerOf[free], workerOf["c"]);
+        _fake.CreateGate.Set();
+        _fake.Gate(otherGate).Set();
+        Assert.Equal(other, caller.ExpectMsg<ScriptSucceeded>().TaskId);
+        // Both workers spent their budgets; their replacements serve.
+        pool.Supervisor.Tell(new RunScript("d", "basic", "echo", "[4]"), caller);
+        Assert.Equal("d", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).TaskId);
+        Assert.Equal(2, AwaitIdleAtTarget(pool).Retirements[RetirementReason.Budget]);
+    }
+
     private ScriptPool Start(ActorPool.Configuration.PoolSettings settings) =>
         StartPool(settings with { Pipelining = true }, fake: _fake, hooks: new WorkerTestHooks { BeforeRun = _ran.Enqueue });
 }

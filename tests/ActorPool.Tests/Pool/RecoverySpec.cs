@@ -25,6 +25,42 @@ public sealed class RecoverySpec(ITestOutputHelper output) : PoolTestKit(Virtual
     }
 
     [Fact]
+    public void PoolSupervisor_should_answer_every_task_it_holds_when_it_fails_itself_and_serve_again_after_its_restart()
+    {
+        // A defect inside the supervisor, stood in for by a hook that throws while it hands "q" to a worker.
+        var fake = new FakeEngineControl();
+        // Without pipelining, so "q" and "r" wait in the queue until "a" ends.
+        var pool = StartPool(Settings(workers: 1) with { Pipelining = false }, fake: fake, hooks: new ActorPool.Workers.WorkerTestHooks
+        {
+            TaskDispatched = (id, _, _) =>
+            {
+                if (id == "q")
+                {
+                    throw new InvalidOperationException("defect");
+                }
+            },
+        });
+        var caller = CreateTestProbe();
+        AwaitIdleAtTarget(pool);
+        pool.Supervisor.Tell(new RunScript("a", "basic", "gate", "[1]"), caller);
+        AwaitRunning(pool, "a");
+        pool.Supervisor.Tell(new RunScript("q", "basic", "echo", "[2]"), caller);
+        pool.Supervisor.Tell(new RunScript("r", "basic", "echo", "[3]"), caller);
+        Sync(pool);
+
+        fake.Gate("[1]").Set();
+
+        Assert.Equal("a", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).TaskId);
+        var q = caller.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(10));
+        var r = caller.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(10));
+        Assert.Equal(("q", FailureKind.WorkerCrashed), (q.TaskId, q.Kind));
+        Assert.Contains("supervisor failed (InvalidOperationException)", q.Message, StringComparison.Ordinal);
+        Assert.Equal(("r", FailureKind.WorkerCrashed, true), (r.TaskId, r.Kind, r.TaskNeverStarted));
+        pool.Supervisor.Tell(new RunScript("next", "basic", "echo", "[4]"), caller);
+        Assert.Equal("[4]", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
+    }
+
+    [Fact]
     public void PoolSupervisor_should_back_off_latch_unavailable_and_recover_by_itself_when_the_module_is_fixed()
     {
         var modules = TestModules.Source().Set("broken", "export function f( {");
