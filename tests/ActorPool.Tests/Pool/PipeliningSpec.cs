@@ -111,6 +111,8 @@ public sealed class PipeliningSpec : PoolTestKit, IDisposable
         var caller = CreateTestProbe();
         pool.Supervisor.Tell(new RunScript("stuck", "basic", "hang", "[1]"), caller);
         AwaitRunning(pool, "stuck");
+        // On its engine too: a cut-off before the engine thread picked it up would let "held" run first elsewhere.
+        AwaitCondition(() => _ran.Contains("stuck"));
         pool.Supervisor.Tell(new RunScript("held", "basic", "echo", "[2]"), caller);
         Sync(pool);
 
