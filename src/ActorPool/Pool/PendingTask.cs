@@ -107,4 +107,19 @@ internal sealed class WorkerSlot(IActorRef worker, int budget)
     public bool Replaced { get; set; }
 
     public bool HasBudget => Dispatched < Budget;
+
+    /// <summary>When it was spawned (its engine start time feeds the respawn-ahead estimate).</summary>
+    public DateTimeOffset SpawnedAt { get; init; }
+
+    /// <summary>
+    /// Its successor, started ahead of the end of its budget so that the successor's engine is ready when it
+    /// leaves; while the successor starts, this worker keeps serving. Null until then.
+    /// </summary>
+    public WorkerSlot? Successor { get; set; }
+
+    /// <summary>For a successor: the worker it takes over from, while that one still serves.</summary>
+    public WorkerSlot? Predecessor { get; set; }
+
+    /// <summary>A successor whose engine is ready, waiting (counted as starting) for its predecessor to leave.</summary>
+    public bool Standby { get; set; }
 }

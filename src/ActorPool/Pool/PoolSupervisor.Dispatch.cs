@@ -60,7 +60,7 @@ internal sealed partial class PoolSupervisor
 
         foreach (var slot in _slots.Values)
         {
-            if (slot is { State: SlotState.Busy, Task: not null, Held: null, Replaced: false, HasBudget: true })
+            if (slot is { State: SlotState.Busy, Task: not null, Held: null, HasBudget: true } && (!slot.Replaced || slot.Successor is not null))
             {
                 return slot;
             }
@@ -152,11 +152,16 @@ internal sealed partial class PoolSupervisor
         Telemetry.TaskTracing.Started(task.Trace, now - task.AcceptedAt);
         _setup.Hooks?.TaskDispatched?.Invoke(task.TaskId, now - task.AcceptedAt, task.Command.Deadline);
         slot.Worker.Tell(start);
-        if (!slot.HasBudget && !slot.Replaced)
+        if (!slot.Replaced && slot.Budget - slot.Dispatched <= RespawnAhead(slot.Budget))
         {
-            // Its last task: start the replacement now, so it is ready when this task ends (respawn unseen).
-            slot.Replaced = true;
-            SpawnMissing();
+            // Its last task, or close enough to it that an engine start takes as long as the tasks it has left:
+            // start the successor now, so it is ready when this worker leaves (respawn unseen).
+            StartSuccessor(slot);
+        }
+        else if (!slot.HasBudget && slot.Successor is { Standby: true })
+        {
+            // Its last task: the successor standing by serves from now on.
+            ReleaseSuccessor(slot);
         }
     }
 
@@ -203,6 +208,7 @@ internal sealed partial class PoolSupervisor
         slot.Task = null;
         var now = Now;
         _metrics.TaskRan(now - task.StartedAt);
+        _taskMillis = Average(_taskMillis, (now - task.StartedAt).TotalMilliseconds);
         Settle(task, finished.Reply);
         if (slot.Held is { } held)
         {
@@ -255,7 +261,8 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        if (slot.Replaced || !slot.HasBudget)
+        // A worker whose successor started ahead keeps serving until its budget is spent.
+        if (!slot.HasBudget || (slot.Replaced && slot.Successor is null))
         {
             // Its budget is spent (a last task taken back before it started still counts) or its replacement
             // runs already: it is not needed, whether or not it is about to say it retires.

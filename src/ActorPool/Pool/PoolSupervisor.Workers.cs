@@ -8,6 +8,8 @@ namespace ActorPool.Pool;
 internal sealed partial class PoolSupervisor
 {
     private int _spawned;
+    private double _engineStartMillis;
+    private double _taskMillis;
     private int _consecutiveStartFailures;
     private const string RespawnTimer = "respawn";
     private string? _lastStartFailure;
@@ -47,14 +49,73 @@ internal sealed partial class PoolSupervisor
         }
     }
 
-    private void Spawn()
+    private WorkerSlot Spawn()
     {
         var jitter = _settings.BudgetJitter * ((_random.NextDouble() * 2) - 1);
         var budget = Math.Max(1, (int)Math.Round(_settings.TaskBudget * (1 + jitter)));
         var worker = Context.ActorOf(_workerProps(_setup, budget, Self), "worker-" + (++_spawned).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Context.Watch(worker);
-        _slots.Add(worker, new WorkerSlot(worker, budget));
+        var slot = new WorkerSlot(worker, budget) { SpawnedAt = Now };
+        _slots.Add(worker, slot);
+        return slot;
     }
+
+    /// <summary>
+    /// Respawn ahead: starts the worker that will take over from <paramref name="slot"/> now, while it still has
+    /// tasks left, so that the successor's engine is ready when <paramref name="slot"/> leaves (it keeps serving
+    /// until then; the successor waits as a standby). Outside normal serving it only marks the slot replaced.
+    /// </summary>
+    private void StartSuccessor(WorkerSlot slot)
+    {
+        slot.Replaced = true;
+        if (_phase is not SupervisorPhase.Serving || ActiveCount() >= _settings.Workers)
+        {
+            SpawnMissing();
+            return;
+        }
+
+        var successor = Spawn();
+        successor.Predecessor = slot;
+        slot.Successor = successor;
+    }
+
+    /// <summary>
+    /// How many tasks before the end of a worker's budget its successor starts: as many as the worker runs while
+    /// an engine starts (both measured as moving averages), at least its last task, at most its whole budget.
+    /// </summary>
+    private int RespawnAhead(int budget)
+    {
+        if (_engineStartMillis <= 0 || _taskMillis <= 0)
+        {
+            return 0;
+        }
+
+        var ahead = Math.Ceiling(_engineStartMillis / _taskMillis);
+        return ahead >= budget - 1 ? budget - 1 : (int)ahead;
+    }
+
+    /// <summary>A successor left behind: its predecessor is gone (or it is), so it serves as an ordinary worker.</summary>
+    private void ReleaseSuccessor(WorkerSlot slot)
+    {
+        if (slot.Predecessor is { } predecessor)
+        {
+            predecessor.Successor = null;
+            slot.Predecessor = null;
+        }
+
+        if (slot.Successor is { } successor)
+        {
+            slot.Successor = null;
+            successor.Predecessor = null;
+            if (successor.Standby)
+            {
+                successor.Standby = false;
+                MakeIdle(successor);
+            }
+        }
+    }
+
+    private static double Average(double average, double sample) => average <= 0 ? sample : (average * 0.8) + (sample * 0.2);
 
     private void OnWorkerReady(IActorRef worker)
     {
@@ -64,6 +125,7 @@ internal sealed partial class PoolSupervisor
         }
 
         _consecutiveStartFailures = 0;
+        _engineStartMillis = Average(_engineStartMillis, (Now - slot.SpawnedAt).TotalMilliseconds);
         if (_phase.Latched)
         {
             _log.Info("A worker started again: the pool is available ({0} workers)", _settings.Workers);
@@ -72,6 +134,15 @@ internal sealed partial class PoolSupervisor
             SpawnMissing();
         }
 
+        if (slot.Predecessor is { State: not SlotState.Retiring, HasBudget: true } predecessor && _slots.ContainsKey(predecessor.Worker))
+        {
+            // Ready before its predecessor was handed its last task: stand by until then (the predecessor runs its
+            // whole budget; see HandOver).
+            slot.Standby = true;
+            return;
+        }
+
+        ReleaseSuccessor(slot);
         MakeIdle(slot);
         Dispatch();
     }
@@ -90,6 +161,7 @@ internal sealed partial class PoolSupervisor
             {
                 // Its replacement serves already: back to the target size.
                 slot.State = SlotState.Retiring;
+                ReleaseSuccessor(slot);
                 Context.Stop(worker);
                 return;
             }
@@ -177,6 +249,7 @@ internal sealed partial class PoolSupervisor
 
         slot.State = SlotState.Retiring;
         _idle.Remove(slot);
+        ReleaseSuccessor(slot);
         _retirements[(int)reason]++;
         _metrics.WorkerRetired(reason);
         if (reason == RetirementReason.EngineAbandoned)
@@ -197,6 +270,7 @@ internal sealed partial class PoolSupervisor
         if (_slots.Remove(worker, out var slot))
         {
             _idle.Remove(slot);
+            ReleaseSuccessor(slot);
             Context.Stop(worker);
             OnStartFailure();
         }
@@ -210,6 +284,9 @@ internal sealed partial class PoolSupervisor
         }
 
         _idle.Remove(slot);
+        // A successor that died before it took over, or a predecessor that left: unlink, promote a standby.
+        ReleaseSuccessor(slot);
+
         if (slot.Task is { } task)
         {
             slot.Task = null;

@@ -5,8 +5,9 @@ using Xunit.Abstractions;
 namespace ActorPool.Tests.Pool;
 
 /// <summary>
-/// A budget retirement is invisible: the replacement starts when the old worker is handed its last task, so
-/// it is ready before that task ends and no task waits for an engine start.
+/// A budget retirement is invisible: the replacement starts when the old worker is handed its last task (or
+/// earlier, by as many tasks as an engine start takes, and stands by), so it is ready before that task ends and
+/// no task waits for an engine start.
 /// </summary>
 public sealed class RespawnSpec : PoolTestKit, IDisposable
 {
@@ -45,6 +46,50 @@ public sealed class RespawnSpec : PoolTestKit, IDisposable
         var after = AwaitIdleAtTarget(pool);
         Assert.Equal(1, after.Retirements[RetirementReason.Budget]);
         Assert.Single(WorkerStates(pool));
+    }
+
+    [Fact]
+    public void PoolSupervisor_should_start_the_successor_ahead_by_as_many_tasks_as_an_engine_start_takes_and_keep_the_old_worker_to_its_budget()
+    {
+        var ranOn = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        _fake.CreateGate.Reset();
+        var pool = StartPool(Settings(workers: 1, budget: 10), fake: _fake, hooks: new ActorPool.Workers.WorkerTestHooks
+        {
+            TaskStarted = (worker, id, _, _) => ranOn[id] = worker,
+        });
+        var caller = CreateTestProbe();
+        // The first engine takes 30 ms to start, the first task 10 ms: a start is worth about three tasks.
+        Sync(pool);
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(30));
+        _fake.CreateGate.Set();
+        AwaitIdleAtTarget(pool);
+        pool.Supervisor.Tell(new RunScript("t1", "basic", "gate", "[1]"), caller);
+        AwaitRunning(pool, "t1");
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(10));
+        _fake.Gate("[1]").Set();
+        caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10));
+
+        var startedAhead = 0;
+        for (var i = 2; i <= 10; i++)
+        {
+            pool.Supervisor.Tell(new RunScript($"t{i}", "basic", "echo", $"[{i}]"), caller);
+            caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10));
+            var stats = Sync(pool);
+            if (startedAhead == 0 && stats.StartingWorkers == 1 && i < 10)
+            {
+                startedAhead = i;
+            }
+        }
+
+        // The successor started before the last task and waited; the first worker still ran its whole budget.
+        Assert.InRange(startedAhead, 2, 9);
+        Assert.All(Enumerable.Range(1, 10), i => Assert.Equal("worker-1", ranOn[$"t{i}"]));
+        var after = Sync(pool);
+        Assert.True(after.IdleWorkers == 1 && after.StartingWorkers == 0, $"the successor is not serving after the last task: {after}");
+        pool.Supervisor.Tell(new RunScript("t11", "basic", "echo", "[11]"), caller);
+        caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10));
+        Assert.Equal("worker-2", ranOn["t11"]);
+        Assert.Equal(1, AwaitIdleAtTarget(pool).Retirements[RetirementReason.Budget]);
     }
 
     [Fact]
