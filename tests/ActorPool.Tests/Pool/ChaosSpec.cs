@@ -79,22 +79,21 @@ public sealed class ChaosSpec : PoolTestKit
         };
         var violations = new ConcurrentQueue<string>();
         var heldStarted = 0;
+        void CheckWait(string what, TimeSpan waited, TimeSpan? deadline)
+        {
+            if (waited >= settings.MaxTaskAge || (deadline is { } d && waited >= d))
+            {
+                violations.Enqueue($"{what} after waiting {waited} (max-task-age {settings.MaxTaskAge}, deadline {deadline})");
+            }
+        }
+
         var hooks = new WorkerTestHooks
         {
-            TaskDispatched = (id, waited, deadline) =>
-            {
-                if (waited >= settings.MaxTaskAge || (deadline is { } d && waited >= d))
-                {
-                    violations.Enqueue($"task {id} started after waiting {waited} (max-task-age {settings.MaxTaskAge}, deadline {deadline})");
-                }
-            },
+            TaskDispatched = (id, waited, deadline) => CheckWait($"task {id} started", waited, deadline),
             HeldTaskStarted = (id, waited, deadline) =>
             {
                 Interlocked.Increment(ref heldStarted);
-                if (waited >= settings.MaxTaskAge || (deadline is { } d && waited >= d))
-                {
-                    violations.Enqueue($"held task {id} started on its engine after waiting {waited} (max-task-age {settings.MaxTaskAge}, deadline {deadline})");
-                }
+                CheckWait($"held task {id} started on its engine", waited, deadline);
             },
             TaskStarted = (worker, id, count, workerBudget) =>
             {
