@@ -129,12 +129,7 @@ public sealed class PipeliningSpec : PoolTestKit, IDisposable
     public void PoolSupervisor_should_move_a_held_task_to_a_worker_that_goes_idle()
     {
         var pool = Start(Settings(workers: 2));
-        var caller = CreateTestProbe();
-        AwaitIdleAtTarget(pool);
-        pool.Supervisor.Tell(new RunScript("a", "basic", "gate", "[1]"), caller);
-        pool.Supervisor.Tell(new RunScript("b", "basic", "gate", "[2]"), caller);
-        AwaitRunning(pool, "a");
-        AwaitRunning(pool, "b");
+        var caller = RunTwoGatedTasks(pool);
         pool.Supervisor.Tell(new RunScript("c", "basic", "echo", "[3]"), caller);
         Sync(pool);
 
@@ -158,12 +153,7 @@ public sealed class PipeliningSpec : PoolTestKit, IDisposable
             BeforeRun = _ran.Enqueue,
             TaskStarted = (worker, id, _, _) => workerOf[id] = worker,
         });
-        var caller = CreateTestProbe();
-        AwaitIdleAtTarget(pool);
-        pool.Supervisor.Tell(new RunScript("a", "basic", "gate", "[1]"), caller);
-        pool.Supervisor.Tell(new RunScript("b", "basic", "gate", "[2]"), caller);
-        AwaitRunning(pool, "a");
-        AwaitRunning(pool, "b");
+        var caller = RunTwoGatedTasks(pool);
         // Replacements cannot start yet (the holder of c spends its budget on it and is replaced at once).
         _fake.CreateGate.Reset();
         pool.Supervisor.Tell(new RunScript("c", "basic", "echo", "[3]"), caller);
@@ -183,6 +173,18 @@ public sealed class PipeliningSpec : PoolTestKit, IDisposable
         pool.Supervisor.Tell(new RunScript("d", "basic", "echo", "[4]"), caller);
         Assert.Equal("d", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).TaskId);
         Assert.Equal(2, AwaitIdleAtTarget(pool).Retirements[RetirementReason.Budget]);
+    }
+
+    /// <summary>Runs "a" (gate [1]) and "b" (gate [2]) on the two workers of <paramref name="pool"/>; returns their caller.</summary>
+    private Akka.TestKit.TestProbe RunTwoGatedTasks(ScriptPool pool)
+    {
+        var caller = CreateTestProbe();
+        AwaitIdleAtTarget(pool);
+        pool.Supervisor.Tell(new RunScript("a", "basic", "gate", "[1]"), caller);
+        pool.Supervisor.Tell(new RunScript("b", "basic", "gate", "[2]"), caller);
+        AwaitRunning(pool, "a");
+        AwaitRunning(pool, "b");
+        return caller;
     }
 
     private ScriptPool Start(ActorPool.Configuration.PoolSettings settings) =>
