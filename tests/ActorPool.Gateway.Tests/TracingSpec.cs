@@ -1,7 +1,7 @@
-using System.Collections.ObjectModel;
 using System.Diagnostics;
 using System.Text;
 using ActorPool.Telemetry;
+using ActorPool.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -20,7 +20,7 @@ public sealed class TracingSpec
         // Our own trace id, sent as the caller's traceparent, keeps other tests' requests out of the recording.
         var traceId = ActivityTraceId.CreateRandom();
         var callerSpan = ActivitySpanId.CreateRandom();
-        var exported = new LockedList();
+        var exported = new LockedList<Activity>();
         var serverEnded = new ServerSpanEnded(traceId);
         await using var gateway = await GatewayHost.StartAsync(tracing: traces => traces
             .SetSampler(new OneTrace(traceId))
@@ -63,7 +63,7 @@ public sealed class TracingSpec
         // on 127.0.0.1: the task span is made by the worker node's supervisor, linked only by the context in RunScript.
         var traceId = ActivityTraceId.CreateRandom();
         var callerSpan = ActivitySpanId.CreateRandom();
-        var exported = new LockedList();
+        var exported = new LockedList<Activity>();
         var serverEnded = new ServerSpanEnded(traceId);
         var port = GatewayProcess.FreePort();
         var seed = $"akka.tcp://actorpool@127.0.0.1:{port}";
@@ -154,26 +154,6 @@ public sealed class TracingSpec
             if (data.TraceId == traceId && data.Kind == ActivityKind.Server)
             {
                 _ended.TrySetResult();
-            }
-        }
-    }
-
-    /// <summary>Exports may arrive from request threads while the test reads.</summary>
-    private sealed class LockedList : Collection<Activity>
-    {
-        public Activity[] Snapshot()
-        {
-            lock (Items)
-            {
-                return [.. Items];
-            }
-        }
-
-        protected override void InsertItem(int index, Activity item)
-        {
-            lock (Items)
-            {
-                base.InsertItem(index, item);
             }
         }
     }

@@ -140,12 +140,8 @@ internal sealed class HeldMemoryConstraint : Constraint
     private void ConfirmBaseline(long allocated)
     {
         _baselineConfirmed = true;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
-        FullCollections++;
-        var live = GC.GetTotalMemory(forceFullCollection: false);
         // Live now = live at call start + what the call holds now (at most what it allocated, about the limit).
-        _heapAtStart = Math.Min(_heapAtStart, live);
-        Confirmed(allocated, Math.Min(live - _heapAtStart, allocated - _allocatedAtStart));
+        Confirmed(allocated, HeldAfterFullCollection(allocated));
     }
 
     private void Confirmed(long allocated, long held)
@@ -186,14 +182,22 @@ internal sealed class HeldMemoryConstraint : Constraint
         var held = Math.Min(GC.GetTotalMemory(forceFullCollection: false) - _heapAtStart, allocated - _allocatedAtStart);
         if (held > _limit)
         {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
-            FullCollections++;
-            var live = GC.GetTotalMemory(forceFullCollection: false);
-            // Others may have released memory since the baseline; the call holds at least nothing.
-            _heapAtStart = Math.Min(_heapAtStart, live);
-            held = Math.Min(live - _heapAtStart, allocated - _allocatedAtStart);
+            held = HeldAfterFullCollection(allocated);
         }
 
         Confirmed(allocated, held);
+    }
+
+    /// <summary>
+    /// A full blocking collection, then held = live heap − baseline, capped at what the call allocated. The
+    /// baseline never exceeds the live heap (garbage at call start, or memory others released since, is gone).
+    /// </summary>
+    private long HeldAfterFullCollection(long allocated)
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+        FullCollections++;
+        var live = GC.GetTotalMemory(forceFullCollection: false);
+        _heapAtStart = Math.Min(_heapAtStart, live);
+        return Math.Min(live - _heapAtStart, allocated - _allocatedAtStart);
     }
 }

@@ -3,7 +3,7 @@ using ActorPool.Protocol;
 
 namespace ActorPool.Engines.Tests.Conformance;
 
-[Collection(HeldMemorySpecs.Name)]
+[Collection(ActorPool.Tests.Engines.HeldMemorySpecs.Name)]
 public sealed class JintEngineConformanceSpec : EngineConformanceSpec
 {
     protected override IScriptEngineFactory Factory => JintScriptEngineFactory.Instance;
@@ -25,7 +25,7 @@ public sealed class V8EngineConformanceSpec : EngineConformanceSpec
     protected override FailureKind NeverSettlingPromise => FailureKind.ScriptError;
 }
 
-[Collection(HeldMemorySpecs.Name)]
+[Collection(ActorPool.Tests.Engines.HeldMemorySpecs.Name)]
 public sealed class JintPoolConformanceSpec(Xunit.Abstractions.ITestOutputHelper output) : PoolConformanceSpec(output)
 {
     protected override string EngineKind => ScriptEngineKinds.Jint;
@@ -36,7 +36,7 @@ public sealed class V8PoolConformanceSpec(Xunit.Abstractions.ITestOutputHelper o
     protected override string EngineKind => ScriptEngineKinds.V8;
 }
 
-[Collection(HeldMemorySpecs.Name)]
+[Collection(ActorPool.Tests.Engines.HeldMemorySpecs.Name)]
 public sealed class JintPoolTimeoutConformanceSpec(Xunit.Abstractions.ITestOutputHelper output) : PoolTimeoutConformanceSpec(output)
 {
     protected override string EngineKind => ScriptEngineKinds.Jint;

@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
@@ -11,7 +10,7 @@ namespace ActorPool.Tests.TestSupport;
 /// </summary>
 public sealed class SpanRecorder : IDisposable
 {
-    private readonly LockedList _exported = new();
+    private readonly LockedList<Activity> _exported = new();
     private readonly TracerProvider _provider;
 
     public SpanRecorder(params string[] sources)
@@ -50,25 +49,5 @@ public sealed class SpanRecorder : IDisposable
     {
         public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
             new(samplingParameters.TraceId == traceId ? SamplingDecision.RecordAndSample : SamplingDecision.Drop);
-    }
-
-    /// <summary>Other tests' providers may hand this one their spans from other threads.</summary>
-    private sealed class LockedList : Collection<Activity>
-    {
-        public Activity[] Snapshot()
-        {
-            lock (Items)
-            {
-                return [.. Items];
-            }
-        }
-
-        protected override void InsertItem(int index, Activity item)
-        {
-            lock (Items)
-            {
-                base.InsertItem(index, item);
-            }
-        }
     }
 }
