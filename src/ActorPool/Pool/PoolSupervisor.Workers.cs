@@ -134,7 +134,8 @@ internal sealed partial class PoolSupervisor
             SpawnMissing();
         }
 
-        if (slot.Predecessor is { State: not SlotState.Retiring, HasBudget: true } predecessor && _slots.ContainsKey(predecessor.Worker))
+        // A linked predecessor is live and serving: every path that retires or removes a worker unlinks it.
+        if (slot.Predecessor is { HasBudget: true })
         {
             // Ready before its predecessor was handed its last task: stand by until then (the predecessor runs its
             // whole budget; see HandOver).
