@@ -84,8 +84,15 @@ public sealed class RespawnSpec : PoolTestKit, IDisposable
         // The successor started before the last task and waited; the first worker still ran its whole budget.
         Assert.InRange(startedAhead, 2, 9);
         Assert.All(Enumerable.Range(1, 10), i => Assert.Equal("worker-1", ranOn[$"t{i}"]));
-        var after = Sync(pool);
-        Assert.True(after.IdleWorkers == 1 && after.StartingWorkers == 0, $"the successor is not serving after the last task: {after}");
+        // The successor's engine starts on a real thread (virtual time does not cover it): wait for it to report.
+        AwaitAssert(
+            () =>
+            {
+                var after = Sync(pool);
+                Assert.True(after.IdleWorkers == 1 && after.StartingWorkers == 0, $"the successor is not serving after the last task: {after}");
+            },
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(20));
         pool.Supervisor.Tell(new RunScript("t11", "basic", "echo", "[11]"), caller);
         caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10));
         Assert.Equal("worker-2", ranOn["t11"]);
