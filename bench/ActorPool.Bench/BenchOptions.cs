@@ -6,7 +6,7 @@ namespace ActorPool.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/ActorPool.Bench -- <tiny|node|respawn|soak|gateway|remote|scale|youtube|all|profile|hops|constraints|wire>\n" +
+        "usage: dotnet run -c Release --project bench/ActorPool.Bench -- <tiny|node|respawn|soak|gateway|remote|scale|youtube|yt-cipher|all|profile|hops|constraints|wire>\n" +
         "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16]";
 
     public required string Scenario { get; init; }
@@ -34,7 +34,7 @@ internal sealed record BenchOptions
 
     public static BenchOptions? Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("tiny" or "node" or "respawn" or "soak" or "gateway" or "remote" or "scale" or "youtube" or "profile" or "hops" or "constraints" or "wire" or "all"))
+        if (args.Length == 0 || args[0] is not ("tiny" or "node" or "respawn" or "soak" or "gateway" or "remote" or "scale" or "youtube" or "yt-cipher" or "profile" or "hops" or "constraints" or "wire" or "all"))
         {
             return null;
         }

@@ -27,12 +27,13 @@ var scenarios = new Dictionary<string, Func<BenchOptions, Task>>(StringComparer.
     ["youtube"] = YouTubeScenario.RunAsync,
     ["constraints"] = ConstraintsScenario.RunAsync,
     ["wire"] = WireScenario.RunAsync,
+    ["yt-cipher"] = YtCipherScenario.RunAsync,
 };
 foreach (var (name, run) in scenarios)
 {
     // "all" runs every target scenario except "youtube" (run on its own); "profile", "hops" and "constraints" are
-    // diagnostics; "wire" is a one-off comparison of two serializers (issue 10).
-    if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops" or "youtube" or "constraints" or "wire")))
+    // diagnostics; "wire" is a one-off comparison of two serializers (issue 10); "yt-cipher" needs the peer (issue 15).
+    if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops" or "youtube" or "constraints" or "wire" or "yt-cipher")))
     {
         // Bracket each scenario with a reading of the machine's other load, so a noisy number is flagged.
         await MachineLoad.BracketAsync(name, () => run(options));

@@ -10,7 +10,12 @@ namespace ActorPool.Bench;
 /// <param name="P99Millis">99th-percentile latency of the same requests.</param>
 /// <param name="CoresBusy">Average cores the process (server and load driver together) kept busy.</param>
 /// <param name="Failures">Requests answered with a status other than 200, or that threw.</param>
-internal sealed record HttpSample(double Rate, double P50Millis, double P99Millis, double CoresBusy, long Failures);
+/// <param name="WallSeconds">Length of the measured window.</param>
+internal sealed record HttpSample(double Rate, double P50Millis, double P99Millis, double CoresBusy, long Failures, double WallSeconds = double.NaN)
+{
+    /// <summary>Successful requests that started and ended inside the window.</summary>
+    public double Requests => Rate * WallSeconds;
+}
 
 /// <summary>
 /// A closed-loop HTTP load driver: <c>connections</c> lanes, each with its own keep-alive connection, each
@@ -51,7 +56,9 @@ internal sealed class HttpLoad : IDisposable
     /// Runs for <paramref name="warmup"/> + <paramref name="measure"/> with a fresh body per request from
     /// <paramref name="nextBody"/> (thread-safe); with <paramref name="check"/>, a 200 whose body fails it counts as a failure.
     /// </summary>
-    public async Task<HttpSample> RunForAsync(string path, Func<byte[]> nextBody, Func<string, bool>? check, TimeSpan warmup, TimeSpan measure)
+    /// <param name="atWindowStart">Awaited right before the measured window opens (e.g. to read a server's counters).</param>
+    /// <param name="atWindowEnd">Awaited right after it closes, while the load still runs.</param>
+    public async Task<HttpSample> RunForAsync(string path, Func<byte[]> nextBody, Func<string, bool>? check, TimeSpan warmup, TimeSpan measure, Func<Task>? atWindowStart = null, Func<Task>? atWindowEnd = null)
     {
         var windowStart = 0L;
         var windowEnd = long.MaxValue;
@@ -96,11 +103,21 @@ internal sealed class HttpLoad : IDisposable
 
         var lanes = Enumerable.Range(0, _connections).Select(Lane).ToArray();
         await Task.Delay(warmup);
+        if (atWindowStart is not null)
+        {
+            await atWindowStart();
+        }
+
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         Volatile.Write(ref windowStart, Stopwatch.GetTimestamp());
         await Task.Delay(measure);
         Volatile.Write(ref windowEnd, Stopwatch.GetTimestamp());
+        if (atWindowEnd is not null)
+        {
+            await atWindowEnd();
+        }
+
         var wall = Stopwatch.GetElapsedTime(windowStart, windowEnd).TotalSeconds;
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
@@ -108,7 +125,7 @@ internal sealed class HttpLoad : IDisposable
         await Task.WhenAll(lanes);
 
         var all = latencies.SelectMany(l => l).ToArray();
-        return new HttpSample(all.Length / wall, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99), cpu / wall, Interlocked.Read(ref failed));
+        return new HttpSample(all.Length / wall, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99), cpu / wall, Interlocked.Read(ref failed), wall);
     }
 
     public void Dispose() => _client.Dispose();

@@ -57,6 +57,20 @@ internal static class MachineLoad
             (noisy ? $" — NOISY (above {Stats.N(NoisyPerCore, "N1")} per core): do not quote this scenario" : " — idle"));
     }
 
+    /// <summary>A reading of the machine's busy and total CPU ticks, for <see cref="BusyCoresSince"/>.</summary>
+    public static (long Busy, long Total)? Snapshot() => ReadBusyAndTotal();
+
+    /// <summary>Cores the whole machine kept busy since <paramref name="start"/> (NaN without /proc/stat).</summary>
+    public static double BusyCoresSince((long Busy, long Total)? start)
+    {
+        if (start is not { } s || ReadBusyAndTotal() is not { } end || end.Total <= s.Total)
+        {
+            return double.NaN;
+        }
+
+        return (double)(end.Busy - s.Busy) / (end.Total - s.Total) * Environment.ProcessorCount;
+    }
+
     private static (long Busy, long Total)? ReadBusyAndTotal()
     {
         if (!File.Exists("/proc/stat"))
