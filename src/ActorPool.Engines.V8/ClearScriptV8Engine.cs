@@ -26,6 +26,14 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
     /// is: R = result JSON, A = bad arguments, N = not serializable, P = a promise (settle() later), U = a
     /// promise that did not settle.
     /// </summary>
+    /// <remarks>
+    /// The glue is an array <c>[lookup, bind, settle]</c> and is only ever reached by index or by invoking what it
+    /// returns: ClearScript remembers the object a function was read from by name (<c>GetProperty</c>) and then
+    /// invokes it through its own script helper with the .NET argument array as a host object, which costs
+    /// reflection per call and a finalizable wrapper. Each exported function is bound once per engine
+    /// (<c>bind(fn)</c> → <c>argsJson =&gt; call(fn, argsJson)</c>), so a call is one invoke of a script function with
+    /// one string in and one string out.
+    /// </remarks>
     private const string Glue = """
         (() => {
           'use strict';
@@ -40,30 +48,31 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
             try { json = stringify(v); } catch (e) { return "Nthe function's result cannot be represented as JSON: " + describe(e); }
             return typeof json === 'string' ? 'R' + json : 'Nthe function returned a ' + kind(v) + ', which JSON cannot represent';
           };
-          return Object.freeze({
-            lookup: (ns, name) => { const f = ns[name]; return typeof f === 'function' ? f : undefined; },
-            call: (fn, argsJson) => {
-              let args = [];
-              if (argsJson !== '') {
-                try { args = parse(argsJson); } catch (e) { return 'Athe arguments are not valid JSON: ' + describe(e); }
-                if (!isArray(args)) return 'Athe arguments must be a JSON array, e.g. ["abc", 1]';
-              }
-              const v = apply(fn, undefined, args);
-              if (v instanceof PromiseType) {
-                state = 0; outcome = undefined;
-                apply(then, v, [r => { state = 1; outcome = r; }, e => { state = 2; outcome = e; }]);
-                return 'P';
-              }
-              return encode(v);
-            },
-            settle: () => {
+          const call = (fn, argsJson) => {
+            let args = [];
+            if (argsJson !== '') {
+              try { args = parse(argsJson); } catch (e) { return 'Athe arguments are not valid JSON: ' + describe(e); }
+              if (!isArray(args)) return 'Athe arguments must be a JSON array, e.g. ["abc", 1]';
+            }
+            const v = apply(fn, undefined, args);
+            if (v instanceof PromiseType) {
+              state = 0; outcome = undefined;
+              apply(then, v, [r => { state = 1; outcome = r; }, e => { state = 2; outcome = e; }]);
+              return 'P';
+            }
+            return encode(v);
+          };
+          return Object.freeze([
+            (ns, name) => { const f = ns[name]; return typeof f === 'function' ? f : undefined; },
+            fn => argsJson => call(fn, argsJson),
+            () => {
               const s = state, o = outcome;
               state = 0; outcome = undefined;
               if (s === 1) return encode(o);
               if (s === 2) throw o;
               return 'U';
             },
-          });
+          ]);
         })()
         """;
 
@@ -72,7 +81,7 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
     private readonly V8CodeCache _codeCache;
     private readonly CatalogDocumentLoader _loader = new();
     private readonly ScriptObject _lookup;
-    private readonly ScriptObject _call;
+    private readonly ScriptObject _bind;
     private readonly ScriptObject _settle;
     private readonly Dictionary<string, ScriptObject> _namespaces = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Module, string Function), ScriptObject> _functions = [];
@@ -112,10 +121,11 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
             _engine.RuntimeHeapSizeSampleInterval = TimeSpan.FromMilliseconds(50);
             _engine.MaxRuntimeStackUsage = checked((UIntPtr)(ulong)StackUsage(limits));
             _engine.DocumentSettings = new DocumentSettings { Loader = _loader };
+            // By index, never by name (see Glue): these must not remember the glue as their holder.
             var glue = (ScriptObject)_engine.Evaluate(new DocumentInfo("actorpool-glue"), Glue);
-            _lookup = (ScriptObject)glue.GetProperty("lookup");
-            _call = (ScriptObject)glue.GetProperty("call");
-            _settle = (ScriptObject)glue.GetProperty("settle");
+            _lookup = (ScriptObject)glue.GetProperty(0);
+            _bind = (ScriptObject)glue.GetProperty(1);
+            _settle = (ScriptObject)glue.GetProperty(2);
         }
         catch
         {
@@ -150,14 +160,24 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
         }
 
         var args = string.IsNullOrWhiteSpace(argsJson) ? string.Empty : argsJson;
-        var answer = Guarded(
-            () =>
+
+        // The hot path: no delegates of ours, one invoke of the bound function (string in, string out).
+        string answer;
+        var registration = Begin(cancellation);
+        try
+        {
+            var bound = GetFunction(module, function);
+            answer = Invoke(bound, args, cancellation);
+            if (answer[0] == 'P')
             {
-                var fn = GetFunction(module, function);
-                var first = Run(() => (string)_call.Invoke(false, fn, args), cancellation);
-                return first[0] == 'P' ? Run(() => (string)_settle.Invoke(false), cancellation) : first;
-            },
-            cancellation);
+                answer = Invoke(_settle, null, cancellation);
+            }
+        }
+        finally
+        {
+            End(registration);
+        }
+
         return answer[0] switch
         {
             'R' => answer[1..],
@@ -174,6 +194,20 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
     /// </summary>
     private T Guarded<T>(Func<T> work, CancellationToken cancellation)
     {
+        var registration = Begin(cancellation);
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            End(registration);
+        }
+    }
+
+    /// <summary>Arms the time limit and the cancellation interrupt for one piece of work; <see cref="End"/> disarms them.</summary>
+    private CancellationTokenRegistration Begin(CancellationToken cancellation)
+    {
         lock (_gate)
         {
             _running = true;
@@ -181,29 +215,34 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
             _stopRequested = false;
         }
 
-        using var registration = cancellation.UnsafeRegister(static state => ((ClearScriptV8Engine)state!).Interrupt(timedOut: false), this);
+        var registration = cancellation.UnsafeRegister(static state => ((ClearScriptV8Engine)state!).Interrupt(timedOut: false), this);
         if (_timeLimit > TimeSpan.Zero)
         {
             _timeLimitTimer.Change(_timeLimit, Timeout.InfiniteTimeSpan);
         }
 
-        try
+        return registration;
+    }
+
+    private void End(CancellationTokenRegistration registration)
+    {
+        registration.Dispose();
+        if (_timeLimit > TimeSpan.Zero)
         {
-            return work();
+            _timeLimitTimer.Change(Timeout.Infinite, Timeout.Infinite);
         }
-        finally
+
+        bool interrupted;
+        lock (_gate)
         {
-            if (_timeLimit > TimeSpan.Zero)
-            {
-                _timeLimitTimer.Change(Timeout.Infinite, Timeout.Infinite);
-            }
+            interrupted = _stopRequested;
+            _running = false;
+            _stopRequested = false;
+        }
 
-            lock (_gate)
-            {
-                _running = false;
-                _stopRequested = false;
-            }
-
+        // The repeater only runs after an interrupt; a call that was never interrupted need not touch it.
+        if (interrupted)
+        {
             _interruptRepeater.Change(Timeout.Infinite, Timeout.Infinite);
         }
     }
@@ -260,13 +299,14 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
         }
     }
 
-    /// <summary>Runs script code and translates V8's exceptions into the seam's failure contract.</summary>
-    private T Run<T>(Func<T> action, CancellationToken cancellation)
+    /// <summary>Invokes a glue function with one string (or none) and translates V8's exceptions into the seam's failure contract.</summary>
+    private string Invoke(ScriptObject function, string? argument, CancellationToken cancellation)
     {
         ThrowIfStopRequested(cancellation);
         try
         {
-            return action();
+            var answer = argument is null ? function.Invoke(false) : function.Invoke(false, argument);
+            return answer as string ?? throw new InvalidOperationException("the V8 glue answered " + (answer?.GetType().Name ?? "null") + " instead of a string");
         }
         catch (ScriptInterruptedException ex)
         {
@@ -417,7 +457,8 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
         }
 
         var ns = GetNamespace(module);
-        fn = _lookup.Invoke(false, ns, function) as ScriptObject ?? throw new FunctionNotFoundException(module, function);
+        var exported = _lookup.Invoke(false, ns, function) as ScriptObject ?? throw new FunctionNotFoundException(module, function);
+        fn = (ScriptObject)_bind.Invoke(false, exported);
         _functions[(module, function)] = fn;
         return fn;
     }
