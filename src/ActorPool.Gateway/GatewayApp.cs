@@ -156,7 +156,7 @@ internal static class GatewayApp
         builder.Services.AddOpenApi();
         // Export only the pool's meter, under Prometheus names; HTTP metrics come from UseHttpMetrics.
         PoolMeterExporter.EnsureStarted();
-        AllocationMetric.EnsureRegistered();
+        RuntimeMetrics.EnsureConfigured();
 
         var app = builder.Build();
         if (cluster.IsGateway)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -57,6 +58,7 @@ internal static class JsonBody
 
         if (unicodeStringsOnly && FindInvalidString(document.RootElement) is { } path)
         {
+            // Only now is the path spelled out (valid bodies allocate nothing here).
             document.Dispose();
             return (null, new BodyError(StatusCodes.Status400BadRequest, ApiError.InvalidRequest, $"the string at {path} is not valid Unicode (a lone surrogate escape such as \\ud800)"));
         }
@@ -80,7 +82,8 @@ internal static class JsonBody
         {
             while (true)
             {
-                var memory = buffer.GetMemory(4096);
+                // Fill the buffer sized from Content-Length before growing it (a 4 KiB hint would grow it for every request).
+                var memory = buffer.GetMemory(buffer.FreeCapacity > 0 ? 1 : 4096);
                 var read = await context.Request.Body.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -136,38 +139,41 @@ internal static class JsonBody
     }
 
     /// <summary>A JSON path to the first string or property name that is not valid UTF-16, or null.</summary>
-    private static string? FindInvalidString(JsonElement element, string path = "$")
+    private static string? FindInvalidString(JsonElement element) =>
+        FindInvalid(element) is { } reversed ? "$" + string.Concat(Enumerable.Reverse(reversed)) : null;
+
+    /// <summary>The path segments (innermost first) to the first string that is not valid UTF-16; null when all are.</summary>
+    private static List<string>? FindInvalid(JsonElement element)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return IsUnicode(element) ? null : path;
+                return IsUnicode(element) ? null : [];
             case JsonValueKind.Array:
                 var index = 0;
                 foreach (var item in element.EnumerateArray())
                 {
-                    if (FindInvalidString(item, $"{path}[{index++}]") is { } found)
+                    if (FindInvalid(item) is { } found)
                     {
+                        found.Add($"[{index}]");
                         return found;
                     }
+
+                    index++;
                 }
 
                 return null;
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    string name;
-                    try
+                    if (!IsUnicodeName(property))
                     {
-                        name = property.Name;
-                    }
-                    catch (InvalidOperationException)
-                    {
-                        return path + ".<property name>";
+                        return [".<property name>"];
                     }
 
-                    if (FindInvalidString(property.Value, $"{path}.{name}") is { } found)
+                    if (FindInvalid(property.Value) is { } found)
                     {
+                        found.Add("." + property.Name);
                         return found;
                     }
                 }
@@ -178,8 +184,33 @@ internal static class JsonBody
         }
     }
 
+    /// <summary>Whether a property name is valid UTF-16; only a name with an escape can hold a lone surrogate.</summary>
+    private static bool IsUnicodeName(JsonProperty property)
+    {
+        if (JsonMarshal.GetRawUtf8PropertyName(property).IndexOf((byte)'\\') < 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            _ = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static bool IsUnicode(JsonElement element)
     {
+        // The bytes were checked as UTF-8: only an escape (\ud800) can make a string that is not valid UTF-16.
+        if (JsonMarshal.GetRawUtf8Value(element).IndexOf((byte)'\\') < 0)
+        {
+            return true;
+        }
+
         try
         {
             // GetString refuses a lone surrogate escape with InvalidOperationException (the UTF-8 was checked above).

@@ -60,6 +60,7 @@ internal sealed class YtCipherMetrics : IYouTubeServiceObserver
     private readonly BoundedLabel _userAgents = new(MaxDistinctValues);
     private readonly BoundedLabel _pluginVersions = new(MaxDistinctValues);
     private readonly ConcurrentDictionary<string, PlayerTiming> _timings = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<PlayerVariant, string> s_typeLabels = new();
     private YouTubeSolverService? _service;
 
     /// <summary>Request timings per player cache key (at most <see cref="MaxDistinctValues"/> players), for the dashboard.</summary>
@@ -138,12 +139,15 @@ internal sealed class YtCipherMetrics : IYouTubeServiceObserver
         WorkerErrors.WithLabels(_playerIds.Label(player.Id), TypeLabel(player.Variant), stage).Inc();
 
     /// <summary>yt-cipher's <c>player_type</c>: the build named by the caller's URL, lower case (<c>ias</c>, <c>es6</c>, <c>tv</c>, …).</summary>
-    internal static string TypeLabel(PlayerVariant variant) => variant.Name().ToLowerInvariant();
+    internal static string TypeLabel(PlayerVariant variant) => s_typeLabels.GetOrAdd(variant, static v => v.Name().ToLowerInvariant());
 
-    private (string Id, string Type) PlayerLabels(string? playerUrl) =>
-        PlayerIdentity.TryParse(playerUrl, out var identity, out _)
-            ? (_playerIds.Label(identity.Id), TypeLabel(identity.Variant))
-            : ("unknown", "unknown");
+    private (string Id, string Type) PlayerLabels(string? playerUrl)
+    {
+        // The service keeps each URL's parse (once per player, not per request); without it, parse here.
+        var identity = _service is { } service ? service.TryIdentifyAsNamed(playerUrl)
+            : PlayerIdentity.TryParse(playerUrl, out var parsed, out _) ? parsed : null;
+        return identity is null ? ("unknown", "unknown") : (_playerIds.Label(identity.Id), TypeLabel(identity.Variant));
+    }
 
     private void RecordTiming(string? playerUrl, bool cached, int status, TimeSpan elapsed)
     {

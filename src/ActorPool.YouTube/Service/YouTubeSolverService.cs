@@ -24,6 +24,9 @@ public sealed partial class YouTubeSolverService : IDisposable
     private const string SigProbe = "AOq0QJ8wRAIgXmPlOPSBkkUs1bYFYlJCfe29xx8j7v1pDL0QwbdV96sCIEzpWqMGkFR20CFOg51Tp-7vj_EMu-m37K2XJoOySqa0qaty";
     private const string NProbe = "oBo2h5euWy6osrUt";
 
+    /// <summary>Distinct player URLs whose parse is kept (see <see cref="PlayerUrlCache"/>).</summary>
+    private const int MaxCachedUrls = 1024;
+
     private readonly IScriptPool _pool;
     private readonly YouTubeServiceOptions _options;
     private readonly IYouTubeServiceObserver? _observer;
@@ -36,6 +39,7 @@ public sealed partial class YouTubeSolverService : IDisposable
     private readonly BoundedCache<SignatureMap?> _maps;
     private readonly BoundedCache<string> _nResults;
     private readonly SingleFlight<string> _nFlights = new();
+    private readonly PlayerUrlCache _urls;
     private long _tasks;
     private long _nHits;
     private long _sigReindexed;
@@ -60,6 +64,7 @@ public sealed partial class YouTubeSolverService : IDisposable
         _sts = new BoundedCache<string?>(options.StsCacheSize);
         _maps = new BoundedCache<SignatureMap?>(options.SignatureMapCacheSize);
         _nResults = new BoundedCache<string>(options.NCacheSize);
+        _urls = new PlayerUrlCache(MaxCachedUrls, options.Urls);
     }
 
     /// <summary>The options in use.</summary>
@@ -67,7 +72,13 @@ public sealed partial class YouTubeSolverService : IDisposable
 
     /// <summary>Reduces a caller's player URL to an identity with the configured overrides.</summary>
     /// <exception cref="PlayerScriptException">The URL is not a player URL.</exception>
-    public PlayerIdentity Identify(string? playerUrl) => PlayerIdentity.Parse(playerUrl, _options.Urls);
+    public PlayerIdentity Identify(string? playerUrl) => _urls.Resolve(playerUrl);
+
+    /// <summary>
+    /// The player as <paramref name="playerUrl"/> names it, before <c>OVERRIDE_PLAYER_*</c> and
+    /// <c>IGNORE_SCRIPT_REGION</c> apply (metric labels), or null when it is not a player URL. Parsed once per URL.
+    /// </summary>
+    public PlayerIdentity? TryIdentifyAsNamed(string? playerUrl) => _urls.TryNamed(playerUrl);
 
     /// <summary>
     /// Decrypts a signature and/or an n parameter with at most one pool task; an absent input gives an empty string.
@@ -199,7 +210,7 @@ public sealed partial class YouTubeSolverService : IDisposable
     /// <summary>One pool task of the combined <c>solve</c> export: the <c>sig</c> of each input and (when given) <c>n</c>.</summary>
     private async Task<(string[] Sigs, string? N)> RunSolveAsync(PreparedSolver solver, List<string> sigs, string? n, TimeSpan? deadline, CancellationToken cancellationToken)
     {
-        var args = JsonSerializer.Serialize(new object?[] { sigs, n });
+        var args = SolveArgs(sigs, n);
         var stage = sigs.Count > 0 ? ExtractedSolver.SigExport : ExtractedSolver.NExport;
         var json = await RunAsync(solver.Player, solver.ModuleName, ExtractedSolver.SolveExport, args, stage, cancellationToken, deadline).ConfigureAwait(false);
         return ReadSolve(solver, sigs.Count, n is not null, json);
@@ -268,6 +279,43 @@ public sealed partial class YouTubeSolverService : IDisposable
         {
             _observer?.SolverFailed(solver.Player, function);
             return new SolverFailedException($"the {function} solver of player {solver.Player.Id} returned {Shorten(json)} instead of a string", solver.Player.Id);
+        }
+    }
+
+    /// <summary>The JSON arguments of <c>solve(sigs, n)</c>; signatures and n are URL-safe text, so this rarely needs to escape.</summary>
+    internal static string SolveArgs(List<string> sigs, string? n)
+    {
+        var json = new System.Text.StringBuilder(64);
+        json.Append("[[");
+        for (var i = 0; i < sigs.Count; i++)
+        {
+            AppendString(json.Append(i == 0 ? "" : ","), sigs[i]);
+        }
+
+        json.Append("],");
+        if (n is null)
+        {
+            json.Append("null");
+        }
+        else
+        {
+            AppendString(json, n);
+        }
+
+        return json.Append(']').ToString();
+
+        static void AppendString(System.Text.StringBuilder json, string value)
+        {
+            foreach (var c in value)
+            {
+                if (c < 0x20 || c > 0x7e || c is '"' or '\\')
+                {
+                    json.Append(JsonSerializer.Serialize(value));
+                    return;
+                }
+            }
+
+            json.Append('"').Append(value).Append('"');
         }
     }
 
