@@ -55,7 +55,7 @@ internal static class YouTubeApi
         {
             var player = service.Identify(fields["player_url"]);
             var result = await service.DecryptAsync(player, fields.GetValueOrDefault("encrypted_signature"), fields.GetValueOrDefault("n_param"), null, context.RequestAborted).ConfigureAwait(false);
-            return (Results.Json(new DecryptSignatureResponse(result.Signature, result.N)), result.CacheHit);
+            return (new DecryptAnswer(result.Signature, result.N), result.CacheHit);
         });
 
     private static Task GetStsAsync(HttpContext context, YouTubeSolverService service, YouTubeMetrics metrics, GatewaySettings settings) =>
@@ -206,6 +206,32 @@ internal static class YouTubeApi
     }
 
     private static IResult BadRequest(string message) => ApiError.Result(StatusCodes.Status400BadRequest, ApiError.InvalidRequest, message);
+
+    /// <summary>
+    /// The answer of <c>POST /decrypt_signature</c> (<see cref="DecryptSignatureResponse"/>'s JSON), written straight to the
+    /// response: the same bytes and content type as <c>Results.Json</c> with the default web options, without its
+    /// per-request serializer and logging work.
+    /// </summary>
+    private sealed class DecryptAnswer(string signature, string n) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.ContentType = "application/json; charset=utf-8";
+            using (var json = new Utf8JsonWriter(response.BodyWriter))
+            {
+                json.WriteStartObject();
+                json.WriteString(DecryptedSignatureName, signature);
+                json.WriteString(DecryptedNName, n);
+                json.WriteEndObject();
+            }
+
+            return response.BodyWriter.FlushAsync(httpContext.RequestAborted).AsTask();
+        }
+    }
+
+    private static readonly JsonEncodedText DecryptedSignatureName = JsonEncodedText.Encode("decrypted_signature");
+    private static readonly JsonEncodedText DecryptedNName = JsonEncodedText.Encode("decrypted_n_sig");
 
     /// <summary>Body of <c>POST /decrypt_signature</c>.</summary>
     internal sealed record DecryptSignatureRequest(

@@ -36,6 +36,18 @@ internal sealed class YouTubeMetrics : IYouTubeServiceObserver
     private static readonly Counter FastPath = Metrics.CreateCounter(
         "actorpool_youtube_solver_work_total", "Solver work since start: tasks (pool tasks run), sig_reindexed (signatures answered without JavaScript), n_memo_hits (n answers from the memo).", "kind");
 
+    private static readonly ConcurrentDictionary<(string Endpoint, int Status), Counter.Child> s_requests = new();
+    private static readonly ConcurrentDictionary<string, Histogram.Child> s_latencyCached = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Histogram.Child> s_latencyUncached = new(StringComparer.Ordinal);
+    private static readonly Gauge.Child s_preprocessedEntries = CacheEntries.WithLabels("preprocessed");
+    private static readonly Gauge.Child s_solverEntries = CacheEntries.WithLabels("solver");
+    private static readonly Gauge.Child s_stsEntries = CacheEntries.WithLabels("sts");
+    private static readonly Gauge.Child s_signatureMapEntries = CacheEntries.WithLabels("signature_map");
+    private static readonly Gauge.Child s_nEntries = CacheEntries.WithLabels("n");
+    private static readonly Counter.Child s_tasks = FastPath.WithLabels("tasks");
+    private static readonly Counter.Child s_sigReindexed = FastPath.WithLabels("sig_reindexed");
+    private static readonly Counter.Child s_nMemoHits = FastPath.WithLabels("n_memo_hits");
+
     private readonly ConcurrentDictionary<string, byte> _playerLabels = new(StringComparer.Ordinal);
 
     public YouTubeSolverService? Service { get; set; }
@@ -53,19 +65,20 @@ internal sealed class YouTubeMetrics : IYouTubeServiceObserver
 
     public void Observe(string endpoint, int status, bool cached, TimeSpan elapsed)
     {
-        Requests.WithLabels(endpoint, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
-        Latency.WithLabels(endpoint, cached ? "true" : "false").Observe(elapsed.TotalSeconds);
+        // Labelled children are looked up once (WithLabels allocates its label array on every call).
+        s_requests.GetOrAdd((endpoint, status), static key => Requests.WithLabels(key.Endpoint, key.Status.ToString(System.Globalization.CultureInfo.InvariantCulture))).Inc();
+        (cached ? s_latencyCached : s_latencyUncached).GetOrAdd(endpoint, static (e, c) => Latency.WithLabels(e, c), cached ? "true" : "false").Observe(elapsed.TotalSeconds);
         if (Service is { } service)
         {
             var stats = service.Stats();
-            CacheEntries.WithLabels("preprocessed").Set(stats.PreprocessedEntries);
-            CacheEntries.WithLabels("solver").Set(stats.SolverEntries);
-            CacheEntries.WithLabels("sts").Set(stats.StsEntries);
-            CacheEntries.WithLabels("signature_map").Set(stats.SignatureMapEntries);
-            CacheEntries.WithLabels("n").Set(stats.NCacheEntries);
-            FastPath.WithLabels("tasks").IncTo(stats.SolverTasks);
-            FastPath.WithLabels("sig_reindexed").IncTo(stats.SignaturesReindexed);
-            FastPath.WithLabels("n_memo_hits").IncTo(stats.NCacheHits);
+            s_preprocessedEntries.Set(stats.PreprocessedEntries);
+            s_solverEntries.Set(stats.SolverEntries);
+            s_stsEntries.Set(stats.StsEntries);
+            s_signatureMapEntries.Set(stats.SignatureMapEntries);
+            s_nEntries.Set(stats.NCacheEntries);
+            s_tasks.IncTo(stats.SolverTasks);
+            s_sigReindexed.IncTo(stats.SignaturesReindexed);
+            s_nMemoHits.IncTo(stats.NCacheHits);
         }
     }
 

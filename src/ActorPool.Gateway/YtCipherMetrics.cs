@@ -61,6 +61,9 @@ internal sealed class YtCipherMetrics : IYouTubeServiceObserver
     private readonly BoundedLabel _pluginVersions = new(MaxDistinctValues);
     private readonly ConcurrentDictionary<string, PlayerTiming> _timings = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<PlayerVariant, string> s_typeLabels = new();
+    private static readonly Gauge.Child s_preprocessedSize = CacheSize.WithLabels("preprocessed");
+    private static readonly Gauge.Child s_solverSize = CacheSize.WithLabels("solver");
+    private static readonly Gauge.Child s_stsSize = CacheSize.WithLabels("sts");
     private YouTubeSolverService? _service;
 
     /// <summary>Request timings per player cache key (at most <see cref="MaxDistinctValues"/> players), for the dashboard.</summary>
@@ -182,9 +185,9 @@ internal sealed class YtCipherMetrics : IYouTubeServiceObserver
         if (_service is { } service)
         {
             var stats = service.Stats();
-            CacheSize.WithLabels("preprocessed").Set(stats.PreprocessedEntries);
-            CacheSize.WithLabels("solver").Set(stats.SolverEntries);
-            CacheSize.WithLabels("sts").Set(stats.StsEntries);
+            s_preprocessedSize.Set(stats.PreprocessedEntries);
+            s_solverSize.Set(stats.SolverEntries);
+            s_stsSize.Set(stats.StsEntries);
         }
     }
 

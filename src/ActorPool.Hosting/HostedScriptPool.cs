@@ -12,7 +12,13 @@ internal sealed class HostedScriptPool(ActorSystem system, string name) : IScrip
 {
     private readonly ScriptPoolRegistry _registry = ScriptPoolRegistry.For(system);
 
-    public async Task<ScriptResult> RunAsync(string moduleName, string functionName, string argsJson, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    public Task<ScriptResult> RunAsync(string moduleName, string functionName, string argsJson, TimeSpan? deadline = null, CancellationToken cancellationToken = default) =>
+        // Once the pool has started (every call but the first few), no await of ours between caller and pool.
+        _registry.TryGet(name) is { } started
+            ? started.RunAsync(moduleName, functionName, argsJson, deadline, cancellationToken)
+            : RunWhenStartedAsync(moduleName, functionName, argsJson, deadline, cancellationToken);
+
+    private async Task<ScriptResult> RunWhenStartedAsync(string moduleName, string functionName, string argsJson, TimeSpan? deadline, CancellationToken cancellationToken)
     {
         var pool = await GetAsync(cancellationToken).ConfigureAwait(false);
         return await pool.RunAsync(moduleName, functionName, argsJson, deadline, cancellationToken).ConfigureAwait(false);
