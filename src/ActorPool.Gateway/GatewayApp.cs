@@ -68,6 +68,11 @@ internal static class GatewayApp
         Log.Logger = logger.CreateLogger();
         builder.Services.AddSerilog(Log.Logger, dispose: false);
 
+        // ASP.NET Core starts an Activity (and a log scope) for every request whenever its hosting category may log at
+        // all; that category only writes request start/finish lines, which the Microsoft.AspNetCore override above drops
+        // anyway. Tracing (an ActivitySource listener) still gets its request activities.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+
         // Kestrel: where to listen, how big a body may be.
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
