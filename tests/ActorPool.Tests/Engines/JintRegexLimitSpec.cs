@@ -1,3 +1,4 @@
+using ActorPool.Configuration;
 using ActorPool.Modules;
 using ActorPool.Protocol;
 using ActorPool.Tests.TestSupport;
@@ -47,6 +48,31 @@ public sealed class JintRegexLimitSpec(ITestOutputHelper output) : PoolTestKit(R
         Assert.Equal(0, stats.RecoveringWorkers);
         Assert.Empty(stats.Retirements);
         Assert.Equal((1L, false), (stats.Failures.GetValueOrDefault(FailureKind.LimitExceeded), stats.Failures.ContainsKey(FailureKind.Timeout)));
+    }
+
+    [Fact]
+    public async Task The_sequence_of_issue_16_is_answered_without_timeouts_expiries_or_abandoned_engines()
+    {
+        // MAX_THREADS=1 MESSAGES_LIMIT=5 IN_FLIGHT_TIMEOUT_MS=1500 MAX_TASK_AGE_MS=700, the default regex timeout.
+        var settings = Settings(workers: 1, budget: 5) with { InFlightTimeout = TimeSpan.FromMilliseconds(1500), MaxTaskAge = TimeSpan.FromMilliseconds(700) };
+        settings = settings with { Engine = settings.Engine with { RegexTimeout = PoolSettings.Default.Engine.RegexTimeout } };
+        await using var pool = StartPool(settings, Modules());
+
+        // One call at a time, as the user of the gateway did: add, the regex, two more calls, add (the budget).
+        Assert.Equal("3", (await pool.RunAsync("basic", "add", "[1, 2]")).Json);
+        Assert.Equal(LimitKind.RegexTimeout, (await Assert.ThrowsAsync<ScriptLimitExceededException>(() => pool.RunAsync("regexes", "nested", "[34]"))).Limit);
+        Assert.Equal("\"x\"", (await pool.RunAsync("basic", "echo", ["x"])).Json);
+        Assert.Equal("\"y\"", (await pool.RunAsync("basic", "echo", ["y"])).Json);
+        Assert.Equal("3", (await pool.RunAsync("basic", "add", "[1, 2]")).Json);
+        // The pause: the successor serves.
+        AwaitIdleAtTarget(pool);
+        Assert.Equal(LimitKind.RegexTimeout, (await Assert.ThrowsAsync<ScriptLimitExceededException>(() => pool.RunAsync("regexes", "nested", "[34]"))).Limit);
+        Assert.Equal("3", (await pool.RunAsync("basic", "add", "[1, 2]")).Json);
+        Assert.Equal("3", (await pool.RunAsync("basic", "add", "[1, 2]")).Json);
+
+        var stats = await pool.GetStatsAsync();
+        Assert.Equal(0, stats.AbandonedEngines);
+        Assert.Equal([FailureKind.LimitExceeded], stats.Failures.Keys);
     }
 
     [Fact]
