@@ -1,8 +1,5 @@
-using System.Text.RegularExpressions;
 using ActorPool.Modules;
 using ActorPool.Protocol;
-using Jint;
-using Jint.Runtime;
 
 namespace ActorPool.Engines;
 
@@ -15,89 +12,39 @@ namespace ActorPool.Engines;
 internal readonly record struct EngineFailure(FailureKind Kind, string Message, string? Details, LimitKind Limit, bool EngineSuspect);
 
 /// <summary>
-/// Maps exceptions from an engine call to the failure kinds a caller sees (<see cref="FailureKind"/>), and says
-/// whether the engine must be replaced before it runs another task.
+/// Maps the seam's exceptions from an engine call (the failure contract documented on <see cref="IScriptEngine"/>)
+/// to the failure kinds a caller sees (<see cref="FailureKind"/>), and says whether the engine must be replaced
+/// before it runs another task. Engine-neutral: each engine translates its own exceptions into the seam's types.
 /// </summary>
 internal static class EngineFailures
 {
     /// <summary>
-    /// Maps <paramref name="exception"/>; returns null for exceptions that mean the worker itself is broken
-    /// (they escape the worker and go to its supervisor).
+    /// Maps <paramref name="exception"/>; returns null for exceptions outside the seam's contract, which mean the
+    /// engine (and so the worker) is broken: they escape the worker and go to its supervisor.
     /// </summary>
-    public static EngineFailure? Map(Exception exception, EngineLimitsDescription limits)
+    public static EngineFailure? Map(Exception exception, EngineLimitsDescription limits) => exception switch
     {
-        switch (exception)
-        {
-            case JavaScriptException js:
-                return new EngineFailure(FailureKind.ScriptError, js.Message, js.JavaScriptStackTrace, LimitKind.None, false);
-            case PromiseRejectedException rejected:
-                // An async function that threw: the same failure as a synchronous throw.
-                return new EngineFailure(FailureKind.ScriptError, RejectionText(rejected.RejectedValue, "message"), RejectionStack(rejected.RejectedValue), LimitKind.None, false);
-            case InvalidOperationException when exception.Source == "Jint" && exception.Message.StartsWith("Module loading has been disabled", StringComparison.Ordinal):
-                // A module that imports another module: Jint's loader refuses while the module loads (engines
-                // load modules by name from the catalog; scripts cannot import). Its half-loaded module stays in
-                // the engine, so the engine is replaced.
-                return new EngineFailure(FailureKind.ScriptError, $"a module cannot import other modules: {exception.Message}", null, LimitKind.None, true);
-            case ScriptErrorException script:
-                return new EngineFailure(FailureKind.ScriptError, script.Message, script.JavaScriptStack, LimitKind.None, false);
-            case MemoryLimitExceededException:
-                return Limit(LimitKind.Memory, limits);
-            case RecursionDepthOverflowException:
-                return Limit(LimitKind.Recursion, limits);
-            case NativeStackExhaustedException:
-                return new EngineFailure(FailureKind.LimitExceeded, $"the script recursed through accessors, coercions or callbacks until the engine thread's stack ran out, within the call depth limit of {limits.Recursion} (actor-pool.engine.recursion-limit, actor-pool.engine.thread-stack-size)", null, LimitKind.Recursion, true);
-            case StatementsCountOverflowException:
-                return Limit(LimitKind.Statements, limits);
-            case RegexMatchTimeoutException:
-                return Limit(LimitKind.RegexTimeout, limits);
-            case EngineLimitExceededException { Limit: not LimitKind.None and not LimitKind.Time } limit:
-                return Limit(limit.Limit, limits);
-            case ExecutionCanceledException or OperationCanceledException:
-                return new EngineFailure(FailureKind.Cancelled, "the task was cancelled", null, LimitKind.None, true);
-            case TimeoutException:
-                return new EngineFailure(FailureKind.Timeout, $"the script ran longer than the engine time limit of {limits.Time} (actor-pool.engine.time-limit)", null, LimitKind.Time, true);
-            case ModuleLoadException { Failure: ModuleLoadFailure.NotFound } notFound:
-                return new EngineFailure(FailureKind.ModuleNotFound, notFound.Message, null, LimitKind.None, false);
-            case ModuleLoadException load:
-                // A module whose top level threw may have left partial state in this engine.
-                return new EngineFailure(FailureKind.ScriptError, load.Message, StackOf(load.InnerException), LimitKind.None, load.Failure == ModuleLoadFailure.EvaluationError);
-            case FunctionNotFoundException:
-                return new EngineFailure(FailureKind.ModuleNotFound, exception.Message, null, LimitKind.None, false);
-            case InvalidArgumentsException:
-                return new EngineFailure(FailureKind.InvalidRequest, exception.Message, null, LimitKind.None, false);
-            case ResultNotSerializableException:
-                return new EngineFailure(FailureKind.ScriptError, exception.Message, null, LimitKind.None, false);
-            default:
-                return exception.InnerException is { } inner && exception is Jint.JintException or InvalidOperationException
-                    ? Map(inner, limits)
-                    : null;
-        }
-    }
-
-    /// <summary>The failure of a call that hit <paramref name="kind"/>; every engine reports a limit with this message.</summary>
-    private static EngineFailure Limit(LimitKind kind, EngineLimitsDescription limits)
-    {
-        var message = kind switch
-        {
-            LimitKind.Memory => $"the script exceeded the memory limit of {limits.Memory} (actor-pool.engine.memory-limit)",
-            LimitKind.Recursion => $"the script exceeded the call depth limit of {limits.Recursion} (actor-pool.engine.recursion-limit)",
-            LimitKind.Statements => $"the script exceeded the statement limit of {limits.Statements} (actor-pool.engine.max-statements)",
-            _ => $"a regular expression ran longer than {limits.RegexTimeout} (actor-pool.engine.regex-timeout)",
-        };
-        return new EngineFailure(FailureKind.LimitExceeded, message, null, kind, true);
-    }
-
-    private static string RejectionText(Jint.Native.JsValue value, string property) =>
-        value is Jint.Native.Object.ObjectInstance error && error.Get(property) is { } text && text.IsString() ? text.AsString() : value.ToString();
-
-    private static string? RejectionStack(Jint.Native.JsValue value) =>
-        value is Jint.Native.Object.ObjectInstance error && error.Get("stack") is { } stack && stack.IsString() ? stack.AsString() : null;
-
-    private static string? StackOf(Exception? exception) => exception switch
-    {
-        JavaScriptException js => js.JavaScriptStackTrace,
-        ScriptErrorException script => script.JavaScriptStack,
+        ScriptErrorException script => new EngineFailure(FailureKind.ScriptError, script.Message, script.JavaScriptStack, LimitKind.None, false),
+        EngineLimitExceededException { Limit: not LimitKind.None and not LimitKind.Time } limit =>
+            new EngineFailure(FailureKind.LimitExceeded, limit.HasEngineMessage ? limit.Message : LimitMessage(limit.Limit, limits), null, limit.Limit, !limit.EngineReusable),
+        OperationCanceledException => new EngineFailure(FailureKind.Cancelled, "the task was cancelled", null, LimitKind.None, true),
+        TimeoutException => new EngineFailure(FailureKind.Timeout, $"the script ran longer than the engine time limit of {limits.Time} (actor-pool.engine.time-limit)", null, LimitKind.Time, true),
+        ModuleLoadException { Failure: ModuleLoadFailure.NotFound } notFound => new EngineFailure(FailureKind.ModuleNotFound, notFound.Message, null, LimitKind.None, false),
+        // A module whose top level threw (or did not link) may have left partial state in this engine.
+        ModuleLoadException load => new EngineFailure(FailureKind.ScriptError, load.Message, (load.InnerException as ScriptErrorException)?.JavaScriptStack, LimitKind.None, load.Failure == ModuleLoadFailure.EvaluationError),
+        FunctionNotFoundException => new EngineFailure(FailureKind.ModuleNotFound, exception.Message, null, LimitKind.None, false),
+        InvalidArgumentsException => new EngineFailure(FailureKind.InvalidRequest, exception.Message, null, LimitKind.None, false),
+        ResultNotSerializableException => new EngineFailure(FailureKind.ScriptError, exception.Message, null, LimitKind.None, false),
         _ => null,
+    };
+
+    /// <summary>The message of a call that hit <paramref name="kind"/>; every engine reports a limit with this message.</summary>
+    private static string LimitMessage(LimitKind kind, EngineLimitsDescription limits) => kind switch
+    {
+        LimitKind.Memory => $"the script exceeded the memory limit of {limits.Memory} (actor-pool.engine.memory-limit)",
+        LimitKind.Recursion => $"the script exceeded the call depth limit of {limits.Recursion} (actor-pool.engine.recursion-limit)",
+        LimitKind.Statements => $"the script exceeded the statement limit of {limits.Statements} (actor-pool.engine.max-statements)",
+        _ => $"a regular expression ran longer than {limits.RegexTimeout} (actor-pool.engine.regex-timeout)",
     };
 }
 

@@ -19,17 +19,31 @@ namespace ActorPool.Engines;
 /// <para><b>Limits.</b> Every engine applies the <see cref="EngineLimits"/> it was created with: a time limit per
 /// call, a memory limit, a recursion (stack) limit that can never crash the process, a regex timeout where the
 /// engine supports one, the argument size limit, and no access to host (.NET) objects or types from scripts.</para>
-/// <para><b>Failures.</b> A failed call throws, and the pool maps the exception to a failure kind:
-/// <see cref="ScriptErrorException"/> (a JavaScript exception, with its stack) ⇒ <see cref="FailureKind.ScriptError"/>;
-/// <see cref="EngineLimitExceededException"/> ⇒ <see cref="FailureKind.LimitExceeded"/> (with its
-/// <see cref="LimitKind"/>); <see cref="TimeoutException"/> (the engine's own time limit) ⇒
-/// <see cref="FailureKind.Timeout"/>; <see cref="OperationCanceledException"/> ⇒ <see cref="FailureKind.Cancelled"/>;
-/// <see cref="ModuleLoadException"/> ⇒ <see cref="FailureKind.ModuleNotFound"/> or <see cref="FailureKind.ScriptError"/>;
-/// <see cref="FunctionNotFoundException"/> ⇒ <see cref="FailureKind.ModuleNotFound"/>;
-/// <see cref="InvalidArgumentsException"/> ⇒ <see cref="FailureKind.InvalidRequest"/>;
-/// <see cref="ResultNotSerializableException"/> ⇒ <see cref="FailureKind.ScriptError"/>. Any other exception
-/// means the engine is broken: the worker crashes and is replaced. After a limit, timeout or cancel the pool
-/// replaces the engine before its next task.</para>
+/// <para><b>Failures.</b> An engine translates its own exceptions into the seam's types below before they leave
+/// <see cref="EnsureModule"/> or <see cref="Call"/>; the pool knows no engine's exception types. What the pool
+/// makes of each (<c>EngineFailures</c>), and whether it keeps the engine for the worker's next task:
+/// <list type="table">
+/// <listheader><term>exception</term><description>failure kind; engine</description></listheader>
+/// <item><term><see cref="ScriptErrorException"/></term><description><see cref="FailureKind.ScriptError"/> (a
+/// JavaScript exception or rejected promise, with its stack); kept.</description></item>
+/// <item><term><see cref="EngineLimitExceededException"/></term><description><see cref="FailureKind.LimitExceeded"/>
+/// with its <see cref="LimitKind"/> (memory, recursion, statements, regex); replaced, unless the exception says
+/// <see cref="EngineLimitExceededException.EngineReusable"/>.</description></item>
+/// <item><term><see cref="TimeoutException"/></term><description><see cref="FailureKind.Timeout"/> (the engine's
+/// own time limit, <c>actor-pool.engine.time-limit</c>); replaced.</description></item>
+/// <item><term><see cref="OperationCanceledException"/></term><description><see cref="FailureKind.Cancelled"/>
+/// (the call's token was cancelled: the pool's in-flight timeout or the caller); replaced.</description></item>
+/// <item><term><see cref="ModuleLoadException"/></term><description><see cref="ModuleLoadFailure.NotFound"/> ⇒
+/// <see cref="FailureKind.ModuleNotFound"/>, kept; <see cref="ModuleLoadFailure.SyntaxError"/> ⇒
+/// <see cref="FailureKind.ScriptError"/>, kept; <see cref="ModuleLoadFailure.EvaluationError"/> (the top level
+/// threw or could not link) ⇒ <see cref="FailureKind.ScriptError"/>, replaced (the module ran part way).</description></item>
+/// <item><term><see cref="FunctionNotFoundException"/></term><description><see cref="FailureKind.ModuleNotFound"/>; kept.</description></item>
+/// <item><term><see cref="InvalidArgumentsException"/></term><description><see cref="FailureKind.InvalidRequest"/>; kept.</description></item>
+/// <item><term><see cref="ResultNotSerializableException"/></term><description><see cref="FailureKind.ScriptError"/>; kept.</description></item>
+/// </list>
+/// Any other exception means the engine is broken: the worker crashes and is replaced. An engine's limit that
+/// stops a call mid-way must surface as one of these types (never as a script error the script could catch
+/// and swallow).</para>
 /// </remarks>
 public interface IScriptEngine : IDisposable
 {
@@ -139,7 +153,7 @@ public sealed class ResultNotSerializableException : Exception
     }
 }
 
-/// <summary>A JavaScript exception escaped a call or a module's top level (engines other than Jint throw this).</summary>
+/// <summary>A JavaScript exception (or a rejected promise) escaped a call: the seam's <see cref="FailureKind.ScriptError"/>.</summary>
 public sealed class ScriptErrorException : Exception
 {
     /// <summary>Creates the exception.</summary>
@@ -174,14 +188,29 @@ public sealed class ScriptErrorException : Exception
     public string? JavaScriptStack { get; }
 }
 
-/// <summary>A call hit one of the pool's engine limits (engines other than Jint throw this).</summary>
+/// <summary>
+/// A call hit one of the pool's engine limits (memory, recursion, statements, regex): the seam's
+/// <see cref="FailureKind.LimitExceeded"/>. The pool words the caller's message from the limit and the pool's
+/// configuration, unless the engine gives one (<see cref="EngineLimitExceededException(LimitKind, string, Exception?)"/>).
+/// </summary>
 public sealed class EngineLimitExceededException : Exception
 {
-    /// <summary>Creates the exception for <paramref name="limit"/>.</summary>
+    /// <summary>Creates the exception for <paramref name="limit"/>; the pool reports its usual message for that limit.</summary>
     public EngineLimitExceededException(LimitKind limit, Exception? innerException = null)
         : base($"the script exceeded the engine's {limit} limit", innerException)
     {
         Limit = limit;
+    }
+
+    /// <summary>
+    /// Creates the exception for <paramref name="limit"/> with the message the caller receives (naming the
+    /// configuration keys involved), for a limit reached in a way the pool's usual message does not describe.
+    /// </summary>
+    public EngineLimitExceededException(LimitKind limit, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Limit = limit;
+        HasEngineMessage = true;
     }
 
     /// <summary>Creates an exception with a message.</summary>
@@ -204,4 +233,17 @@ public sealed class EngineLimitExceededException : Exception
 
     /// <summary>Which limit was hit.</summary>
     public LimitKind Limit { get; }
+
+    /// <summary>
+    /// True when the engine stays sound after this failure, so the pool runs the worker's next task on it; false
+    /// (the default) when the call was cut off mid-way and the pool replaces the engine first. Jint sets it for a
+    /// regular expression stopped by its timeout in a call's synchronous part: the match is abandoned inside one
+    /// built-in call and the engine's own state is intact. The call ends there without running the script's
+    /// <c>catch</c> or <c>finally</c> blocks on the way out, so module state that a script keeps consistent only
+    /// through a <c>finally</c> around a runaway match stays as the match left it.
+    /// </summary>
+    public bool EngineReusable { get; init; }
+
+    /// <summary>True when <see cref="Exception.Message"/> is the engine's own message for the caller.</summary>
+    internal bool HasEngineMessage { get; }
 }

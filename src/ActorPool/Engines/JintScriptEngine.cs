@@ -1,5 +1,7 @@
+using System.Text.RegularExpressions;
 using ActorPool.Configuration;
 using ActorPool.Modules;
+using ActorPool.Protocol;
 using Jint;
 using Jint.Constraints;
 using Jint.Native;
@@ -10,6 +12,10 @@ using Jint.Runtime;
 namespace ActorPool.Engines;
 
 /// <summary>One Jint engine with every pool limit set, and the modules it has loaded.</summary>
+/// <remarks>
+/// Jint's exceptions never leave this type: <see cref="Translate"/> turns them into the seam's failure types
+/// (see <see cref="IScriptEngine"/>), so the pool maps failures without knowing Jint.
+/// </remarks>
 internal sealed class JintScriptEngine : IScriptEngine
 {
     private readonly Engine _engine;
@@ -24,6 +30,7 @@ internal sealed class JintScriptEngine : IScriptEngine
     private readonly int _maxArgsLength;
     private readonly HeldMemoryConstraint? _memory;
     private readonly JsValue _rangeErrorPrototype;
+    private readonly int _recursionLimit;
 
     // A never-cancelled token: Jint only installs its cancellation constraint for a cancellable token, and
     // the constraint is re-armed with each task's token before the call.
@@ -34,6 +41,7 @@ internal sealed class JintScriptEngine : IScriptEngine
         ArgumentNullException.ThrowIfNull(limits);
         _catalog = catalog;
         _maxArgsLength = limits.MaxArgsLength;
+        _recursionLimit = limits.RecursionLimit;
         // Not options.LimitMemory: that counts allocations (so long calls fail on churn) and is an exact
         // constraint that switches off Jint's tight-loop lanes. See HeldMemoryConstraint.
         var memory = limits.MemoryLimitBytes > 0 ? new HeldMemoryConstraint(limits.MemoryLimitBytes) : null;
@@ -46,6 +54,8 @@ internal sealed class JintScriptEngine : IScriptEngine
             options.Constraints.StackOverflowGuard = true;
             options.Constraints.RegexTimeout = limits.RegexTimeout;
             options.CancellationToken(s_neverCancelled.Token);
+            // Scripts import nothing but what this engine registered; anything else is a script error.
+            options.EnableModules(RefusingModuleLoader.Instance);
             if (memory is not null)
             {
                 options.Constraint(memory);
@@ -74,27 +84,51 @@ internal sealed class JintScriptEngine : IScriptEngine
     /// <summary>The held-memory constraint, or null when the memory limit is off (for tests and benches).</summary>
     internal HeldMemoryConstraint? MemoryConstraint => _memory;
 
-    public void EnsureModule(string name) => LoadModule(name);
+    public void EnsureModule(string name)
+    {
+        try
+        {
+            LoadModule(name);
+        }
+        catch (Exception ex)
+        {
+            if (Translate(ex, Stage.Loading, CancellationToken.None) is { } failure)
+            {
+                throw failure;
+            }
+
+            throw;
+        }
+    }
 
     public string Call(string module, string function, string argsJson, CancellationToken cancellation)
     {
-        var fn = GetFunction(module, function);
-        var args = ParseArguments(argsJson);
-        _engine.Constraints.Reset();
-        _cancellation.Reset(cancellation);
+        var stage = Stage.Loading;
         try
         {
+            var fn = GetFunction(module, function);
+            var args = ParseArguments(argsJson);
+            _engine.Constraints.Reset();
+            _cancellation.Reset(cancellation);
+            stage = Stage.Running;
             var result = _engine.Invoke(fn, JsValue.Undefined, args);
             if (result.IsPromise())
             {
+                stage = Stage.Awaiting;
                 result = result.UnwrapIfPromise(cancellation);
+                stage = Stage.Running;
             }
 
             return Serialize(result);
         }
-        catch (JavaScriptException ex) when (IsStackGuardError(ex))
+        catch (Exception ex)
         {
-            throw new NativeStackExhaustedException(ex);
+            if (Translate(ex, stage, cancellation) is { } failure)
+            {
+                throw failure;
+            }
+
+            throw;
         }
         finally
         {
@@ -103,6 +137,59 @@ internal sealed class JintScriptEngine : IScriptEngine
     }
 
     public void Dispose() => _engine.Dispose();
+
+    /// <summary>Where in a call a failure happened: it decides whether a regex timeout leaves the engine reusable.</summary>
+    private enum Stage
+    {
+        /// <summary>Loading a module (its top level ran part way).</summary>
+        Loading,
+
+        /// <summary>Running the function's synchronous part, or serializing its result.</summary>
+        Running,
+
+        /// <summary>Awaiting the function's promise (jobs of the engine's queue may be left queued).</summary>
+        Awaiting,
+    }
+
+    /// <summary>
+    /// The seam's exception for a Jint failure (<see cref="IScriptEngine"/>'s failure contract), or null for an
+    /// exception that is already a seam type (it propagates as it is) or that means the engine is broken.
+    /// Called in catch blocks (not filters): reading a rejected promise's value may run script getters, which
+    /// must not happen before Jint's own frames have unwound.
+    /// </summary>
+    private Exception? Translate(Exception exception, Stage stage, CancellationToken cancellation) => exception switch
+    {
+        // The stack guard's RangeError: recursion the depth limit does not count, stopped before the thread's stack ran out.
+        JavaScriptException js when IsStackGuardError(js) => new EngineLimitExceededException(LimitKind.Recursion, StackGuardMessage(), js),
+        JavaScriptException js => new ScriptErrorException(js.Message, js.JavaScriptStackTrace, js),
+        // An async function that threw: the same failure as a synchronous throw.
+        PromiseRejectedException rejected => new ScriptErrorException(RejectionText(rejected.RejectedValue), RejectionStack(rejected.RejectedValue), rejected),
+        MemoryLimitExceededException => new EngineLimitExceededException(LimitKind.Memory, exception),
+        RecursionDepthOverflowException => new EngineLimitExceededException(LimitKind.Recursion, exception),
+        StatementsCountOverflowException => new EngineLimitExceededException(LimitKind.Statements, exception),
+        // .NET stopped the match inside one built-in call: Jint's own state is intact. In a call's synchronous part
+        // the engine is kept (see EngineLimitExceededException.EngineReusable); while a module loads (its top level
+        // ran part way) or a promise is awaited (jobs may be left in the queue), it is replaced.
+        RegexMatchTimeoutException => new EngineLimitExceededException(LimitKind.RegexTimeout, exception) { EngineReusable = stage == Stage.Running },
+        ExecutionCanceledException => new OperationCanceledException("the task was cancelled", exception, cancellation),
+        // Jint wraps some failures (e.g. from a promise job or a module's loading): what counts is inside.
+        JintException or InvalidOperationException when exception.InnerException is { } inner => IsSeamFailure(inner) ? inner : Translate(inner, stage, cancellation),
+        _ => null,
+    };
+
+    /// <summary>Whether <paramref name="exception"/> is one of the seam's failure types.</summary>
+    private static bool IsSeamFailure(Exception exception) => exception is ScriptErrorException or EngineLimitExceededException
+        or TimeoutException or OperationCanceledException or ModuleLoadException or FunctionNotFoundException
+        or InvalidArgumentsException or ResultNotSerializableException;
+
+    private string StackGuardMessage() =>
+        $"the script recursed through accessors, coercions or callbacks until the engine thread's stack ran out, within the call depth limit of {_recursionLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)} (actor-pool.engine.recursion-limit, actor-pool.engine.thread-stack-size)";
+
+    private static string RejectionText(JsValue value) =>
+        value is ObjectInstance error && error.Get("message") is { } text && text.IsString() ? text.AsString() : value.ToString();
+
+    private static string? RejectionStack(JsValue value) =>
+        value is ObjectInstance error && error.Get("stack") is { } stack && stack.IsString() ? stack.AsString() : null;
 
     /// <summary>
     /// Whether <paramref name="exception"/> is the <c>RangeError</c> of Jint's native stack guard
@@ -192,9 +279,9 @@ internal sealed class JintScriptEngine : IScriptEngine
         {
             return _engine.Modules.Import(specifier);
         }
-        catch (JavaScriptException ex)
+        catch (JavaScriptException ex) when (!IsStackGuardError(ex))
         {
-            throw new ModuleLoadException(module, ModuleLoadFailure.EvaluationError, $"module '{module}' threw while loading: {ex.Message}", ex);
+            throw new ModuleLoadException(module, ModuleLoadFailure.EvaluationError, $"module '{module}' threw while loading: {ex.Message}", new ScriptErrorException(ex.Message, ex.JavaScriptStackTrace, ex));
         }
     }
 
@@ -254,13 +341,10 @@ internal sealed class JintScriptEngine : IScriptEngine
         {
             json = _serializer.Serialize(result);
         }
-        catch (JavaScriptException ex) when (IsStackGuardError(ex))
+        catch (JavaScriptException ex) when (!IsStackGuardError(ex))
         {
-            // A result whose toJSON or getters recurse runs out of stack here, after the call returned.
-            throw new NativeStackExhaustedException(ex);
-        }
-        catch (JavaScriptException ex)
-        {
+            // (A result whose toJSON or getters recurse runs out of stack here: the stack guard's error goes
+            // on to Translate, as LimitExceeded(recursion).)
             throw new ResultNotSerializableException($"the function's result cannot be represented as JSON: {ex.Message}", ex);
         }
 

@@ -123,7 +123,8 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         metrics ??= new PoolMetrics(name);
         var catalog = new ModuleCatalog(modules);
         var engines = engineFactory ?? ScriptEngineKinds.Resolve(settings.EngineKind, system.Log);
-        var limits = settings.Engine;
+        // The effective limits (regex timeout at most half the in-flight timeout), as the failure messages say.
+        var limits = settings.EffectiveEngine;
         var setup = new WorkerSetup(settings, catalog, metrics, hooks)
         {
             EngineFactory = () => engines.Create(limits, catalog),

@@ -8,7 +8,7 @@ public sealed class JintEngineConformanceSpec : EngineConformanceSpec
 {
     protected override IScriptEngineFactory Factory => JintScriptEngineFactory.Instance;
 
-    protected override (FailureKind Kind, LimitKind Limit) RunawayRegex => (FailureKind.LimitExceeded, LimitKind.RegexTimeout);
+    protected override (FailureKind Kind, LimitKind Limit, bool EngineSuspect) RunawayRegex => (FailureKind.LimitExceeded, LimitKind.RegexTimeout, false);
 
     protected override FailureKind NeverSettlingPromise => FailureKind.Cancelled;
 }
@@ -20,7 +20,7 @@ public sealed class V8EngineConformanceSpec : EngineConformanceSpec
 
     protected override IScriptEngineFactory Factory => s_factory.Value;
 
-    protected override (FailureKind Kind, LimitKind Limit) RunawayRegex => (FailureKind.Timeout, LimitKind.Time);
+    protected override (FailureKind Kind, LimitKind Limit, bool EngineSuspect) RunawayRegex => (FailureKind.Timeout, LimitKind.Time, true);
 
     protected override FailureKind NeverSettlingPromise => FailureKind.ScriptError;
 }

@@ -19,7 +19,20 @@ public static class EngineScripts
         export function keepJsonIntact() { JSON.parse = () => 'hijacked'; JSON.stringify = () => 'hijacked'; return 1; }
         """;
 
+    /// <summary>Catastrophic regular expressions through each built-in that matches (issue 16).</summary>
+    public const string Regexes = """
+        const subject = 'a'.repeat(34) + 'b';
+        export function test() { return /^(a+)+$/.test(subject); }
+        export function replace() { return subject.replace(/^(a+)+$/g, 'x'); }
+        export function split() { return subject.split(/^(a+)+$/); }
+        export function match() { return subject.match(/^(a+)+$/); }
+        export function matchAll() { return [...subject.matchAll(/^(a+)+$/g)]; }
+        export function alternation() { return /(a|aa)+$/.test('a'.repeat(60) + 'b'); }
+        export function doubled() { return /(x+x+)+y/.test('x'.repeat(40)); }
+        """;
+
     public static InMemoryModuleSource Source() => TestModules.Source()
+        .Set("regexes", Regexes)
         .Set("probe", Probe)
         .Set("bad-syntax", "export function f( {")
         .Set("throws-on-load", "throw new Error('load failure');\nexport function f() { return 1; }")

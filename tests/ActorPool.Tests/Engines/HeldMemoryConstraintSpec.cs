@@ -56,9 +56,10 @@ public sealed class HeldMemoryConstraintSpec
     {
         using var engine = Engine();
 
-        var error = Assert.Throws<MemoryLimitExceededException>(() => engine.Call("mem", "hold", "[100000]", CancellationToken.None));
+        var error = Assert.Throws<EngineLimitExceededException>(() => engine.Call("mem", "hold", "[100000]", CancellationToken.None));
 
-        Assert.Contains("holds about", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Protocol.LimitKind.Memory, error.Limit);
+        Assert.Contains("holds about", Assert.IsType<MemoryLimitExceededException>(error.InnerException).Message, StringComparison.Ordinal);
         Assert.True(engine.MemoryConstraint!.LastConfirmedHeld > Limit);
         // The engine is usable again and the next call gets a fresh baseline.
         Assert.Equal("2", engine.Call("mem", "hold", "[2]", CancellationToken.None));
@@ -70,7 +71,8 @@ public sealed class HeldMemoryConstraintSpec
         using var engine = Engine(timeLimit: TimeSpan.FromSeconds(60));
 
         // Holds four times the limit, then spins without allocating: the time-based probe must catch it.
-        Assert.Throws<MemoryLimitExceededException>(() => engine.Call("mem", "holdThenSpin", "[32]", CancellationToken.None));
+        var error = Assert.Throws<EngineLimitExceededException>(() => engine.Call("mem", "holdThenSpin", "[32]", CancellationToken.None));
+        Assert.Equal(Protocol.LimitKind.Memory, error.Limit);
     }
 
     [Fact]
@@ -118,7 +120,7 @@ public sealed class HeldMemoryConstraintSpec
     public void The_memory_failure_maps_to_LimitExceeded_memory_with_the_usual_message()
     {
         using var engine = Engine();
-        var exception = Assert.Throws<MemoryLimitExceededException>(() => engine.Call("mem", "hold", "[100000]", CancellationToken.None));
+        var exception = Assert.Throws<EngineLimitExceededException>(() => engine.Call("mem", "hold", "[100000]", CancellationToken.None));
 
         var failure = EngineFailures.Map(exception, EngineLimitsDescription.From(PoolSettings.Default.Engine with { MemoryLimitBytes = Limit }));
 
@@ -133,6 +135,7 @@ public sealed class HeldMemoryConstraintSpec
         using var engine = Engine();
 
         // One statement: Array.prototype.fill over 4 billion slots. Jint checks constraints every 10,000 iterations.
-        Assert.Throws<MemoryLimitExceededException>(() => engine.Call("mem", "fillHuge", "[]", CancellationToken.None));
+        var error = Assert.Throws<EngineLimitExceededException>(() => engine.Call("mem", "fillHuge", "[]", CancellationToken.None));
+        Assert.Equal(Protocol.LimitKind.Memory, error.Limit);
     }
 }
