@@ -234,8 +234,15 @@ internal sealed partial class PoolSupervisor
             case WorkerNext.Idle:
                 break;
             case WorkerNext.Recovering:
+                // Cut off: its engine thread may never come back. Its successor serves now, or a replacement
+                // starts now, so the tasks behind it wait at most an engine start (never a timer).
                 slot.State = SlotState.Recovering;
-                Timers.StartSingleTimer(RecoveryTimer(worker), new RecoveryOverdue(worker), RecoveryPatience);
+                CoverRecovering(slot, replace: true);
+                break;
+            case WorkerNext.Renewing:
+                // Its engine thread is back and starts a fresh engine: one engine start, no replacement.
+                slot.State = SlotState.Recovering;
+                CoverRecovering(slot, replace: false);
                 break;
             case WorkerNext.Retiring:
                 // WorkerRetiring follows from the worker; the replacement starts then.

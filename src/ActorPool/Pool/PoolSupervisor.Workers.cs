@@ -155,7 +155,6 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        Timers.Cancel(RecoveryTimer(worker));
         if (slot.Replaced)
         {
             if (_phase.ShuttingDown || ActiveCount() >= _settings.Workers)
@@ -176,33 +175,21 @@ internal sealed partial class PoolSupervisor
     }
 
     /// <summary>
-    /// How long a recovering worker may take to come back before it is replaced. Most cut-off engines come
-    /// back within milliseconds (the cancel is honoured); waiting this long saves starting an engine for them,
-    /// and is far shorter than the grace period a stuck engine gets.
+    /// A worker whose engine is recovering is out of service: a successor started ahead for it serves from now
+    /// on; otherwise, when its engine thread may never come back (<paramref name="replace"/>: cut off), its
+    /// replacement starts at once (make-before-break), so the serving workers stay at target and the tasks
+    /// behind it wait at most an engine start. Recovering engines that have a replacement are bounded by the
+    /// target, so the pool never exceeds twice its size.
     /// </summary>
-    private TimeSpan RecoveryPatience => _settings.GracePeriod / 4 < TimeSpan.FromMilliseconds(100) ? _settings.GracePeriod / 4 : TimeSpan.FromMilliseconds(100);
-
-    private static string RecoveryTimer(IActorRef worker) => "recovering-" + worker.Path.Name;
-
-    private void OnRecoveryOverdue(IActorRef worker)
+    private void CoverRecovering(WorkerSlot slot, bool replace)
     {
-        if (_slots.TryGetValue(worker, out var slot))
+        if (slot.Successor is not null)
         {
-            ReplaceRecovering(slot);
+            ReleaseSuccessor(slot);
+            return;
         }
-    }
 
-    /// <summary>Sent when a recovering worker did not come back within <see cref="RecoveryPatience"/>.</summary>
-    private sealed record RecoveryOverdue(IActorRef Worker);
-
-    /// <summary>
-    /// A worker whose engine is recovering is out of service for up to the grace period: start its
-    /// replacement (make-before-break, once it is overdue), so the serving workers stay at target. Recovering engines
-    /// that have a replacement are bounded by the target, so the pool never exceeds twice its size.
-    /// </summary>
-    private void ReplaceRecovering(WorkerSlot slot)
-    {
-        if (slot.State != SlotState.Recovering)
+        if (!replace || slot.Replaced)
         {
             return;
         }
@@ -216,7 +203,7 @@ internal sealed partial class PoolSupervisor
             }
         }
 
-        if (slot.Replaced || covered >= _settings.Workers)
+        if (covered >= _settings.Workers)
         {
             return;
         }

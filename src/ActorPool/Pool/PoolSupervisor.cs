@@ -136,17 +136,6 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             case Tick:
                 OnTick();
                 break;
-            case EngineBack:
-                if (_slots.TryGetValue(Sender, out var back) && back.State == SlotState.Recovering)
-                {
-                    // Its engine thread is back: only the engine start remains, no replacement needed.
-                    Timers.Cancel(RecoveryTimer(Sender));
-                }
-
-                break;
-            case RecoveryOverdue overdue:
-                OnRecoveryOverdue(overdue.Worker);
-                break;
             case RespawnDue:
                 OnRespawnDue();
                 break;

@@ -242,7 +242,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                     case WorkerNext.Idle:
                         BecomeIdle(held);
                         break;
-                    case WorkerNext.Recovering:
+                    case WorkerNext.Recovering or WorkerNext.Renewing:
                         // A held task never starts after this; the supervisor takes it back.
                         BecomeRecovering(ticket);
                         break;
@@ -465,7 +465,6 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             host.MayStartHeld = false;
             if (!host.IsStopped)
             {
-                supervisor.Tell(EngineBack.Instance, self);
                 ReplaceEngine(host, command.TaskId, self);
             }
 
@@ -476,7 +475,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             last ? (WorkerNext.Retiring, RetirementReason.Budget)
             : reply is ScriptFailed { Kind: FailureKind.ScriptError } && setup.Settings.RecycleOnScriptError ? (WorkerNext.Retiring, RetirementReason.ScriptError)
             : host.Engine.LoadedModuleCount > setup.Settings.MaxModulesPerEngine ? (WorkerNext.Retiring, RetirementReason.ModuleLimit)
-            : suspect ? (WorkerNext.Recovering, RetirementReason.Budget)
+            : suspect ? (WorkerNext.Renewing, RetirementReason.Budget)
             : (WorkerNext.Idle, RetirementReason.Budget);
         host.MayStartHeld = next == WorkerNext.Idle;
 
@@ -484,9 +483,8 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         // and that task must queue behind EngineSettled in the worker's mailbox.
         self.Tell(new EngineSettled(command.TaskId, next, reason));
         supervisor.Tell(new TaskFinished(command.TaskId, reply, next), self);
-        if (next == WorkerNext.Recovering)
+        if (next == WorkerNext.Renewing)
         {
-            supervisor.Tell(EngineBack.Instance, self);
             ReplaceEngine(host, command.TaskId, self);
         }
     }

@@ -9,8 +9,14 @@ internal enum WorkerNext
     /// <summary>Ready for the next task.</summary>
     Idle,
 
-    /// <summary>Replacing its engine; it sends <see cref="WorkerProtocol.WorkerAvailable"/> when done.</summary>
+    /// <summary>
+    /// Its task was cut off and its engine thread may never come back; it sends
+    /// <see cref="WorkerProtocol.WorkerAvailable"/> if it does, with a fresh engine, or retires.
+    /// </summary>
     Recovering,
+
+    /// <summary>Its engine thread is back and replaces a suspect engine; it sends <see cref="WorkerProtocol.WorkerAvailable"/> when done.</summary>
+    Renewing,
 
     /// <summary>Leaving; it sends <see cref="WorkerProtocol.WorkerRetiring"/> and stops.</summary>
     Retiring,
@@ -50,15 +56,6 @@ internal static class WorkerProtocol
 
     /// <summary>Worker (or its engine thread, on its behalf) to supervisor: the task is settled.</summary>
     public sealed record TaskFinished(string TaskId, IScriptReply Reply, WorkerNext Next);
-
-    /// <summary>
-    /// Engine thread to supervisor: the thread is back from a cut-off or suspect task and is replacing its
-    /// engine, so the worker needs no replacement (it sends <see cref="WorkerAvailable"/> when done).
-    /// </summary>
-    public sealed record EngineBack
-    {
-        public static EngineBack Instance { get; } = new();
-    }
 
     /// <summary>Worker to supervisor: its engine was replaced after a cut-off task; it is idle again.</summary>
     public sealed record WorkerAvailable;

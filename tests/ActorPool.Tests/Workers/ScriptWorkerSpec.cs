@@ -22,8 +22,6 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
         : base(VirtualTime, output)
     {
         _supervisor = CreateTestProbe();
-        // Sent by the engine thread beside the worker's own reports (its order to them is not fixed); one test checks it.
-        _supervisor.IgnoreMessages(message => message is EngineBack);
     }
 
     void IDisposable.Dispose() => _fake.Release.Set();
@@ -116,7 +114,7 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
     }
 
     [Fact]
-    public void ScriptWorker_should_tell_its_supervisor_when_its_engine_thread_is_back_from_a_cut_off()
+    public void ScriptWorker_should_tell_its_supervisor_of_a_cut_off_and_of_its_engine_coming_back_and_nothing_else()
     {
         var supervisor = CreateTestProbe();
         var worker = Sys.ActorOf(ScriptWorker.Props(FakeSetup(Settings(), _fake), 10, supervisor.Ref));
@@ -126,10 +124,10 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
 
         VirtualScheduler.Advance(RunLimit);
 
-        var reports = supervisor.ReceiveN(3);
-        Assert.Single(reports.OfType<TaskFinished>());
-        Assert.Single(reports.OfType<EngineBack>());
-        Assert.Single(reports.OfType<WorkerAvailable>());
+        // The engine thread reports to its worker only; the worker tells the supervisor, in this order.
+        Assert.Equal(WorkerNext.Recovering, supervisor.ExpectMsg<TaskFinished>().Next);
+        supervisor.ExpectMsg<WorkerAvailable>();
+        supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]
@@ -167,7 +165,7 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
         worker.Tell(Start("t1", "suspect"));
 
         var finished = _supervisor.ExpectMsg<TaskFinished>();
-        Assert.Equal((FailureKind.Timeout, WorkerNext.Recovering), (((ScriptFailed)finished.Reply).Kind, finished.Next));
+        Assert.Equal((FailureKind.Timeout, WorkerNext.Renewing), (((ScriptFailed)finished.Reply).Kind, finished.Next));
         _supervisor.ExpectMsg<WorkerAvailable>();
         Assert.Equal(2, _fake.Created);
     }
