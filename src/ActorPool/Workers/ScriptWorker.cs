@@ -14,15 +14,15 @@ namespace ActorPool.Workers;
 /// <c>Starting</c> → <c>Idle</c> ⇄ <c>Running(ticket)</c> → <c>Recovering(ticket)</c> → <c>Idle</c>, and
 /// <c>Retiring</c> from any of them (budget spent, engine abandoned, engine replacement failed, a task sent
 /// while not idle); a failed start ends in <c>StartFailed</c>, where it waits for the supervisor to stop it.
-/// While a task is in flight a timer is armed with the task's run limit (a timer, not <c>ReceiveTimeout</c>:
-/// a running worker receives held tasks and cancels, which must not postpone it); on expiry (or on cancel) it
+/// While a task is in flight its run limit is the actor's <c>ReceiveTimeout</c> (set when the task starts,
+/// cleared when it ends; every message a running worker receives is an <see cref="INotInfluenceReceiveTimeout"/>,
+/// so held tasks, cancels, stats and engine reports never postpone it); on expiry (or on cancel) it
 /// cancels the engine, answers, and waits for the engine thread to come back with a fresh engine, retiring
 /// when it does not within the grace period. See docs/architecture.md.
 /// </remarks>
 internal sealed class ScriptWorker : UntypedActor, IWithTimers
 {
     private const string GraceTimer = "grace";
-    private const string RunLimitTimer = "run-limit";
     private readonly WorkerSetup _setup;
     private readonly int _budget;
     private readonly IActorRef _supervisor;
@@ -31,6 +31,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     private TaskTicket? _inFlight;
     private TaskTicket? _lastPosted;
     private int _tasksRun;
+    private DateTimeOffset _runLimitAt;
 
     public ScriptWorker(WorkerSetup setup, int budget, IActorRef supervisor)
     {
@@ -198,19 +199,44 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     }
 
     /// <summary>
-    /// Arms the run limit: the task's limit, cut to what is left of its caller's deadline (a task handed over
-    /// for holding may start later than it was handed over, even on an idle worker when the hand-over crossed
-    /// the end of the task before it).
+    /// Arms the run limit as this actor's <c>ReceiveTimeout</c>: the task's limit, cut to what is left of its
+    /// caller's deadline (a task handed over for holding may start later than it was handed over, even on an
+    /// idle worker when the hand-over crossed the end of the task before it). Every message a running worker
+    /// receives is an <see cref="INotInfluenceReceiveTimeout"/> (held tasks, cancels, stats, engine reports), so
+    /// none of them postpones it.
     /// </summary>
     private void ArmRunLimit(StartTask start)
     {
+        var now = Context.System.Scheduler.Now;
         var runLimit = start.RunLimit;
-        if (start.DeadlineAt is { } deadline && deadline - Context.System.Scheduler.Now < runLimit)
+        if (start.DeadlineAt is { } deadline && deadline - now < runLimit)
         {
-            runLimit = deadline - Context.System.Scheduler.Now;
+            runLimit = deadline - now;
         }
 
-        Timers.StartSingleTimer(RunLimitTimer, new RunLimitReached(start.Ticket.TaskId), runLimit > TimeSpan.Zero ? runLimit : TimeSpan.FromMilliseconds(1));
+        runLimit = runLimit > TimeSpan.Zero ? runLimit : TimeSpan.FromMilliseconds(1);
+        _runLimitAt = now + runLimit;
+        Context.SetReceiveTimeout(runLimit);
+    }
+
+    /// <summary>Clears the run limit: no task is in flight.</summary>
+    private static void DisarmRunLimit() => Context.SetReceiveTimeout(null);
+
+    /// <summary>
+    /// True when a <c>ReceiveTimeout</c> is the running task's: one the previous task's limit put in the mailbox
+    /// just before that task ended is stale (Akka may enqueue it after other messages), and the limit is re-armed
+    /// for the time that is left.
+    /// </summary>
+    private bool RunLimitReached()
+    {
+        var left = _runLimitAt - Context.System.Scheduler.Now;
+        if (left <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        Context.SetReceiveTimeout(left);
+        return false;
     }
 
     /// <summary>Counts a task against the budget; true when it is the last one.</summary>
@@ -236,7 +262,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         switch (message)
         {
             case EngineSettled settled when settled.TaskId == ticket.TaskId:
-                Timers.Cancel(RunLimitTimer);
+                DisarmRunLimit();
                 switch (settled.Next)
                 {
                     case WorkerNext.Idle:
@@ -256,7 +282,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             case StartTask start when held is null || held.Ticket.IsWithdrawn:
                 Hold(ticket, start);
                 break;
-            case RunLimitReached reached when reached.TaskId == ticket.TaskId:
+            case ReceiveTimeout when RunLimitReached():
                 CutOff(ticket, FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
                 break;
             case CancelTask cancel when cancel.TaskId == ticket.TaskId:
@@ -277,7 +303,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     /// <summary>Answers the task in flight itself and cuts the engine off (timeout or cancel).</summary>
     private void CutOff(TaskTicket ticket, FailureKind kind, string message)
     {
-        Timers.Cancel(RunLimitTimer);
+        DisarmRunLimit();
         if (!ticket.TrySettle())
         {
             // The engine thread settled first; its EngineSettled is on its way.
@@ -324,7 +350,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 _setup.Metrics.EngineAbandoned();
                 Retire(RetirementReason.EngineAbandoned);
                 break;
-            case CancelTask or RunLimitReached:
+            case CancelTask or ReceiveTimeout:
                 // The task is answered already; the engine thread is on its way back.
                 break;
             default:
@@ -372,7 +398,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 break;
             case EngineCrashed crashed:
                 throw new WorkerCrashedException($"engine thread failed while the worker was {state} (task '{_inFlight?.TaskId ?? "none"}')", crashed.Failure);
-            case CancelTask or RunLimitReached or GraceExpired or EngineSettled or EngineRecovered or HeldStarted:
+            case CancelTask or ReceiveTimeout or GraceExpired or EngineSettled or EngineRecovered or HeldStarted:
                 // Late echoes of an earlier state (a timer or engine report that lost a race): nothing to do.
                 break;
             default:

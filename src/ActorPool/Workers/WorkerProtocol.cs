@@ -30,7 +30,7 @@ internal static class WorkerProtocol
     /// it is held: the engine thread starts it right after the current task (pipelining), unless it is past
     /// <see cref="ExpiresAt"/> by then or the supervisor withdrew its <see cref="Ticket"/>.
     /// </summary>
-    public sealed record StartTask(RunScript Command, TimeSpan RunLimit, bool Last)
+    public sealed record StartTask(RunScript Command, TimeSpan RunLimit, bool Last) : INotInfluenceReceiveTimeout
     {
         /// <summary>The ticket the supervisor, worker and engine thread race on (held or started).</summary>
         public TaskTicket Ticket { get; init; } = new(Command.TaskId);
@@ -46,7 +46,7 @@ internal static class WorkerProtocol
     }
 
     /// <summary>Supervisor to worker: cut off the task in flight with this id.</summary>
-    public sealed record CancelTask(string TaskId);
+    public sealed record CancelTask(string TaskId) : INotInfluenceReceiveTimeout;
 
     /// <summary>Worker to supervisor: the engine started and preloaded its modules.</summary>
     public sealed record WorkerReady;
@@ -64,25 +64,22 @@ internal static class WorkerProtocol
     public sealed record WorkerRetiring(RetirementReason Reason);
 
     /// <summary>Worker internal: the engine thread finished its start.</summary>
-    public sealed record EngineStarted(Exception? Failure);
+    public sealed record EngineStarted(Exception? Failure) : INotInfluenceReceiveTimeout;
 
     /// <summary>Worker internal: the engine thread started the held task.</summary>
-    public sealed record HeldStarted(string TaskId);
+    public sealed record HeldStarted(string TaskId) : INotInfluenceReceiveTimeout;
 
     /// <summary>Worker internal: the engine thread settled the task itself.</summary>
-    public sealed record EngineSettled(string TaskId, WorkerNext Next, RetirementReason Reason);
+    public sealed record EngineSettled(string TaskId, WorkerNext Next, RetirementReason Reason) : INotInfluenceReceiveTimeout;
 
     /// <summary>Worker internal: the engine thread is back after a cut-off task, with a fresh engine.</summary>
-    public sealed record EngineRecovered(string TaskId, Exception? Failure);
+    public sealed record EngineRecovered(string TaskId, Exception? Failure) : INotInfluenceReceiveTimeout;
 
     /// <summary>Worker internal: the engine thread hit an exception that means the worker is broken.</summary>
-    public sealed record EngineCrashed(Exception Failure);
-
-    /// <summary>Worker internal timer message: the task ran as long as its run limit.</summary>
-    public sealed record RunLimitReached(string TaskId);
+    public sealed record EngineCrashed(Exception Failure) : INotInfluenceReceiveTimeout;
 
     /// <summary>Worker internal timer key and message: the grace period for the engine thread ran out.</summary>
-    public sealed record GraceExpired(string TaskId);
+    public sealed record GraceExpired(string TaskId) : INotInfluenceReceiveTimeout;
 
     /// <summary>Asks a worker for its state; never resets the in-flight timeout.</summary>
     public sealed record GetWorkerState : INotInfluenceReceiveTimeout

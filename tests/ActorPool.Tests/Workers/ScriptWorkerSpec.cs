@@ -114,6 +114,36 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
     }
 
     [Fact]
+    public void ScriptWorker_should_cut_off_at_its_run_limit_however_many_held_tasks_cancels_stats_and_engine_reports_arrive_meanwhile()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("slow", "block"));
+        AwaitEntered(worker);
+
+        // The run limit is the worker's ReceiveTimeout: a stream of messages that must not postpone it, every
+        // 100 ms of its 1 s limit (each would reset an ordinary ReceiveTimeout).
+        for (var i = 0; i < 9; i++)
+        {
+            VirtualScheduler.Advance(TimeSpan.FromMilliseconds(100));
+            worker.Tell(new CancelTask($"answered{i}"));
+            worker.Tell(new HeldStarted($"other{i}"));
+            worker.Tell(new EngineSettled($"other{i}", WorkerNext.Idle, RetirementReason.Budget));
+            if (i == 4)
+            {
+                worker.Tell(Held("held", "echo"));
+            }
+
+            Assert.Equal("running", StateOf(worker).State);
+        }
+
+        _supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(100));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(("slow", FailureKind.Timeout), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind));
+    }
+
+    [Fact]
     public void ScriptWorker_should_tell_its_supervisor_of_a_cut_off_and_of_its_engine_coming_back_and_nothing_else()
     {
         var supervisor = CreateTestProbe();
