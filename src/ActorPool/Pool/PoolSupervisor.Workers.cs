@@ -7,14 +7,13 @@ namespace ActorPool.Pool;
 
 internal sealed partial class PoolSupervisor
 {
+    private readonly Succession _succession = new();
     private int _spawned;
-    private double _engineStartMillis;
-    private double _taskMillis;
     private int _consecutiveStartFailures;
     private const string RespawnTimer = "respawn";
     private string? _lastStartFailure;
 
-    /// <summary>Starts workers until the pool has its target of active (not retiring) workers.</summary>
+    /// <summary>Starts workers until the pool has its target of workers that count towards it.</summary>
     private void SpawnMissing()
     {
         if (_phase is not (SupervisorPhase.Serving or SupervisorPhase.Probing))
@@ -22,110 +21,130 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        var active = 0;
-        var starting = 0;
-        foreach (var slot in _slots.Values)
-        {
-            if (!slot.Replaced)
-            {
-                active++;
-                if (slot.State == SlotState.Starting)
-                {
-                    starting++;
-                }
-            }
-        }
-
-        var missing = _settings.Workers - active;
+        var missing = _settings.Workers - ActiveCount();
         if (_phase is SupervisorPhase.Probing)
         {
             // Half-open: one probe worker at a time until one starts.
-            missing = starting == 0 ? Math.Min(missing, 1) : 0;
+            missing = _slots.Values.Any(slot => slot.State is SlotState.Starting) ? 0 : Math.Min(missing, 1);
         }
 
         for (var i = 0; i < missing; i++)
         {
-            Spawn();
+            Spawn(predecessor: null);
         }
     }
 
-    private WorkerSlot Spawn()
+    private WorkerSlot Spawn(WorkerSlot? predecessor)
     {
         var jitter = _settings.BudgetJitter * ((_random.NextDouble() * 2) - 1);
         var budget = Math.Max(1, (int)Math.Round(_settings.TaskBudget * (1 + jitter)));
         var worker = Context.ActorOf(_workerProps(_setup, budget, Self), "worker-" + (++_spawned).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Context.Watch(worker);
-        var slot = new WorkerSlot(worker, budget) { SpawnedAt = Now };
+        var slot = new WorkerSlot(worker, budget, Now, new SlotState.Starting(predecessor));
         _slots.Add(worker, slot);
         return slot;
     }
 
     /// <summary>
-    /// Respawn ahead: starts the worker that will take over from <paramref name="slot"/> now, while it still has
-    /// tasks left, so that the successor's engine is ready when <paramref name="slot"/> leaves (it keeps serving
-    /// until then; the successor waits as a standby). Outside normal serving it only marks the slot replaced.
+    /// Workers that count towards the target: one of each worker and its successor (the successor, from the moment
+    /// it starts), no worker whose budget is spent, none that is leaving, none recovering with a replacement.
     /// </summary>
-    private void StartSuccessor(WorkerSlot slot)
+    private int ActiveCount()
     {
-        slot.Replaced = true;
-        if (_phase is not SupervisorPhase.Serving || ActiveCount() >= _settings.Workers)
+        HashSet<WorkerSlot>? succeeded = null;
+        foreach (var slot in _slots.Values)
         {
-            SpawnMissing();
-            return;
+            if (PredecessorOf(slot) is { } predecessor)
+            {
+                (succeeded ??= []).Add(predecessor);
+            }
         }
 
-        var successor = Spawn();
-        successor.Predecessor = slot;
-        slot.Successor = successor;
+        var active = 0;
+        foreach (var slot in _slots.Values)
+        {
+            var counts = slot.State switch
+            {
+                SlotState.Starting or SlotState.Standby => true,
+                SlotState.Idle or SlotState.Busy or SlotState.Renewing => slot.HasBudget && succeeded?.Contains(slot) != true,
+                SlotState.Recovering recovering => !recovering.Replaced,
+                SlotState.Retiring => false,
+                _ => throw new InvalidOperationException($"unknown worker state {slot.State}"),
+            };
+            active += counts ? 1 : 0;
+        }
+
+        return active;
+    }
+
+    /// <summary>The worker <paramref name="slot"/> was started ahead to succeed, while it waits for it.</summary>
+    private static WorkerSlot? PredecessorOf(WorkerSlot slot) => slot.State switch
+    {
+        SlotState.Starting starting => starting.Predecessor,
+        SlotState.Standby standby => standby.Predecessor,
+        _ => null,
+    };
+
+    /// <summary>The successor started ahead for <paramref name="slot"/>, if one is starting or standing by.</summary>
+    private WorkerSlot? SuccessorOf(WorkerSlot slot)
+    {
+        foreach (var other in _slots.Values)
+        {
+            if (PredecessorOf(other) == slot)
+            {
+                return other;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
-    /// How many tasks before the end of a worker's budget its successor starts: as many as the worker runs while
-    /// an engine starts (both measured as moving averages), at least its last task, at most its whole budget.
+    /// Respawn ahead (<see cref="Succession"/>): starts the worker that will take over from <paramref name="slot"/>
+    /// now, while it still has tasks left, so that the successor's engine is ready when <paramref name="slot"/>
+    /// leaves; it keeps serving until then and the successor stands by. Only in normal serving, once per worker,
+    /// and not when the pool has more than its target without it.
     /// </summary>
-    private int RespawnAhead(int budget)
+    private void StartSuccessor(WorkerSlot slot)
     {
-        if (_engineStartMillis <= 0 || _taskMillis <= 0)
+        if (_phase is not SupervisorPhase.Serving || SuccessorOf(slot) is not null || ActiveCount() > _settings.Workers)
         {
-            return 0;
+            return;
         }
 
-        var ahead = Math.Ceiling(_engineStartMillis / _taskMillis);
-        return ahead >= budget - 1 ? budget - 1 : (int)ahead;
+        Spawn(predecessor: slot);
     }
 
-    /// <summary>A successor left behind: its predecessor is gone (or it is), so it serves as an ordinary worker.</summary>
-    private void ReleaseSuccessor(WorkerSlot slot)
+    /// <summary>
+    /// <paramref name="predecessor"/> stops serving (its last task, a cut-off, a renewal, retirement, death): its
+    /// successor, if any, serves from now on (a standby at once, one still starting when it is ready).
+    /// </summary>
+    private void ReleaseSuccessor(WorkerSlot predecessor)
     {
-        if (slot.Predecessor is { } predecessor)
+        if (SuccessorOf(predecessor) is not { } successor)
         {
-            predecessor.Successor = null;
-            slot.Predecessor = null;
+            return;
         }
 
-        if (slot.Successor is { } successor)
+        if (successor.State is SlotState.Standby)
         {
-            slot.Successor = null;
-            successor.Predecessor = null;
-            if (successor.Standby)
-            {
-                successor.Standby = false;
-                MakeIdle(successor);
-            }
+            SetState(successor, SlotState.Idle.Instance);
+        }
+        else
+        {
+            SetState(successor, new SlotState.Starting(null));
         }
     }
-
-    private static double Average(double average, double sample) => average <= 0 ? sample : (average * 0.8) + (sample * 0.2);
 
     private void OnWorkerReady(IActorRef worker)
     {
-        if (!_slots.TryGetValue(worker, out var slot) || slot.State != SlotState.Starting)
+        if (!_slots.TryGetValue(worker, out var slot) || slot.State is not SlotState.Starting starting)
         {
             return;
         }
 
         _consecutiveStartFailures = 0;
-        _engineStartMillis = Average(_engineStartMillis, (Now - slot.SpawnedAt).TotalMilliseconds);
+        _succession.EngineStarted(Now - slot.SpawnedAt);
         if (_phase.Latched)
         {
             _log.Info("A worker started again: the pool is available ({0} workers)", _settings.Workers);
@@ -134,110 +153,63 @@ internal sealed partial class PoolSupervisor
             SpawnMissing();
         }
 
-        // A linked predecessor is live and serving: every path that retires or removes a worker unlinks it.
-        if (slot.Predecessor is { HasBudget: true })
+        if (starting.Predecessor is { State: SlotState.Idle or SlotState.Busy, HasBudget: true } predecessor)
         {
             // Ready before its predecessor was handed its last task: stand by until then (the predecessor runs its
-            // whole budget; see HandOver).
-            slot.Standby = true;
+            // whole budget; see StartOn).
+            SetState(slot, new SlotState.Standby(predecessor));
             return;
         }
 
-        ReleaseSuccessor(slot);
-        MakeIdle(slot);
+        SetState(slot, SlotState.Idle.Instance);
         Dispatch();
     }
 
     private void OnWorkerAvailable(IActorRef worker)
     {
-        if (!_slots.TryGetValue(worker, out var slot) || slot.State != SlotState.Recovering)
+        if (!_slots.TryGetValue(worker, out var slot) || slot.State is not (SlotState.Recovering or SlotState.Renewing))
         {
             return;
         }
 
-        if (slot.Replaced)
+        // Back with a fresh engine. Surplus when the others reach the target without it (its replacement or its
+        // successor serves): it stops. Otherwise (its replacement failed to start) it serves again.
+        SetState(slot, SlotState.Retiring.Instance);
+        if (_phase.ShuttingDown || ActiveCount() >= _settings.Workers || !slot.HasBudget)
         {
-            if (_phase.ShuttingDown || ActiveCount() >= _settings.Workers)
-            {
-                // Its replacement serves already: back to the target size.
-                slot.State = SlotState.Retiring;
-                ReleaseSuccessor(slot);
-                Context.Stop(worker);
-                return;
-            }
-
-            // Its replacement is not there (its start failed): it serves again instead.
-            slot.Replaced = false;
+            Context.Stop(worker);
+            return;
         }
 
-        MakeIdle(slot);
+        SetState(slot, SlotState.Idle.Instance);
         Dispatch();
     }
 
     /// <summary>
-    /// A worker whose engine is recovering is out of service: a successor started ahead for it serves from now
-    /// on; otherwise, when its engine thread may never come back (<paramref name="replace"/>: cut off), its
-    /// replacement starts at once (make-before-break), so the serving workers stay at target and the tasks
-    /// behind it wait at most an engine start. Recovering engines that have a replacement are bounded by the
-    /// target, so the pool never exceeds twice its size.
+    /// A cut-off worker is out of service for up to the grace period: its successor serves from now on, or its
+    /// replacement starts at once (make-before-break), so the serving workers stay at target and the tasks behind
+    /// it wait at most an engine start. Recovering engines that have a replacement are bounded by the target, so
+    /// the pool never exceeds twice its size.
     /// </summary>
-    private void CoverRecovering(WorkerSlot slot, bool replace)
+    private void Recover(WorkerSlot slot, DateTimeOffset now)
     {
-        if (slot.Successor is not null)
-        {
-            ReleaseSuccessor(slot);
-            return;
-        }
-
-        if (!replace || slot.Replaced)
-        {
-            return;
-        }
-
-        var covered = 0;
-        foreach (var other in _slots.Values)
-        {
-            if (other.State == SlotState.Recovering && other.Replaced)
-            {
-                covered++;
-            }
-        }
-
-        if (covered >= _settings.Workers)
-        {
-            return;
-        }
-
-        slot.Replaced = true;
+        var hadSuccessor = SuccessorOf(slot) is not null;
+        ReleaseSuccessor(slot);
+        var covered = _slots.Values.Count(other => other.State is SlotState.Recovering { Replaced: true });
+        SetState(slot, new SlotState.Recovering(now, Replaced: hadSuccessor || covered < _settings.Workers));
         SpawnMissing();
     }
 
-    /// <summary>Workers that count towards the target: every worker without a replacement.</summary>
-    private int ActiveCount()
-    {
-        var active = 0;
-        foreach (var slot in _slots.Values)
-        {
-            if (!slot.Replaced)
-            {
-                active++;
-            }
-        }
-
-        return active;
-    }
-
-    /// <summary>Takes a worker out of service, counts why, and starts its replacement unless one was started already.</summary>
+    /// <summary>Takes a worker out of service, counts why, and starts its replacement (make-before-break).</summary>
     private void RetireSlot(WorkerSlot slot, RetirementReason reason)
     {
-        if (slot.State == SlotState.Retiring)
+        if (slot.State is SlotState.Retiring)
         {
             return;
         }
 
-        slot.State = SlotState.Retiring;
-        _idle.Remove(slot);
         ReleaseSuccessor(slot);
+        SetState(slot, SlotState.Retiring.Instance);
         _retirements[(int)reason]++;
         _metrics.WorkerRetired(reason);
         if (reason == RetirementReason.EngineAbandoned)
@@ -245,11 +217,7 @@ internal sealed partial class PoolSupervisor
             _abandoned++;
         }
 
-        if (!slot.Replaced)
-        {
-            slot.Replaced = true;
-            SpawnMissing();
-        }
+        SpawnMissing();
     }
 
     private void OnWorkerStartFailed(IActorRef worker, string reason)
@@ -257,8 +225,7 @@ internal sealed partial class PoolSupervisor
         _lastStartFailure = reason;
         if (_slots.Remove(worker, out var slot))
         {
-            _idle.Remove(slot);
-            ReleaseSuccessor(slot);
+            SetState(slot, SlotState.Retiring.Instance);
             Context.Stop(worker);
             OnStartFailure();
         }
@@ -266,43 +233,25 @@ internal sealed partial class PoolSupervisor
 
     private void OnWorkerTerminated(IActorRef worker)
     {
-        if (!_slots.Remove(worker, out var slot))
+        if (!_slots.TryGetValue(worker, out var slot))
         {
             return;
         }
 
-        _idle.Remove(slot);
-        // A successor that died before it took over, or a predecessor that left: unlink, promote a standby.
-        ReleaseSuccessor(slot);
-
-        if (slot.Task is { } task)
+        if (slot.State is SlotState.Busy { Task: var task })
         {
-            slot.Task = null;
             Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
         }
 
-        if (slot.Held is { } held)
-        {
-            if (WithdrawHeld(held))
-            {
-                Requeue(held);
-            }
-            else
-            {
-                ClearHeld(slot);
-                Settle(held, new ScriptFailed(held.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
-            }
-        }
-
-        if (slot.State == SlotState.Starting && !slot.Replaced)
+        var wasStarting = slot.State is SlotState.Starting;
+        RetireSlotQuietly(slot, wasStarting ? null : RetirementReason.Crashed);
+        _slots.Remove(worker);
+        if (wasStarting)
         {
             OnStartFailure();
         }
-        else
-        {
-            RetireSlot(slot, RetirementReason.Crashed);
-        }
 
+        SpawnMissing();
         if (_phase is SupervisorPhase.Draining)
         {
             CheckDrainComplete();
@@ -310,6 +259,23 @@ internal sealed partial class PoolSupervisor
         else
         {
             Dispatch();
+        }
+    }
+
+    /// <summary>Like <see cref="RetireSlot"/> without starting a replacement yet (the caller does, once the slot is gone).</summary>
+    private void RetireSlotQuietly(WorkerSlot slot, RetirementReason? reason)
+    {
+        if (slot.State is SlotState.Retiring)
+        {
+            return;
+        }
+
+        ReleaseSuccessor(slot);
+        SetState(slot, SlotState.Retiring.Instance);
+        if (reason is { } why)
+        {
+            _retirements[(int)why]++;
+            _metrics.WorkerRetired(why);
         }
     }
 

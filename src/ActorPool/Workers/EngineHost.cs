@@ -31,12 +31,6 @@ internal sealed class EngineHost
     /// <summary>The engine; only valid on the engine thread, after <see cref="CreateEngine"/>.</summary>
     public IScriptEngine Engine => _engine ?? throw new InvalidOperationException("The engine has not been created.");
 
-    /// <summary>
-    /// Engine thread only: true while the last task ended normally, so a held task may start after it. After
-    /// a cut-off, a crash, a suspect engine or a retirement it is false, and the supervisor withdraws the held task.
-    /// </summary>
-    public bool MayStartHeld { get; set; } = true;
-
     /// <summary>True once <see cref="Stop"/> was called: work still running must not report anything.</summary>
     public bool IsStopped => _work.IsAddingCompleted;
 

@@ -10,7 +10,7 @@ internal sealed record WorkerSetup(
     PoolSettings Settings,
     ModuleCatalog Catalog,
     PoolMetrics Metrics,
-    WorkerTestHooks? Hooks)
+    IPoolObserver? Observer)
 {
     public EngineLimitsDescription LimitsText { get; } = EngineLimitsDescription.From(Settings.EffectiveEngine);
 

@@ -306,19 +306,19 @@ public sealed class PoolSupervisorSpec : PoolTestKit
     [Fact]
     public void PoolSupervisor_should_answer_a_batch_once_with_one_reply_per_call_in_call_order()
     {
-        var supervisor = StartSupervisor(Settings(workers: 1) with { MaxQueueLength = 2, Pipelining = true });
+        var supervisor = StartSupervisor(Settings(workers: 1) with { MaxQueueLength = 2 });
         var worker = Ready(supervisor);
         supervisor.Tell(Run("before"), _caller);
         _workers.ExpectMsg<StartTask>();
 
-        // "before" runs, b1 is held, b2 queued: the queue is full for b3; "before" is in flight, so b4 is a duplicate.
+        // "before" runs, b1 and b2 wait: the queue is full for b3; "before" is in flight, so b4 is a duplicate.
         supervisor.Tell(new RunScriptBatch("batch", [Run("b1"), Run("b2"), Run("b3"), Run("before"), new RunScript("b5", "basic", "bad name!", "[]")]), _caller);
-        Assert.Equal("b1", _workers.ExpectMsg<StartTask>().Command.TaskId);
         _caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         supervisor.Tell(new TaskFinished("before", new ScriptSucceeded("before", "0"), WorkerNext.Idle), worker);
         Assert.Equal("before", _caller.ExpectMsg<ScriptSucceeded>().TaskId);
-        Assert.Equal("b2", _workers.ExpectMsg<StartTask>().Command.TaskId);
+        Assert.Equal("b1", _workers.ExpectMsg<StartTask>().Command.TaskId);
         supervisor.Tell(new TaskFinished("b1", new ScriptSucceeded("b1", "1"), WorkerNext.Idle), worker);
+        Assert.Equal("b2", _workers.ExpectMsg<StartTask>().Command.TaskId);
         _caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         supervisor.Tell(new TaskFinished("b2", new ScriptFailed("b2", FailureKind.ScriptError, "boom"), WorkerNext.Idle), worker);
 

@@ -53,9 +53,9 @@ public sealed class RespawnSpec : PoolTestKit, IDisposable
     {
         var ranOn = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         _fake.CreateGate.Reset();
-        var pool = StartPool(Settings(workers: 1, budget: 10), fake: _fake, hooks: new ActorPool.Workers.WorkerTestHooks
+        var pool = StartPool(Settings(workers: 1, budget: 10), fake: _fake, observer: new DelegatingObserver
         {
-            TaskStarted = (worker, id, _, _) => ranOn[id] = worker,
+            OnTaskStarted = (worker, id, _, _) => ranOn[id] = worker,
         });
         var caller = CreateTestProbe();
         // The first engine takes 30 ms to start, the first task 10 ms: a start is worth about three tasks.
