@@ -64,10 +64,9 @@ internal sealed partial class PoolSupervisor
         slot.Worker.Tell(new StartTask(task.Command, runLimit, Last: !slot.HasBudget));
         if (!slot.HasBudget)
         {
-            // Its last task: a successor standing by serves from now on; without one, it no longer counts towards
-            // the target and its replacement starts now, while the last task runs.
-            ReleaseSuccessor(slot);
-            SpawnMissing();
+            // Its last task: the successor starts now if it has not yet, and stands by until the last task ends,
+            // so the pool never runs more than its target of tasks and no task waits for an engine start.
+            StartSuccessor(slot);
         }
         else if (_succession.StartsSuccessor(slot.Budget, slot.Dispatched))
         {

@@ -21,6 +21,18 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
+        // A cut-off worker left without a replacement (the bound of recovering engines above target was reached)
+        // gets one as soon as the bound allows.
+        var covered = _slots.Values.Count(slot => slot.State is SlotState.Recovering { Replaced: true });
+        foreach (var slot in _slots.Values.ToList())
+        {
+            if (covered < _settings.Workers && slot.State is SlotState.Recovering { Replaced: false } recovering)
+            {
+                SetState(slot, recovering with { Replaced = true });
+                covered++;
+            }
+        }
+
         var missing = _settings.Workers - ActiveCount();
         if (_phase is SupervisorPhase.Probing)
         {
@@ -107,8 +119,18 @@ internal sealed partial class PoolSupervisor
     /// </summary>
     private void StartSuccessor(WorkerSlot slot)
     {
-        if (_phase is not SupervisorPhase.Serving || SuccessorOf(slot) is not null || ActiveCount() > _settings.Workers)
+        if (SuccessorOf(slot) is not null)
         {
+            return;
+        }
+
+        // The workers that count towards the target besides this one (it counts while it has budget left).
+        var others = ActiveCount() - (slot.HasBudget ? 1 : 0);
+        if (_phase is not SupervisorPhase.Serving || others >= _settings.Workers)
+        {
+            // Outside normal serving (or above target) no successor starts ahead; a worker with no budget left no
+            // longer counts, so the ordinary respawn replaces it when it may.
+            SpawnMissing();
             return;
         }
 
@@ -153,11 +175,13 @@ internal sealed partial class PoolSupervisor
             SpawnMissing();
         }
 
-        if (starting.Predecessor is { State: SlotState.Idle or SlotState.Busy, HasBudget: true } predecessor)
+        if (starting.Predecessor is { State: SlotState.Busy } or { State: SlotState.Idle, HasBudget: true })
         {
-            // Ready before its predecessor was handed its last task: stand by until then (the predecessor runs its
-            // whole budget; see StartOn).
+            // Ready while its predecessor still serves (it runs its whole budget, the last task included; see
+            // StartOn): stand by until that one's last task ends or it leaves.
+            var predecessor = starting.Predecessor;
             SetState(slot, new SlotState.Standby(predecessor));
+            Dispatch();
             return;
         }
 
@@ -193,10 +217,11 @@ internal sealed partial class PoolSupervisor
     /// </summary>
     private void Recover(WorkerSlot slot, DateTimeOffset now)
     {
-        var hadSuccessor = SuccessorOf(slot) is not null;
+        // Its successor (if any) serves at once either way; past the bound it still counts towards the target, so
+        // no further engine starts for it until a recovering engine ends (SpawnMissing then covers it).
         ReleaseSuccessor(slot);
         var covered = _slots.Values.Count(other => other.State is SlotState.Recovering { Replaced: true });
-        SetState(slot, new SlotState.Recovering(now, Replaced: hadSuccessor || covered < _settings.Workers));
+        SetState(slot, new SlotState.Recovering(now, Replaced: covered < _settings.Workers));
         SpawnMissing();
     }
 

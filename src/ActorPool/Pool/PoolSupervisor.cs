@@ -201,7 +201,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
         _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, counts.Idle, counts.Busy, counts.Starting, counts.Retiring, Waiting, _phase.Latched) { Recovering = counts.Recovering });
     }
 
-    /// <summary>Workers by state (a standby successor counts as starting; a renewing engine as recovering).</summary>
+    /// <summary>Workers by state (a standby successor and a worker renewing its engine in place count as starting).</summary>
     private (int Idle, int Busy, int Starting, int Recovering, int Retiring) CountSlots()
     {
         int idle = 0, busy = 0, starting = 0, recovering = 0, retiring = 0;
@@ -215,10 +215,10 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
                 case SlotState.Busy:
                     busy++;
                     break;
-                case SlotState.Starting or SlotState.Standby:
+                case SlotState.Starting or SlotState.Standby or SlotState.Renewing:
                     starting++;
                     break;
-                case SlotState.Recovering or SlotState.Renewing:
+                case SlotState.Recovering:
                     recovering++;
                     break;
                 case SlotState.Retiring:

@@ -32,7 +32,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     private readonly int _budget;
     private readonly IActorRef _supervisor;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private EngineHost? _host;
+    private IEngineHost? _host;
     private CancellationTokenSource? _inFlight;
     private string? _taskId;
     private int _tasksRun;
@@ -56,11 +56,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     {
         var self = Self;
         var settings = _setup.Settings;
-        _host = new EngineHost(
-            $"actorpool-engine-{Self.Path.Name}",
-            settings.Engine.ThreadStackSize,
-            _setup.CreateEngine,
-            ex => self.Tell(new EngineCrashed(ex)));
+        _host = _setup.CreateHost($"actorpool-engine-{Self.Path.Name}", settings.Engine.ThreadStackSize, ex => self.Tell(new EngineCrashed(ex)));
         _host.Post(host =>
         {
             try
@@ -370,7 +366,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     }
 
     /// <summary>Runs one call on the engine thread and says how it went. Touches no actor state.</summary>
-    private static EngineDone RunOnEngine(EngineHost host, RunScript command, WorkerSetup setup, CancellationToken cancellation)
+    private static EngineDone RunOnEngine(IEngineHost host, RunScript command, WorkerSetup setup, CancellationToken cancellation)
     {
         try
         {
@@ -393,7 +389,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     }
 
     /// <summary>Engine thread: replaces a cut-off or suspect engine; null when that worked.</summary>
-    private static Exception? ReplaceEngine(EngineHost host)
+    private static Exception? ReplaceEngine(IEngineHost host)
     {
         try
         {

@@ -23,6 +23,16 @@ internal sealed record WorkerSetup(
     /// <summary>The engine kind that serves this pool (shown in <see cref="Protocol.PoolStats.EngineKind"/>).</summary>
     public string EngineKind { get; init; } = ScriptEngineKinds.Jint;
 
+    /// <summary>
+    /// Makes a worker's engine host from its name, stack size, engine factory and fault handler. Null means a
+    /// dedicated thread (<see cref="EngineHost"/>); a model-based spec runs the jobs itself.
+    /// </summary>
+    public Func<string, int, Func<IScriptEngine>, Action<Exception>, IEngineHost>? HostFactory { get; init; }
+
+    /// <summary>Creates a worker's engine host with <see cref="HostFactory"/>, or a dedicated thread when none is set.</summary>
+    public IEngineHost CreateHost(string name, int stackSize, Action<Exception> onFault) =>
+        HostFactory?.Invoke(name, stackSize, CreateEngine, onFault) ?? new EngineHost(name, stackSize, CreateEngine, onFault);
+
     /// <summary>Creates an engine with <see cref="EngineFactory"/>, or a Jint engine when none is set.</summary>
     public IScriptEngine CreateEngine() => EngineFactory?.Invoke() ?? new JintScriptEngine(Settings.EffectiveEngine, Catalog);
 }
