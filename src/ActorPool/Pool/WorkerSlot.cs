@@ -31,7 +31,7 @@ internal sealed class WorkerSlot(IActorRef worker, int budget, DateTimeOffset sp
 /// </summary>
 /// <remarks>
 /// <c>Starting(predecessor?)</c> → (ready) <c>Idle</c>, or <c>Standby(predecessor)</c> while the worker it was
-/// started ahead for still has budget → (that one is handed its last task or leaves) <c>Idle</c>.
+/// started ahead for still serves → (that one's last task ends, or it is cut off or leaves) <c>Idle</c>.
 /// <c>Idle</c> ⇄ <c>Busy(task)</c>. <c>Busy</c> → (cut off) <c>Recovering(since, replaced)</c> or (suspect
 /// engine) <c>Renewing(since)</c> → (engine back) <c>Idle</c> or stopped when surplus. Any state →
 /// <c>Retiring</c> (budget, crash, abandonment, stray reply, unresponsive).
@@ -45,7 +45,7 @@ internal abstract record SlotState
     /// <summary>Its engine is starting; <paramref name="Predecessor"/> is the worker it was started ahead to succeed, if any.</summary>
     public sealed record Starting(WorkerSlot? Predecessor) : SlotState;
 
-    /// <summary>Ready, waiting (counted as starting) until <paramref name="Predecessor"/> is handed its last task or leaves.</summary>
+    /// <summary>Ready, waiting (counted as starting) until <paramref name="Predecessor"/>'s last task ends or it stops serving.</summary>
     public sealed record Standby(WorkerSlot Predecessor) : SlotState;
 
     /// <summary>Ready for a task.</summary>

@@ -21,8 +21,10 @@ namespace ActorPool.Tests.Pool;
 /// Every actor runs on the calling-thread dispatcher and every engine job runs when the sequence says so, on
 /// the test's thread: one step is one deterministic transition, and after each step the invariants of
 /// docs/architecture.md are checked against a small model (what was sent, what was answered). A failing
-/// sequence is shrunk by CsCheck and printed with its seed.
+/// sequence is shrunk by CsCheck and printed with its seed. It runs alone (the held-memory collection): its
+/// thousands of short-lived pools churn the heap that the held-memory specs measure.
 /// </summary>
+[Collection(Engines.HeldMemorySpecs.Name)]
 public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(VirtualTime, output)
 {
     private static readonly string Calling = CallingThreadDispatcher.Id;
