@@ -19,11 +19,11 @@ internal sealed class PoolHost : IAsyncDisposable
 
     public ScriptPool Pool { get; }
 
-    public static PoolHost Start(IModuleSource modules, PoolSettings settings, WorkerTestHooks? hooks = null)
+    public static PoolHost Start(IModuleSource modules, PoolSettings settings, Telemetry.IPoolObserver? observer = null)
     {
         var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
         var system = ActorSystem.Create("bench", config);
-        return new PoolHost(system, ScriptPool.Start(system, modules, settings, "bench-pool", metrics: null, hooks, seed: null));
+        return new PoolHost(system, ScriptPool.Start(system, modules, settings, "bench-pool", metrics: null, observer, seed: null));
     }
 
     public async ValueTask DisposeAsync()

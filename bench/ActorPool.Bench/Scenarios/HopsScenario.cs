@@ -20,12 +20,10 @@ internal static class HopsScenario
     {
         var marks = new ConcurrentDictionary<string, long[]>(StringComparer.Ordinal);
         void Mark(string taskId, int stage) => marks.GetOrAdd(taskId, static _ => new long[3])[stage] = Stopwatch.GetTimestamp();
-        var hooks = new WorkerTestHooks
-        {
-            TaskDispatched = (id, _, _) => Mark(id, Dispatched),
-            TaskStarted = (_, id, _, _) => Mark(id, WorkerStarted),
-            BeforeRun = id => Mark(id, EngineStarted),
-        };
+        var hooks = new StageObserver(
+            id => Mark(id, Dispatched),
+            id => Mark(id, WorkerStarted),
+            id => Mark(id, EngineStarted));
         var settings = PoolSettings.Default with { Workers = options.Workers };
         await using var host = PoolHost.Start(BenchModules.Source(), settings, hooks);
         Console.WriteLine();
@@ -65,4 +63,14 @@ internal static class HopsScenario
         await Task.WhenAll(Enumerable.Range(0, inFlight).Select(_ => Lane()));
         return [.. rows];
     }
+}
+
+/// <summary>Marks the three stages of a task the pool reports to its observer.</summary>
+internal sealed class StageObserver(Action<string> dispatched, Action<string> started, Action<string> calling) : ActorPool.Telemetry.IPoolObserver
+{
+    public void TaskDispatched(string taskId, TimeSpan waited, TimeSpan? deadline) => dispatched(taskId);
+
+    public void TaskStarted(string worker, string taskId, int tasksRun, int budget) => started(taskId);
+
+    public void CallStarting(string taskId) => calling(taskId);
 }

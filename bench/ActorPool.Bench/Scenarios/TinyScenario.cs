@@ -23,13 +23,10 @@ internal static class TinyScenario
         var measure = TimeSpan.FromSeconds(options.Seconds);
 
         await using var host = PoolHost.Start(source, settings);
-        // The same pool shape with pipelining on (actor-pool.pipelining): a running worker holds its next task.
-        await using var pipelined = PoolHost.Start(source, settings with { Pipelining = true });
         var runs = new (string Name, Func<Task<Sample>> Run, int CallsPerTask)[]
         {
             ("raw reverse", () => Task.FromResult(RawJint.Run(settings.Engine, catalog, module, "reverse", BenchModules.ReverseArgs, options.Workers, warmup, measure)), 1),
             ("pool reverse", () => PoolLoad.RunForAsync(host.Pool, module, "reverse", BenchModules.ReverseArgs, options.InFlight, warmup, measure), 1),
-            ("pipelined reverse", () => PoolLoad.RunForAsync(pipelined.Pool, module, "reverse", BenchModules.ReverseArgs, options.InFlight, warmup, measure), 1),
             ("pool reverseBatch", () => PoolLoad.RunForAsync(host.Pool, module, "reverseBatch", batchArgs, options.InFlight, warmup, measure), options.Batch),
             ("pool RunBatchAsync", () => PoolLoad.RunBatchesForAsync(host.Pool, module, "reverse", BenchModules.ReverseArgs, options.Batch, options.InFlight, warmup, measure), options.Batch),
             ("raw work", () => Task.FromResult(RawJint.Run(settings.Engine, catalog, module, "work", workArgs, options.Workers, warmup, measure)), 1),
@@ -65,7 +62,6 @@ internal static class TinyScenario
         Console.WriteLine("| function | raw Jint calls/s (median) | pool calls/s (median) | pool / raw | target | met | rounds raw ; pool |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | --- | --- |");
         Row("reverse, one call per task (facade, plain)", samples["raw reverse"], samples["pool reverse"], 0.35, "N0");
-        Row("reverse, one call per task (facade, pipelining on)", samples["raw reverse"], samples["pipelined reverse"], 0.35, "N0");
         Row($"reverse, {options.Batch} calls per task (reverseBatch)", samples["raw reverse"], samples["pool reverseBatch"], 0.85, "N0");
         Row($"reverse, {options.Batch} calls per protocol batch (RunBatchAsync)", samples["raw reverse"], samples["pool RunBatchAsync"], 0.90, "N0");
         Row($"work({options.WorkN})", samples["raw work"], samples["pool work"], 0.95, "N1");

@@ -77,8 +77,8 @@ public sealed record PoolSettings
     public required bool RecycleOnScriptError { get; init; }
 
     /// <summary>
-    /// Whether a running worker holds the next queued task so its engine thread starts it without a round trip
-    /// (<c>pipelining</c>, default off: see reference.conf for why).
+    /// Accepted and ignored (<c>pipelining</c>): a worker runs one task at a time and holds none (see
+    /// reference.conf for why); a pool started with it on logs a warning.
     /// </summary>
     public bool Pipelining { get; init; }
 

@@ -18,6 +18,10 @@ public static class ScriptEngineKinds
     /// <summary>The assembly-qualified name of the V8 factory.</summary>
     internal const string V8FactoryTypeName = "ActorPool.Engines.V8.V8ScriptEngineFactory, ActorPool.Engines.V8";
 
+    /// <summary>An engine of the default kind (<see cref="Jint"/>), for pools built without an engine factory.</summary>
+    internal static IScriptEngine CreateDefault(Configuration.EngineLimits limits, Modules.ModuleCatalog catalog) =>
+        JintScriptEngineFactory.Instance.Create(limits, catalog);
+
     /// <summary>True when <paramref name="kind"/> names a known engine kind.</summary>
     public static bool IsKnown(string? kind) => kind is Jint or V8;
 

@@ -71,7 +71,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
     /// <param name="metrics">Instruments to use; null creates them on a standalone <c>ActorPool</c> meter.</param>
     /// <exception cref="PoolConfigurationException">The settings are invalid.</exception>
     public static ScriptPool Start(ActorSystem system, IModuleSource modules, PoolSettings? settings = null, string name = "script-pool", PoolMetrics? metrics = null) =>
-        Start(system, modules, settings, name, metrics, hooks: null, seed: null);
+        Start(system, modules, settings, name, metrics, observer: null, seed: null);
 
     /// <summary>
     /// Starts a pool whose workers run engines made by <paramref name="engines"/> (an engine of your own behind
@@ -88,7 +88,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
     public static ScriptPool Start(ActorSystem system, IModuleSource modules, IScriptEngineFactory engines, PoolSettings? settings = null, string name = "script-pool", PoolMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(engines);
-        return Start(system, modules, settings, name, metrics, hooks: null, seed: null, engines);
+        return Start(system, modules, settings, name, metrics, observer: null, seed: null, engines);
     }
 
     /// <summary>
@@ -113,7 +113,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         return new ScriptPool(system, supervisor, TimeSpan.Zero, owned: false, metrics: null, maxPayload);
     }
 
-    internal static ScriptPool Start(ActorSystem system, IModuleSource modules, PoolSettings? settings, string name, PoolMetrics? metrics, WorkerTestHooks? hooks, int? seed, IScriptEngineFactory? engineFactory = null)
+    internal static ScriptPool Start(ActorSystem system, IModuleSource modules, PoolSettings? settings, string name, PoolMetrics? metrics, Telemetry.IPoolObserver? observer, int? seed, IScriptEngineFactory? engineFactory = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(modules);
@@ -125,7 +125,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         var engines = engineFactory ?? ScriptEngineKinds.Resolve(settings.EngineKind, system.Log);
         // The effective limits (regex timeout at most half the in-flight timeout), as the failure messages say.
         var limits = settings.EffectiveEngine;
-        var setup = new WorkerSetup(settings, catalog, metrics, hooks)
+        var setup = new WorkerSetup(settings, catalog, metrics, observer)
         {
             EngineFactory = () => engines.Create(limits, catalog),
             EngineKind = engines.Kind,

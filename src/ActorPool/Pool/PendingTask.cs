@@ -17,10 +17,8 @@ internal sealed class PendingTask(RunScript command, IActorRef replyTo, DateTime
 
     public LinkedListNode<PendingTask>? QueueNode { get; set; }
 
+    /// <summary>The worker it was handed to (null while queued).</summary>
     public WorkerSlot? Worker { get; set; }
-
-    /// <summary>The ticket of its current hand-over to a worker (null while queued).</summary>
-    public Workers.TaskTicket? Ticket { get; set; }
 
     /// <summary>When the task may no longer start: its queue age limit or its caller's deadline, whichever is first.</summary>
     public DateTimeOffset ExpiresAt(TimeSpan maxTaskAge) =>
@@ -66,60 +64,4 @@ internal sealed class BatchReplies(string taskId, IActorRef replyTo, int count)
     }
 
     public IReadOnlyList<IScriptReply> Replies => _replies!;
-}
-
-/// <summary>The lifecycle state of a worker, as its supervisor tracks it.</summary>
-internal enum SlotState
-{
-    Starting,
-    Idle,
-    Busy,
-    Recovering,
-    Retiring,
-}
-
-/// <summary>The supervisor's record of one worker. Supervisor-only, mutable.</summary>
-internal sealed class WorkerSlot(IActorRef worker, int budget)
-{
-    public IActorRef Worker { get; } = worker;
-
-    /// <summary>Tasks this worker may run in its life (with jitter).</summary>
-    public int Budget { get; } = budget;
-
-    /// <summary>Tasks handed to it so far; never exceeds <see cref="Budget"/>.</summary>
-    public int Dispatched { get; set; }
-
-    public SlotState State { get; set; } = SlotState.Starting;
-
-    /// <summary>The task it runs.</summary>
-    public PendingTask? Task { get; set; }
-
-    /// <summary>The task it holds to start right after <see cref="Task"/> (pipelining), if any.</summary>
-    public PendingTask? Held { get; set; }
-
-    /// <summary>Modules this worker's engine has loaded (for dispatch affinity).</summary>
-    public HashSet<string> Modules { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// True once a replacement was started for it (it retires, its engine recovers, or it runs its last
-    /// task), so it no longer counts towards the target and is not replaced twice.
-    /// </summary>
-    public bool Replaced { get; set; }
-
-    public bool HasBudget => Dispatched < Budget;
-
-    /// <summary>When it was spawned (its engine start time feeds the respawn-ahead estimate).</summary>
-    public DateTimeOffset SpawnedAt { get; init; }
-
-    /// <summary>
-    /// Its successor, started ahead of the end of its budget so that the successor's engine is ready when it
-    /// leaves; while the successor starts, this worker keeps serving. Null until then.
-    /// </summary>
-    public WorkerSlot? Successor { get; set; }
-
-    /// <summary>For a successor: the worker it takes over from, while that one still serves.</summary>
-    public WorkerSlot? Predecessor { get; set; }
-
-    /// <summary>A successor whose engine is ready, waiting (counted as starting) for its predecessor to leave.</summary>
-    public bool Standby { get; set; }
 }

@@ -9,7 +9,6 @@ namespace ActorPool.Pool;
 internal sealed partial class PoolSupervisor
 {
     private const int MaxTaskIdLength = 256;
-    private int _heldCount;
 
     /// <summary>Accepts the calls of a batch one by one; each is answered into the batch's collected replies.</summary>
     private void AcceptBatch(RunScriptBatch batch, IActorRef replyTo)
@@ -126,58 +125,23 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        if (task.QueueNode is not null || WithdrawHeld(task))
+        if (task.QueueNode is not null)
         {
             Settle(task, new ScriptFailed(taskId, FailureKind.Cancelled, "the task was cancelled by its caller before it started", ScriptFailed.NeverStarted));
         }
         else
         {
+            // Running: its worker alone decides its answer (it cuts the engine off, or has answered already).
             task.Worker?.Worker.Tell(new WorkerProtocol.CancelTask(taskId));
         }
     }
 
-    /// <summary>Tasks accepted and not started: queued, or held by a running worker (both count against max-queue-length).</summary>
-    private int Waiting => _queue.Count + _heldCount;
+    /// <summary>Tasks accepted and not started (they count against max-queue-length).</summary>
+    private int Waiting => _queue.Count;
 
-    private void SetHeld(WorkerSlot slot, PendingTask task)
-    {
-        slot.Held = task;
-        _heldCount++;
-    }
-
-    private void ClearHeld(WorkerSlot slot)
-    {
-        if (slot.Held is not null)
-        {
-            slot.Held = null;
-            _heldCount--;
-        }
-    }
-
-    /// <summary>True when <paramref name="task"/> was held by a worker and is now taken back before it started.</summary>
-    private bool WithdrawHeld(PendingTask task)
-    {
-        if (task.Worker is not { } slot || slot.Held != task || !task.Ticket!.TryWithdraw())
-        {
-            return false;
-        }
-
-        ClearHeld(slot);
-        task.Worker = null;
-        return true;
-    }
-
-    /// <summary>Answers every queued or held task that is past its age limit or its caller's deadline.</summary>
+    /// <summary>Answers every queued task that is past its age limit or its caller's deadline.</summary>
     private void SweepQueue(DateTimeOffset now)
     {
-        foreach (var slot in _slots.Values)
-        {
-            if (slot.Held is { } held && ExpiryReason(held, now) is { } why && WithdrawHeld(held))
-            {
-                Settle(held, new ScriptFailed(held.TaskId, FailureKind.QueueExpired, why, ScriptFailed.NeverStarted));
-            }
-        }
-
         var node = _queue.First;
         while (node is not null)
         {
@@ -206,14 +170,6 @@ internal sealed partial class PoolSupervisor
 
     private void FailQueued(FailureKind kind, string message)
     {
-        foreach (var slot in _slots.Values)
-        {
-            if (slot.Held is { } held && WithdrawHeld(held))
-            {
-                Settle(held, new ScriptFailed(held.TaskId, kind, message, ScriptFailed.NeverStarted));
-            }
-        }
-
         while (_queue.First is { } node)
         {
             // Every queued task is answered before it ran: say so, so a router may send it elsewhere.

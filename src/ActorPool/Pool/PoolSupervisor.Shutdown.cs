@@ -34,13 +34,10 @@ internal sealed partial class PoolSupervisor
         foreach (var task in _tasks.Values.ToList())
         {
             _drainCutOff++;
-            if (task.Worker is { } slot)
+            if (task.Worker is { State: SlotState.Busy busy } slot && busy.Task == task)
             {
-                slot.Task = slot.Task == task ? null : slot.Task;
-                if (slot.Held == task)
-                {
-                    ClearHeld(slot);
-                }
+                // Cut off by the shutdown: the worker is stopped with the rest when the drain completes.
+                SetState(slot, SlotState.Retiring.Instance);
             }
 
             Settle(task, new ScriptFailed(task.TaskId, FailureKind.ShuttingDown, $"the pool shut down before the task finished (actor-pool.drain-timeout = {_settings.DrainTimeout})"));

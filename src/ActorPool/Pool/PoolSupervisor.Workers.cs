@@ -7,14 +7,13 @@ namespace ActorPool.Pool;
 
 internal sealed partial class PoolSupervisor
 {
+    private readonly Succession _succession = new();
     private int _spawned;
-    private double _engineStartMillis;
-    private double _taskMillis;
     private int _consecutiveStartFailures;
     private const string RespawnTimer = "respawn";
     private string? _lastStartFailure;
 
-    /// <summary>Starts workers until the pool has its target of active (not retiring) workers.</summary>
+    /// <summary>Starts workers until the pool has its target of workers that count towards it.</summary>
     private void SpawnMissing()
     {
         if (_phase is not (SupervisorPhase.Serving or SupervisorPhase.Probing))
@@ -22,110 +21,152 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        var active = 0;
-        var starting = 0;
-        foreach (var slot in _slots.Values)
+        // A cut-off worker left without a replacement (the bound of recovering engines above target was reached)
+        // gets one as soon as the bound allows.
+        var covered = _slots.Values.Count(slot => slot.State is SlotState.Recovering { Replaced: true });
+        foreach (var slot in _slots.Values.ToList())
         {
-            if (!slot.Replaced)
+            if (covered < _settings.Workers && slot.State is SlotState.Recovering { Replaced: false } recovering)
             {
-                active++;
-                if (slot.State == SlotState.Starting)
-                {
-                    starting++;
-                }
+                SetState(slot, recovering with { Replaced = true });
+                covered++;
             }
         }
 
-        var missing = _settings.Workers - active;
+        var missing = _settings.Workers - ActiveCount();
         if (_phase is SupervisorPhase.Probing)
         {
             // Half-open: one probe worker at a time until one starts.
-            missing = starting == 0 ? Math.Min(missing, 1) : 0;
+            missing = _slots.Values.Any(slot => slot.State is SlotState.Starting) ? 0 : Math.Min(missing, 1);
         }
 
         for (var i = 0; i < missing; i++)
         {
-            Spawn();
+            Spawn(predecessor: null);
         }
     }
 
-    private WorkerSlot Spawn()
+    private WorkerSlot Spawn(WorkerSlot? predecessor)
     {
         var jitter = _settings.BudgetJitter * ((_random.NextDouble() * 2) - 1);
         var budget = Math.Max(1, (int)Math.Round(_settings.TaskBudget * (1 + jitter)));
         var worker = Context.ActorOf(_workerProps(_setup, budget, Self), "worker-" + (++_spawned).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Context.Watch(worker);
-        var slot = new WorkerSlot(worker, budget) { SpawnedAt = Now };
+        var slot = new WorkerSlot(worker, budget, Now, new SlotState.Starting(predecessor));
         _slots.Add(worker, slot);
         return slot;
     }
 
     /// <summary>
-    /// Respawn ahead: starts the worker that will take over from <paramref name="slot"/> now, while it still has
-    /// tasks left, so that the successor's engine is ready when <paramref name="slot"/> leaves (it keeps serving
-    /// until then; the successor waits as a standby). Outside normal serving it only marks the slot replaced.
+    /// Workers that count towards the target: one of each worker and its successor (the successor, from the moment
+    /// it starts), no worker whose budget is spent, none that is leaving, none recovering with a replacement.
+    /// </summary>
+    private int ActiveCount()
+    {
+        HashSet<WorkerSlot>? succeeded = null;
+        foreach (var slot in _slots.Values)
+        {
+            if (PredecessorOf(slot) is { } predecessor)
+            {
+                (succeeded ??= []).Add(predecessor);
+            }
+        }
+
+        var active = 0;
+        foreach (var slot in _slots.Values)
+        {
+            var counts = slot.State switch
+            {
+                SlotState.Starting or SlotState.Standby => true,
+                SlotState.Idle or SlotState.Busy or SlotState.Renewing => slot.HasBudget && succeeded?.Contains(slot) != true,
+                SlotState.Recovering recovering => !recovering.Replaced,
+                SlotState.Retiring => false,
+                _ => throw new InvalidOperationException($"unknown worker state {slot.State}"),
+            };
+            active += counts ? 1 : 0;
+        }
+
+        return active;
+    }
+
+    /// <summary>The worker <paramref name="slot"/> was started ahead to succeed, while it waits for it.</summary>
+    private static WorkerSlot? PredecessorOf(WorkerSlot slot) => slot.State switch
+    {
+        SlotState.Starting starting => starting.Predecessor,
+        SlotState.Standby standby => standby.Predecessor,
+        _ => null,
+    };
+
+    /// <summary>The successor started ahead for <paramref name="slot"/>, if one is starting or standing by.</summary>
+    private WorkerSlot? SuccessorOf(WorkerSlot slot)
+    {
+        foreach (var other in _slots.Values)
+        {
+            if (PredecessorOf(other) == slot)
+            {
+                return other;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Respawn ahead (<see cref="Succession"/>): starts the worker that will take over from <paramref name="slot"/>
+    /// now, while it still has tasks left, so that the successor's engine is ready when <paramref name="slot"/>
+    /// leaves; it keeps serving until then and the successor stands by. Only in normal serving, once per worker,
+    /// and not when the pool has more than its target without it.
     /// </summary>
     private void StartSuccessor(WorkerSlot slot)
     {
-        slot.Replaced = true;
-        if (_phase is not SupervisorPhase.Serving || ActiveCount() >= _settings.Workers)
+        if (SuccessorOf(slot) is not null)
         {
+            return;
+        }
+
+        // The workers that count towards the target besides this one (it counts while it has budget left).
+        var others = ActiveCount() - (slot.HasBudget ? 1 : 0);
+        if (_phase is not SupervisorPhase.Serving || others >= _settings.Workers)
+        {
+            // Outside normal serving (or above target) no successor starts ahead; a worker with no budget left no
+            // longer counts, so the ordinary respawn replaces it when it may.
             SpawnMissing();
             return;
         }
 
-        var successor = Spawn();
-        successor.Predecessor = slot;
-        slot.Successor = successor;
+        Spawn(predecessor: slot);
     }
 
     /// <summary>
-    /// How many tasks before the end of a worker's budget its successor starts: as many as the worker runs while
-    /// an engine starts (both measured as moving averages), at least its last task, at most its whole budget.
+    /// <paramref name="predecessor"/> stops serving (its last task, a cut-off, a renewal, retirement, death): its
+    /// successor, if any, serves from now on (a standby at once, one still starting when it is ready).
     /// </summary>
-    private int RespawnAhead(int budget)
+    private void ReleaseSuccessor(WorkerSlot predecessor)
     {
-        if (_engineStartMillis <= 0 || _taskMillis <= 0)
+        if (SuccessorOf(predecessor) is not { } successor)
         {
-            return 0;
+            return;
         }
 
-        var ahead = Math.Ceiling(_engineStartMillis / _taskMillis);
-        return ahead >= budget - 1 ? budget - 1 : (int)ahead;
-    }
-
-    /// <summary>A successor left behind: its predecessor is gone (or it is), so it serves as an ordinary worker.</summary>
-    private void ReleaseSuccessor(WorkerSlot slot)
-    {
-        if (slot.Predecessor is { } predecessor)
+        if (successor.State is SlotState.Standby)
         {
-            predecessor.Successor = null;
-            slot.Predecessor = null;
+            SetState(successor, SlotState.Idle.Instance);
         }
-
-        if (slot.Successor is { } successor)
+        else
         {
-            slot.Successor = null;
-            successor.Predecessor = null;
-            if (successor.Standby)
-            {
-                successor.Standby = false;
-                MakeIdle(successor);
-            }
+            SetState(successor, new SlotState.Starting(null));
         }
     }
-
-    private static double Average(double average, double sample) => average <= 0 ? sample : (average * 0.8) + (sample * 0.2);
 
     private void OnWorkerReady(IActorRef worker)
     {
-        if (!_slots.TryGetValue(worker, out var slot) || slot.State != SlotState.Starting)
+        if (!_slots.TryGetValue(worker, out var slot) || slot.State is not SlotState.Starting starting)
         {
             return;
         }
 
         _consecutiveStartFailures = 0;
-        _engineStartMillis = Average(_engineStartMillis, (Now - slot.SpawnedAt).TotalMilliseconds);
+        _succession.EngineStarted(Now - slot.SpawnedAt);
         if (_phase.Latched)
         {
             _log.Info("A worker started again: the pool is available ({0} workers)", _settings.Workers);
@@ -134,123 +175,66 @@ internal sealed partial class PoolSupervisor
             SpawnMissing();
         }
 
-        // A linked predecessor is live and serving: every path that retires or removes a worker unlinks it.
-        if (slot.Predecessor is { HasBudget: true })
+        if (starting.Predecessor is { State: SlotState.Busy } or { State: SlotState.Idle, HasBudget: true })
         {
-            // Ready before its predecessor was handed its last task: stand by until then (the predecessor runs its
-            // whole budget; see HandOver).
-            slot.Standby = true;
+            // Ready while its predecessor still serves (it runs its whole budget, the last task included; see
+            // StartOn): stand by until that one's last task ends or it leaves.
+            var predecessor = starting.Predecessor;
+            SetState(slot, new SlotState.Standby(predecessor));
+            Dispatch();
             return;
         }
 
-        ReleaseSuccessor(slot);
-        MakeIdle(slot);
+        SetState(slot, SlotState.Idle.Instance);
         Dispatch();
     }
 
     private void OnWorkerAvailable(IActorRef worker)
     {
-        if (!_slots.TryGetValue(worker, out var slot) || slot.State != SlotState.Recovering)
+        if (!_slots.TryGetValue(worker, out var slot) || slot.State is not (SlotState.Recovering or SlotState.Renewing))
         {
             return;
         }
 
-        Timers.Cancel(RecoveryTimer(worker));
-        if (slot.Replaced)
+        // Back with a fresh engine. Surplus when the others reach the target without it (its replacement or its
+        // successor serves): it stops. Otherwise (its replacement failed to start) it serves again.
+        SetState(slot, SlotState.Retiring.Instance);
+        if (_phase.ShuttingDown || ActiveCount() >= _settings.Workers || !slot.HasBudget)
         {
-            if (_phase.ShuttingDown || ActiveCount() >= _settings.Workers)
-            {
-                // Its replacement serves already: back to the target size.
-                slot.State = SlotState.Retiring;
-                ReleaseSuccessor(slot);
-                Context.Stop(worker);
-                return;
-            }
-
-            // Its replacement is not there (its start failed): it serves again instead.
-            slot.Replaced = false;
+            Context.Stop(worker);
+            return;
         }
 
-        MakeIdle(slot);
+        SetState(slot, SlotState.Idle.Instance);
         Dispatch();
     }
 
     /// <summary>
-    /// How long a recovering worker may take to come back before it is replaced. Most cut-off engines come
-    /// back within milliseconds (the cancel is honoured); waiting this long saves starting an engine for them,
-    /// and is far shorter than the grace period a stuck engine gets.
+    /// A cut-off worker is out of service for up to the grace period: its successor serves from now on, or its
+    /// replacement starts at once (make-before-break), so the serving workers stay at target and the tasks behind
+    /// it wait at most an engine start. Recovering engines that have a replacement are bounded by the target, so
+    /// the pool never exceeds twice its size.
     /// </summary>
-    private TimeSpan RecoveryPatience => _settings.GracePeriod / 4 < TimeSpan.FromMilliseconds(100) ? _settings.GracePeriod / 4 : TimeSpan.FromMilliseconds(100);
-
-    private static string RecoveryTimer(IActorRef worker) => "recovering-" + worker.Path.Name;
-
-    private void OnRecoveryOverdue(IActorRef worker)
+    private void Recover(WorkerSlot slot, DateTimeOffset now)
     {
-        if (_slots.TryGetValue(worker, out var slot))
-        {
-            ReplaceRecovering(slot);
-        }
-    }
-
-    /// <summary>Sent when a recovering worker did not come back within <see cref="RecoveryPatience"/>.</summary>
-    private sealed record RecoveryOverdue(IActorRef Worker);
-
-    /// <summary>
-    /// A worker whose engine is recovering is out of service for up to the grace period: start its
-    /// replacement (make-before-break, once it is overdue), so the serving workers stay at target. Recovering engines
-    /// that have a replacement are bounded by the target, so the pool never exceeds twice its size.
-    /// </summary>
-    private void ReplaceRecovering(WorkerSlot slot)
-    {
-        if (slot.State != SlotState.Recovering)
-        {
-            return;
-        }
-
-        var covered = 0;
-        foreach (var other in _slots.Values)
-        {
-            if (other.State == SlotState.Recovering && other.Replaced)
-            {
-                covered++;
-            }
-        }
-
-        if (slot.Replaced || covered >= _settings.Workers)
-        {
-            return;
-        }
-
-        slot.Replaced = true;
+        // Its successor (if any) serves at once either way; past the bound it still counts towards the target, so
+        // no further engine starts for it until a recovering engine ends (SpawnMissing then covers it).
+        ReleaseSuccessor(slot);
+        var covered = _slots.Values.Count(other => other.State is SlotState.Recovering { Replaced: true });
+        SetState(slot, new SlotState.Recovering(now, Replaced: covered < _settings.Workers));
         SpawnMissing();
     }
 
-    /// <summary>Workers that count towards the target: every worker without a replacement.</summary>
-    private int ActiveCount()
-    {
-        var active = 0;
-        foreach (var slot in _slots.Values)
-        {
-            if (!slot.Replaced)
-            {
-                active++;
-            }
-        }
-
-        return active;
-    }
-
-    /// <summary>Takes a worker out of service, counts why, and starts its replacement unless one was started already.</summary>
+    /// <summary>Takes a worker out of service, counts why, and starts its replacement (make-before-break).</summary>
     private void RetireSlot(WorkerSlot slot, RetirementReason reason)
     {
-        if (slot.State == SlotState.Retiring)
+        if (slot.State is SlotState.Retiring)
         {
             return;
         }
 
-        slot.State = SlotState.Retiring;
-        _idle.Remove(slot);
         ReleaseSuccessor(slot);
+        SetState(slot, SlotState.Retiring.Instance);
         _retirements[(int)reason]++;
         _metrics.WorkerRetired(reason);
         if (reason == RetirementReason.EngineAbandoned)
@@ -258,11 +242,7 @@ internal sealed partial class PoolSupervisor
             _abandoned++;
         }
 
-        if (!slot.Replaced)
-        {
-            slot.Replaced = true;
-            SpawnMissing();
-        }
+        SpawnMissing();
     }
 
     private void OnWorkerStartFailed(IActorRef worker, string reason)
@@ -270,8 +250,7 @@ internal sealed partial class PoolSupervisor
         _lastStartFailure = reason;
         if (_slots.Remove(worker, out var slot))
         {
-            _idle.Remove(slot);
-            ReleaseSuccessor(slot);
+            SetState(slot, SlotState.Retiring.Instance);
             Context.Stop(worker);
             OnStartFailure();
         }
@@ -279,43 +258,25 @@ internal sealed partial class PoolSupervisor
 
     private void OnWorkerTerminated(IActorRef worker)
     {
-        if (!_slots.Remove(worker, out var slot))
+        if (!_slots.TryGetValue(worker, out var slot))
         {
             return;
         }
 
-        _idle.Remove(slot);
-        // A successor that died before it took over, or a predecessor that left: unlink, promote a standby.
-        ReleaseSuccessor(slot);
-
-        if (slot.Task is { } task)
+        if (slot.State is SlotState.Busy { Task: var task })
         {
-            slot.Task = null;
             Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
         }
 
-        if (slot.Held is { } held)
-        {
-            if (WithdrawHeld(held))
-            {
-                Requeue(held);
-            }
-            else
-            {
-                ClearHeld(slot);
-                Settle(held, new ScriptFailed(held.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
-            }
-        }
-
-        if (slot.State == SlotState.Starting && !slot.Replaced)
+        var wasStarting = slot.State is SlotState.Starting;
+        RetireSlotQuietly(slot, wasStarting ? null : RetirementReason.Crashed);
+        _slots.Remove(worker);
+        if (wasStarting)
         {
             OnStartFailure();
         }
-        else
-        {
-            RetireSlot(slot, RetirementReason.Crashed);
-        }
 
+        SpawnMissing();
         if (_phase is SupervisorPhase.Draining)
         {
             CheckDrainComplete();
@@ -323,6 +284,23 @@ internal sealed partial class PoolSupervisor
         else
         {
             Dispatch();
+        }
+    }
+
+    /// <summary>Like <see cref="RetireSlot"/> without starting a replacement yet (the caller does, once the slot is gone).</summary>
+    private void RetireSlotQuietly(WorkerSlot slot, RetirementReason? reason)
+    {
+        if (slot.State is SlotState.Retiring)
+        {
+            return;
+        }
+
+        ReleaseSuccessor(slot);
+        SetState(slot, SlotState.Retiring.Instance);
+        if (reason is { } why)
+        {
+            _retirements[(int)why]++;
+            _metrics.WorkerRetired(why);
         }
     }
 

@@ -65,6 +65,11 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
+        if (_settings.Pipelining)
+        {
+            _log.Warning("actor-pool.pipelining is ignored: a worker runs one task at a time (see reference.conf); remove the setting");
+        }
+
         SpawnMissing();
         var tick = _settings.SweepInterval < _settings.GracePeriod / 4 ? _settings.SweepInterval : _settings.GracePeriod / 4;
         Timers.StartPeriodicTimer("tick", Tick.Instance, tick);
@@ -81,7 +86,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
         _log.Error(reason, "The pool supervisor failed on {0} and restarts; answering its {1} tasks", message?.GetType().Name ?? "a message", _tasks.Count);
         foreach (var task in _tasks.Values.ToList())
         {
-            var started = task.QueueNode is null && task.Worker is { } slot && slot.Task == task;
+            var started = task.QueueNode is null && task.Worker?.State is SlotState.Busy busy && busy.Task == task;
             Settle(task, new ScriptFailed(
                 task.TaskId,
                 FailureKind.WorkerCrashed,
@@ -136,17 +141,6 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             case Tick:
                 OnTick();
                 break;
-            case EngineBack:
-                if (_slots.TryGetValue(Sender, out var back) && back.State == SlotState.Recovering)
-                {
-                    // Its engine thread is back: only the engine start remains, no replacement needed.
-                    Timers.Cancel(RecoveryTimer(Sender));
-                }
-
-                break;
-            case RecoveryOverdue overdue:
-                OnRecoveryOverdue(overdue.Worker);
-                break;
             case RespawnDue:
                 OnRespawnDue();
                 break;
@@ -170,9 +164,10 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
         PublishGauges();
     }
 
+    /// <summary>The pool's stats, built from the supervisor's worker states (the one place that reads them for stats).</summary>
     private PoolStats Stats()
     {
-        var (idle, busy, starting, recovering, _) = CountSlots();
+        var counts = CountSlots();
 
         var failures = ImmutableDictionary.CreateBuilder<FailureKind, long>();
         for (var i = 0; i < _failures.Length; i++)
@@ -193,8 +188,8 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
         }
 
         return new PoolStats(
-            _settings.Workers, idle, busy, starting, Waiting, _settings.MaxQueueLength, _phase.Latched, _phase.ShuttingDown,
-            _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures, recovering)
+            _settings.Workers, counts.Idle, counts.Busy, counts.Starting, Waiting, _settings.MaxQueueLength, _phase.Latched, _phase.ShuttingDown,
+            _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures, counts.Recovering)
         {
             EngineKind = _setup.EngineKind,
         };
@@ -202,11 +197,11 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
 
     private void PublishGauges()
     {
-        var (idle, busy, starting, recovering, retiring) = CountSlots();
-        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, idle, busy, starting, retiring, Waiting, _phase.Latched) { Recovering = recovering });
+        var counts = CountSlots();
+        _metrics.Publish(new PoolGaugeSnapshot(_settings.Workers, counts.Idle, counts.Busy, counts.Starting, counts.Retiring, Waiting, _phase.Latched) { Recovering = counts.Recovering });
     }
 
-    /// <summary>Workers by state.</summary>
+    /// <summary>Workers by state (a standby successor and a worker renewing its engine in place count as starting).</summary>
     private (int Idle, int Busy, int Starting, int Recovering, int Retiring) CountSlots()
     {
         int idle = 0, busy = 0, starting = 0, recovering = 0, retiring = 0;
@@ -220,13 +215,13 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
                 case SlotState.Busy:
                     busy++;
                     break;
+                case SlotState.Starting or SlotState.Standby or SlotState.Renewing:
+                    starting++;
+                    break;
                 case SlotState.Recovering:
                     recovering++;
                     break;
-                case SlotState.Starting:
-                    starting++;
-                    break;
-                default:
+                case SlotState.Retiring:
                     retiring++;
                     break;
             }

@@ -9,9 +9,9 @@ namespace ActorPool.Workers;
 /// script runs. The thread has a large stack for deep (but allowed) recursion.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The engine thread owns the queue and disposes it when it ends; Stop() is the disposal signal.")]
-internal sealed class EngineHost
+internal sealed class EngineHost : IEngineHost
 {
-    private readonly BlockingCollection<Action<EngineHost>> _work = new(new ConcurrentQueue<Action<EngineHost>>());
+    private readonly BlockingCollection<Action<IEngineHost>> _work = new(new ConcurrentQueue<Action<IEngineHost>>());
     private readonly Func<IScriptEngine> _factory;
     private readonly Action<Exception> _onFault;
     private IScriptEngine? _engine;
@@ -31,17 +31,11 @@ internal sealed class EngineHost
     /// <summary>The engine; only valid on the engine thread, after <see cref="CreateEngine"/>.</summary>
     public IScriptEngine Engine => _engine ?? throw new InvalidOperationException("The engine has not been created.");
 
-    /// <summary>
-    /// Engine thread only: true while the last task ended normally, so a held task may start after it. After
-    /// a cut-off, a crash, a suspect engine or a retirement it is false, and the supervisor withdraws the held task.
-    /// </summary>
-    public bool MayStartHeld { get; set; } = true;
-
     /// <summary>True once <see cref="Stop"/> was called: work still running must not report anything.</summary>
     public bool IsStopped => _work.IsAddingCompleted;
 
     /// <summary>Runs <paramref name="item"/> on the engine thread after the items posted before it.</summary>
-    public void Post(Action<EngineHost> item)
+    public void Post(Action<IEngineHost> item)
     {
         try
         {

@@ -10,27 +10,33 @@ namespace ActorPool.Workers;
 /// Owns one engine on a dedicated engine thread and runs one task at a time for its supervisor.
 /// </summary>
 /// <remarks>
-/// Its lifecycle is a set of behaviors, each handling only the messages valid in it:
-/// <c>Starting</c> → <c>Idle</c> ⇄ <c>Running(ticket)</c> → <c>Recovering(ticket)</c> → <c>Idle</c>, and
+/// <para>Its lifecycle is a set of behaviors, each handling only the messages valid in it:
+/// <c>Starting</c> → <c>Idle</c> ⇄ <c>Running(task)</c> → <c>Recovering(task)</c> → <c>Idle</c>, and
 /// <c>Retiring</c> from any of them (budget spent, engine abandoned, engine replacement failed, a task sent
-/// while not idle); a failed start ends in <c>StartFailed</c>, where it waits for the supervisor to stop it.
-/// While a task is in flight a timer is armed with the task's run limit (a timer, not <c>ReceiveTimeout</c>:
-/// a running worker receives held tasks and cancels, which must not postpone it); on expiry (or on cancel) it
-/// cancels the engine, answers, and waits for the engine thread to come back with a fresh engine, retiring
-/// when it does not within the grace period. See docs/architecture.md.
+/// while not idle); a failed start ends in <c>StartFailed</c>, where it waits for the supervisor to stop it.</para>
+/// <para><b>One owner per fact.</b> The worker alone decides a task's answer and alone talks to its engine thread:
+/// it posts jobs to the thread, the thread reports back to it only (<see cref="EngineDone"/>,
+/// <see cref="EngineRenewed"/>), and the worker tells the supervisor. A cut-off is the worker's decision too: it
+/// answers, cancels the call's token (the one signal that crosses to the engine thread) and ignores the call's
+/// late result.</para>
+/// <para>While a task is in flight its run limit is the actor's <c>ReceiveTimeout</c> (set when the task starts,
+/// cleared when it ends; every message a running worker receives is an <see cref="INotInfluenceReceiveTimeout"/>,
+/// so cancels, stats and engine reports never postpone it); on expiry (or on cancel) it cancels the engine,
+/// answers, and waits for the engine thread to come back, retiring when it does not within the grace period.
+/// See docs/architecture.md.</para>
 /// </remarks>
 internal sealed class ScriptWorker : UntypedActor, IWithTimers
 {
     private const string GraceTimer = "grace";
-    private const string RunLimitTimer = "run-limit";
     private readonly WorkerSetup _setup;
     private readonly int _budget;
     private readonly IActorRef _supervisor;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private EngineHost? _host;
-    private TaskTicket? _inFlight;
-    private TaskTicket? _lastPosted;
+    private IEngineHost? _host;
+    private CancellationTokenSource? _inFlight;
+    private string? _taskId;
     private int _tasksRun;
+    private DateTimeOffset _runLimitAt;
 
     public ScriptWorker(WorkerSetup setup, int budget, IActorRef supervisor)
     {
@@ -50,11 +56,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     {
         var self = Self;
         var settings = _setup.Settings;
-        _host = new EngineHost(
-            $"actorpool-engine-{Self.Path.Name}",
-            settings.Engine.ThreadStackSize,
-            _setup.CreateEngine,
-            ex => self.Tell(new EngineCrashed(ex)));
+        _host = _setup.CreateHost($"actorpool-engine-{Self.Path.Name}", settings.Engine.ThreadStackSize, ex => self.Tell(new EngineCrashed(ex)));
         _host.Post(host =>
         {
             try
@@ -78,17 +80,8 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
 
     protected override void PostStop()
     {
-        // The engine thread may still be running a script: stop it from answering, cut it off, let it end.
-        if (_inFlight is { } ticket)
-        {
-            ticket.TrySettle();
-            ticket.Cancellation.Cancel();
-        }
-
-        // A held task the engine thread may have started without this worker knowing yet: cut it off too. One
-        // not started stays withdrawable, so the supervisor queues it again.
-        _lastPosted?.Cancellation.Cancel();
-
+        // The engine thread may still be running a script: cut it off and let the thread end.
+        _inFlight?.Cancel();
         _host?.Stop();
     }
 
@@ -116,53 +109,19 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
 
     private void StartFailed(object message) => Common(message, "start-failed");
 
-    private void BecomeIdle(StartTask? pending = null)
+    private void BecomeIdle()
     {
         _inFlight = null;
-        Become(message => Idle(message, pending));
+        _taskId = null;
+        Become(Idle);
     }
 
-    /// <summary>
-    /// Idle; <paramref name="pending"/> is a held task the engine thread may still pick up (it says so with
-    /// <see cref="HeldStarted"/>, or settles it as expired, or skips it when the supervisor withdrew it).
-    /// </summary>
-    private void Idle(object message, StartTask? pending)
+    private void Idle(object message)
     {
         switch (message)
         {
-            case StartTask start when (pending is null || pending.Ticket.IsWithdrawn) && start.Ticket.ForHolding:
-                // Handed over for holding, but the task before it ended meanwhile: the engine thread starts it
-                // as a held task (checking its expiry, racing the supervisor's withdrawal).
-                Post(start, Count(start), held: true);
-                BecomeIdle(pending: start);
-                break;
-            case StartTask start when pending is null || pending.Ticket.IsWithdrawn:
-                Run(start);
-                break;
             case StartTask start:
-                // The supervisor counts the pending task as running (the engine thread is starting it right now):
-                // the new one is held behind it.
-                BeginHeld(pending);
-                Hold(pending.Ticket, start);
-                break;
-            case HeldStarted started when started.TaskId == pending?.Command.TaskId:
-                BeginHeld(pending);
-                break;
-            case EngineSettled settled when settled.TaskId == pending?.Command.TaskId:
-                // It expired before the engine thread could start it, or was taken back as the budget's last.
-                if (settled.Next == WorkerNext.Retiring)
-                {
-                    Retire(settled.Reason);
-                }
-                else
-                {
-                    BecomeIdle();
-                }
-
-                break;
-            case CancelTask cancel when cancel.TaskId == pending?.Command.TaskId:
-                // The supervisor could not withdraw it, so the engine thread has started it: cut it off there.
-                pending.Ticket.Cancellation.Cancel();
+                Run(start);
                 break;
             case CancelTask:
                 // The task it names is already answered.
@@ -175,96 +134,72 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
 
     private void Run(StartTask start)
     {
-        var last = Count(start);
-        _inFlight = start.Ticket;
-        ArmRunLimit(start);
-        Post(start, last, held: false);
-        Become(message => Running(message, start.Ticket, null));
-    }
-
-    /// <summary>Pipelining: queues <paramref name="start"/> on the engine thread behind the current task.</summary>
-    private void Hold(TaskTicket current, StartTask start)
-    {
-        var last = Count(start);
-        Post(start, last, held: true);
-        Become(message => Running(message, current, start));
-    }
-
-    private void BeginHeld(StartTask held)
-    {
-        _inFlight = held.Ticket;
-        ArmRunLimit(held);
-        Become(message => Running(message, held.Ticket, null));
+        _tasksRun++;
+        _setup.Observer?.TaskStarted(Self.Path.Name, start.Command.TaskId, _tasksRun, _budget);
+        var last = start.Last || _tasksRun >= _budget;
+        var cancellation = new CancellationTokenSource();
+        _inFlight = cancellation;
+        _taskId = start.Command.TaskId;
+        ArmRunLimit(start.RunLimit);
+        var self = Self;
+        var setup = _setup;
+        var command = start.Command;
+        var token = cancellation.Token;
+        _host!.Post(host =>
+        {
+            var done = RunOnEngine(host, command, setup, token);
+            if (!host.IsStopped)
+            {
+                self.Tell(done);
+            }
+        });
+        Become(message => Running(message, command.TaskId, last));
     }
 
     /// <summary>
-    /// Arms the run limit: the task's limit, cut to what is left of its caller's deadline (a task handed over
-    /// for holding may start later than it was handed over, even on an idle worker when the hand-over crossed
-    /// the end of the task before it).
+    /// Arms the run limit as this actor's <c>ReceiveTimeout</c>. Every message a running worker receives is an
+    /// <see cref="INotInfluenceReceiveTimeout"/>, so none of them postpones it.
     /// </summary>
-    private void ArmRunLimit(StartTask start)
+    private void ArmRunLimit(TimeSpan runLimit)
     {
-        var runLimit = start.RunLimit;
-        if (start.DeadlineAt is { } deadline && deadline - Context.System.Scheduler.Now < runLimit)
+        runLimit = runLimit > TimeSpan.Zero ? runLimit : TimeSpan.FromMilliseconds(1);
+        _runLimitAt = Context.System.Scheduler.Now + runLimit;
+        Context.SetReceiveTimeout(runLimit);
+    }
+
+    /// <summary>Clears the run limit: no task is in flight.</summary>
+    private static void DisarmRunLimit() => Context.SetReceiveTimeout(null);
+
+    /// <summary>
+    /// True when a <c>ReceiveTimeout</c> is the running task's: one the previous task's limit put in the mailbox
+    /// just before that task ended is stale (Akka may enqueue it after other messages), and the limit is re-armed
+    /// for the time that is left.
+    /// </summary>
+    private bool RunLimitReached()
+    {
+        var left = _runLimitAt - Context.System.Scheduler.Now;
+        if (left <= TimeSpan.Zero)
         {
-            runLimit = deadline - Context.System.Scheduler.Now;
+            return true;
         }
 
-        Timers.StartSingleTimer(RunLimitTimer, new RunLimitReached(start.Ticket.TaskId), runLimit > TimeSpan.Zero ? runLimit : TimeSpan.FromMilliseconds(1));
+        Context.SetReceiveTimeout(left);
+        return false;
     }
 
-    /// <summary>Counts a task against the budget; true when it is the last one.</summary>
-    private bool Count(StartTask start)
-    {
-        _tasksRun++;
-        _setup.Hooks?.TaskStarted?.Invoke(Self.Path.Name, start.Command.TaskId, _tasksRun, _budget);
-        return start.Last || _tasksRun >= _budget;
-    }
-
-    private void Post(StartTask start, bool last, bool held)
-    {
-        var self = Self;
-        var supervisor = _supervisor;
-        var setup = _setup;
-        var scheduler = Context.System.Scheduler;
-        _lastPosted = start.Ticket;
-        _host!.Post(host => RunOnEngine(host, start, last, held, scheduler, self, supervisor, setup));
-    }
-
-    private void Running(object message, TaskTicket ticket, StartTask? held)
+    private void Running(object message, string taskId, bool last)
     {
         switch (message)
         {
-            case EngineSettled settled when settled.TaskId == ticket.TaskId:
-                Timers.Cancel(RunLimitTimer);
-                switch (settled.Next)
-                {
-                    case WorkerNext.Idle:
-                        BecomeIdle(held);
-                        break;
-                    case WorkerNext.Recovering:
-                        // A held task never starts after this; the supervisor takes it back.
-                        BecomeRecovering(ticket);
-                        break;
-                    default:
-                        _inFlight = null;
-                        Retire(settled.Reason);
-                        break;
-                }
-
+            case EngineDone done when done.TaskId == taskId:
+                DisarmRunLimit();
+                Finish(done, last);
                 break;
-            case StartTask start when held is null || held.Ticket.IsWithdrawn:
-                Hold(ticket, start);
+            case ReceiveTimeout when RunLimitReached():
+                CutOff(taskId, FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
                 break;
-            case RunLimitReached reached when reached.TaskId == ticket.TaskId:
-                CutOff(ticket, FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
-                break;
-            case CancelTask cancel when cancel.TaskId == ticket.TaskId:
-                CutOff(ticket, FailureKind.Cancelled, "the task was cancelled by its caller");
-                break;
-            case CancelTask cancel when cancel.TaskId == held?.Command.TaskId:
-                // The supervisor could not withdraw it, so the engine thread has started it: cut it off there.
-                held.Ticket.Cancellation.Cancel();
+            case CancelTask cancel when cancel.TaskId == taskId:
+                CutOff(taskId, FailureKind.Cancelled, "the task was cancelled by its caller");
                 break;
             case CancelTask:
                 break;
@@ -274,38 +209,85 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Answers the task in flight itself and cuts the engine off (timeout or cancel).</summary>
-    private void CutOff(TaskTicket ticket, FailureKind kind, string message)
+    /// <summary>The engine thread answered the running task: pass the answer on and say what comes next.</summary>
+    private void Finish(EngineDone done, bool last)
     {
-        Timers.Cancel(RunLimitTimer);
-        if (!ticket.TrySettle())
+        if (done.Reply is not { } reply)
         {
-            // The engine thread settled first; its EngineSettled is on its way.
-            return;
+            throw new WorkerCrashedException($"engine thread failed while running task '{done.TaskId}'", done.Crash);
         }
 
-        ticket.Cancellation.Cancel();
-        // Grace timer first: whoever reads the answer may move the clock on at once.
-        BecomeRecovering(ticket);
-        _supervisor.Tell(new TaskFinished(ticket.TaskId, new ScriptFailed(ticket.TaskId, kind, message), WorkerNext.Recovering));
+        var (next, reason) =
+            last ? (WorkerNext.Retiring, RetirementReason.Budget)
+            : reply is ScriptFailed { Kind: FailureKind.ScriptError } && _setup.Settings.RecycleOnScriptError ? (WorkerNext.Retiring, RetirementReason.ScriptError)
+            : done.LoadedModules > _setup.Settings.MaxModulesPerEngine ? (WorkerNext.Retiring, RetirementReason.ModuleLimit)
+            : done.Suspect ? (WorkerNext.Renewing, RetirementReason.Budget)
+            : (WorkerNext.Idle, RetirementReason.Budget);
+        _supervisor.Tell(new TaskFinished(done.TaskId, reply, next, reason));
+        switch (next)
+        {
+            case WorkerNext.Idle:
+                BecomeIdle();
+                break;
+            case WorkerNext.Renewing:
+                // The engine thread is back: it replaces the engine, then the worker is available again.
+                _inFlight = null;
+                Renew(done.TaskId);
+                break;
+            default:
+                _inFlight = null;
+                Retire(reason);
+                break;
+        }
     }
 
-    private void BecomeRecovering(TaskTicket ticket)
+    /// <summary>Answers the task in flight itself and cuts the engine off (timeout or cancel).</summary>
+    private void CutOff(string taskId, FailureKind kind, string message)
     {
-        Timers.StartSingleTimer(GraceTimer, new GraceExpired(ticket.TaskId), _setup.Settings.GracePeriod);
-        Become(message => Recovering(message, ticket));
+        DisarmRunLimit();
+        _inFlight!.Cancel();
+        // Grace timer first: whoever reads the answer may move the clock on at once.
+        Timers.StartSingleTimer(GraceTimer, new GraceExpired(taskId), _setup.Settings.GracePeriod);
+        Become(m => Recovering(m, taskId, engineBack: false));
+        _supervisor.Tell(new TaskFinished(taskId, new ScriptFailed(taskId, kind, message), WorkerNext.Recovering));
     }
 
-    private void Recovering(object message, TaskTicket ticket)
+    /// <summary>Posts the replacement of the engine (its thread is back) and waits for it.</summary>
+    private void Renew(string taskId)
+    {
+        var self = Self;
+        _host!.Post(host => self.Tell(new EngineRenewed(taskId, ReplaceEngine(host))));
+        Timers.StartSingleTimer(GraceTimer, new GraceExpired(taskId), _setup.Settings.GracePeriod);
+        Become(m => Recovering(m, taskId, engineBack: true));
+    }
+
+    /// <summary>
+    /// Out of service after task <paramref name="taskId"/>: waiting for the engine thread to come back from a
+    /// cut-off call (<paramref name="engineBack"/> false), then for the fresh engine.
+    /// </summary>
+    private void Recovering(object message, string taskId, bool engineBack)
     {
         switch (message)
         {
-            case EngineRecovered recovered when recovered.TaskId == ticket.TaskId:
-                Timers.Cancel(GraceTimer);
+            case EngineDone done when done.TaskId == taskId && !engineBack:
+                // Back from the cut-off call; its answer was given already. The call stopped mid-way: renew.
                 _inFlight = null;
-                if (recovered.Failure is not null)
+                if (done.Crash is not null || _tasksRun >= _budget)
                 {
-                    _log.Warning("Worker {0} could not replace its engine: {1}", Self.Path.Name, recovered.Failure.Message);
+                    Timers.Cancel(GraceTimer);
+                    Retire(done.Crash is not null ? RetirementReason.Crashed : RetirementReason.Budget);
+                }
+                else
+                {
+                    Renew(taskId);
+                }
+
+                break;
+            case EngineRenewed renewed when renewed.TaskId == taskId && engineBack:
+                Timers.Cancel(GraceTimer);
+                if (renewed.Failure is not null)
+                {
+                    _log.Warning("Worker {0} could not replace its engine: {1}", Self.Path.Name, renewed.Failure.Message);
                     Retire(RetirementReason.StartFailed);
                 }
                 else if (_tasksRun >= _budget)
@@ -319,12 +301,12 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 }
 
                 break;
-            case GraceExpired expired when expired.TaskId == ticket.TaskId:
+            case GraceExpired expired when expired.TaskId == taskId:
                 _log.Warning("Engine thread of {0} did not come back within {1} after task {2}; abandoning it", Self.Path.Name, _setup.Settings.GracePeriod, expired.TaskId);
                 _setup.Metrics.EngineAbandoned();
                 Retire(RetirementReason.EngineAbandoned);
                 break;
-            case CancelTask or RunLimitReached:
+            case CancelTask or ReceiveTimeout:
                 // The task is answered already; the engine thread is on its way back.
                 break;
             default:
@@ -344,7 +326,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case StartTask start when !start.Ticket.ForHolding:
+            case StartTask start:
                 RejectTask(start, "retiring");
                 break;
             default:
@@ -359,11 +341,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         switch (message)
         {
             case GetWorkerState:
-                Sender.Tell(new WorkerState(state, _inFlight?.TaskId, _tasksRun));
-                break;
-            case StartTask { Ticket.ForHolding: true }:
-                // Handed over for holding while this worker's task was being cut off or it was leaving: the
-                // supervisor takes it back (it never started) when it reads why.
+                Sender.Tell(new WorkerState(state, _taskId, _tasksRun));
                 break;
             case StartTask start:
                 // The supervisor never does this; answer rather than lose the task, and leave.
@@ -371,8 +349,8 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 Retire(RetirementReason.Crashed);
                 break;
             case EngineCrashed crashed:
-                throw new WorkerCrashedException($"engine thread failed while the worker was {state} (task '{_inFlight?.TaskId ?? "none"}')", crashed.Failure);
-            case CancelTask or RunLimitReached or GraceExpired or EngineSettled or EngineRecovered or HeldStarted:
+                throw new WorkerCrashedException($"engine thread failed while the worker was {state} (task '{_taskId ?? "none"}')", crashed.Failure);
+            case CancelTask or ReceiveTimeout or GraceExpired or EngineDone or EngineRenewed:
                 // Late echoes of an earlier state (a timer or engine report that lost a race): nothing to do.
                 break;
             default:
@@ -384,61 +362,17 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     private void RejectTask(StartTask start, string state)
     {
         var id = start.Command.TaskId;
-        _supervisor.Tell(new TaskFinished(id, new ScriptFailed(id, FailureKind.WorkerCrashed, $"the worker was {state}, not idle; the task never ran", ScriptFailed.NeverStarted), WorkerNext.Retiring));
+        _supervisor.Tell(new TaskFinished(id, new ScriptFailed(id, FailureKind.WorkerCrashed, $"the worker was {state}, not idle; the task never ran", ScriptFailed.NeverStarted), WorkerNext.Retiring, RetirementReason.Crashed));
     }
 
-    /// <summary>Runs on the engine thread. Touches no actor state: it reports with messages only.</summary>
-    private static void RunOnEngine(EngineHost host, StartTask start, bool last, bool held, IScheduler scheduler, IActorRef self, IActorRef supervisor, WorkerSetup setup)
+    /// <summary>Runs one call on the engine thread and says how it went. Touches no actor state.</summary>
+    private static EngineDone RunOnEngine(IEngineHost host, RunScript command, WorkerSetup setup, CancellationToken cancellation)
     {
-        var command = start.Command;
-        var ticket = start.Ticket;
-        if (held)
-        {
-            // A held task starts only behind a task that ended normally; otherwise the supervisor takes it back.
-            if (host.IsStopped || !host.MayStartHeld)
-            {
-                return;
-            }
-
-            // One reading of the clock decides, and is what the observation hook sees.
-            var now = scheduler.Now;
-            if (start.ExpiresAt is { } expiresAt && now >= expiresAt)
-            {
-                if (ticket.TryWithdraw())
-                {
-                    var (afterExpiry, why) = last ? (WorkerNext.Retiring, RetirementReason.Budget) : (WorkerNext.Idle, RetirementReason.Budget);
-                    self.Tell(new EngineSettled(command.TaskId, afterExpiry, why));
-                    supervisor.Tell(new TaskFinished(command.TaskId, new ScriptFailed(command.TaskId, FailureKind.QueueExpired, "the task passed its queue age limit (actor-pool.max-task-age) or its caller's deadline while it waited for its worker; it never ran", ScriptFailed.NeverStarted), afterExpiry), self);
-                }
-
-                return;
-            }
-
-            if (!ticket.TryStart())
-            {
-                // The supervisor took it back. If it was the last of the budget, nothing else will come: retire.
-                if (last)
-                {
-                    self.Tell(new EngineSettled(command.TaskId, WorkerNext.Retiring, RetirementReason.Budget));
-                }
-
-                return;
-            }
-
-            self.Tell(new HeldStarted(command.TaskId));
-            if (setup.Hooks?.HeldTaskStarted is { } observe && start.AcceptedAt is { } acceptedAt)
-            {
-                observe(command.TaskId, now - acceptedAt, command.Deadline);
-            }
-        }
-
-        IScriptReply reply;
-        var suspect = false;
         try
         {
-            setup.Hooks?.BeforeRun?.Invoke(command.TaskId);
-            var json = host.Engine.Call(command.Module, command.Function, command.ArgsJson, ticket.Cancellation.Token);
-            reply = new ScriptSucceeded(command.TaskId, json);
+            setup.Observer?.CallStarting(command.TaskId);
+            var json = host.Engine.Call(command.Module, command.Function, command.ArgsJson, cancellation);
+            return new EngineDone(command.TaskId, new ScriptSucceeded(command.TaskId, json), false, host.Engine.LoadedModuleCount, null);
         }
 #pragma warning disable CA1031 // Every exception is either a task failure or a worker crash; none may end the thread.
         catch (Exception ex)
@@ -446,67 +380,28 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         {
             if (EngineFailures.Map(ex, setup.LimitsText) is not { } failure)
             {
-                host.MayStartHeld = false;
-                if (ticket.TrySettle())
-                {
-                    self.Tell(new EngineCrashed(ex));
-                }
-
-                return;
+                return new EngineDone(command.TaskId, null, true, 0, ex);
             }
 
-            reply = new ScriptFailed(command.TaskId, failure.Kind, failure.Message, failure.Details, failure.Limit);
-            suspect = failure.EngineSuspect;
-        }
-
-        if (!ticket.TrySettle())
-        {
-            // The worker answered first (timeout or cancel): give it a fresh engine and report back.
-            host.MayStartHeld = false;
-            if (!host.IsStopped)
-            {
-                supervisor.Tell(EngineBack.Instance, self);
-                ReplaceEngine(host, command.TaskId, self);
-            }
-
-            return;
-        }
-
-        var (next, reason) =
-            last ? (WorkerNext.Retiring, RetirementReason.Budget)
-            : reply is ScriptFailed { Kind: FailureKind.ScriptError } && setup.Settings.RecycleOnScriptError ? (WorkerNext.Retiring, RetirementReason.ScriptError)
-            : host.Engine.LoadedModuleCount > setup.Settings.MaxModulesPerEngine ? (WorkerNext.Retiring, RetirementReason.ModuleLimit)
-            : suspect ? (WorkerNext.Recovering, RetirementReason.Budget)
-            : (WorkerNext.Idle, RetirementReason.Budget);
-        host.MayStartHeld = next == WorkerNext.Idle;
-
-        // Worker first: the supervisor may hand this worker its next task as soon as it reads TaskFinished,
-        // and that task must queue behind EngineSettled in the worker's mailbox.
-        self.Tell(new EngineSettled(command.TaskId, next, reason));
-        supervisor.Tell(new TaskFinished(command.TaskId, reply, next), self);
-        if (next == WorkerNext.Recovering)
-        {
-            supervisor.Tell(EngineBack.Instance, self);
-            ReplaceEngine(host, command.TaskId, self);
+            var reply = new ScriptFailed(command.TaskId, failure.Kind, failure.Message, failure.Details, failure.Limit);
+            return new EngineDone(command.TaskId, reply, failure.EngineSuspect, host.Engine.LoadedModuleCount, null);
         }
     }
 
-    /// <summary>Engine thread: replaces a cut-off or suspect engine and tells the worker how that went.</summary>
-    private static void ReplaceEngine(EngineHost host, string taskId, IActorRef self)
+    /// <summary>Engine thread: replaces a cut-off or suspect engine; null when that worked.</summary>
+    private static Exception? ReplaceEngine(IEngineHost host)
     {
-        Exception? failure = null;
         try
         {
             host.CreateEngine();
+            return null;
         }
 #pragma warning disable CA1031 // Reported to the worker, which retires.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            failure = ex;
+            return ex;
         }
-
-        self.Tell(new EngineRecovered(taskId, failure));
     }
 }
 

@@ -52,7 +52,7 @@ public sealed class ModuleCatalogSpec(ITestOutputHelper output) : PoolTestKit(Re
         // The pool's supervisor on a catalog this test can read, with a hook that names the worker of each task.
         var catalog = new ModuleCatalog(TestModules.Source());
         var ranOn = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
-        var hooks = new WorkerTestHooks { TaskStarted = (worker, _, _, _) => ranOn.TryAdd(worker, 0) };
+        var hooks = new DelegatingObserver { OnTaskStarted = (worker, _, _, _) => ranOn.TryAdd(worker, 0) };
         var settings = Settings(workers: 4);
         var supervisor = Sys.ActorOf(PoolSupervisor.Props(settings, new WorkerSetup(settings, catalog, new Telemetry.PoolMetrics("prep"), hooks)), "prep");
         await using var pool = ScriptPool.Attach(Sys, supervisor);

@@ -10,9 +10,9 @@ public sealed class BudgetSpec(ITestOutputHelper output) : PoolTestKit(RealTime,
     public async Task PoolSupervisor_should_replace_a_worker_after_exactly_its_budget_of_tasks()
     {
         var started = new System.Collections.Concurrent.ConcurrentQueue<(string Worker, int Count, int Budget)>();
-        await using var pool = StartPool(Settings(workers: 1, budget: 3), hooks: new ActorPool.Workers.WorkerTestHooks
+        await using var pool = StartPool(Settings(workers: 1, budget: 3), observer: new DelegatingObserver
         {
-            TaskStarted = (worker, _, count, budget) => started.Enqueue((worker, count, budget)),
+            OnTaskStarted = (worker, _, count, budget) => started.Enqueue((worker, count, budget)),
         });
 
         var counters = new List<int>();
@@ -33,9 +33,9 @@ public sealed class BudgetSpec(ITestOutputHelper output) : PoolTestKit(RealTime,
     public async Task PoolSupervisor_should_answer_1000_concurrent_tasks_at_budget_7_without_losing_any_across_retirements()
     {
         var overBudget = new System.Collections.Concurrent.ConcurrentBag<string>();
-        await using var pool = StartPool(Settings(workers: 2, budget: 7) with { BudgetJitter = 0.3 }, hooks: new ActorPool.Workers.WorkerTestHooks
+        await using var pool = StartPool(Settings(workers: 2, budget: 7) with { BudgetJitter = 0.3 }, observer: new DelegatingObserver
         {
-            TaskStarted = (worker, task, count, budget) =>
+            OnTaskStarted = (worker, task, count, budget) =>
             {
                 if (count > budget)
                 {

@@ -41,12 +41,12 @@ public sealed class ChaosSpec : PoolTestKit
     private sealed record Expectation(string Name, Func<IScriptReply, bool> Matches);
 
     [Theory]
-    [InlineData(20261128, false)]
-    [InlineData(7, true)]
-    [InlineData(424242, true)]
-    [InlineData(1_000_003, false)]
-    [InlineData(31337, true)]
-    public async Task Every_task_should_end_in_an_expected_outcome_exactly_once_and_the_queue_bound_should_hold(int seed, bool pipelining)
+    [InlineData(20261128)]
+    [InlineData(7)]
+    [InlineData(424242)]
+    [InlineData(1_000_003)]
+    [InlineData(31337)]
+    public async Task Every_task_should_end_in_an_expected_outcome_exactly_once_and_the_queue_bound_should_hold(int seed)
     {
         var random = new Random(seed);
         var workers = random.Next(2, 5);
@@ -59,15 +59,12 @@ public sealed class ChaosSpec : PoolTestKit
         // and wait for all of the run's answers before pacing on.
         var window = queueBound;
         var burstSize = burst ? queueBound + workers + 20 : 0;
-        output.WriteLine($"chaos seed={seed} workers={workers} budget={budget} queue={queueBound} window={window} burst={burst} pipelining={pipelining}");
+        output.WriteLine($"chaos seed={seed} workers={workers} budget={budget} queue={queueBound} window={window} burst={burst}");
 
         var settings = Settings(workers, budget) with
         {
             BudgetJitter = 0.5,
             MaxQueueLength = queueBound,
-            // Pipelining: running workers hold a next task, so held tasks expire, pass deadlines, are cancelled,
-            // are taken back from cut-off workers and move to idle ones, all under the same invariants.
-            Pipelining = pipelining,
             // Room for a loaded 2-core box: a good task or an allocation bomb must end on its own well within the
             // run limit, and a spinning engine must notice its cancellation within the grace period. Spinning
             // tasks carry their own short deadline, so they do not hold a worker for the whole run limit.
@@ -78,7 +75,6 @@ public sealed class ChaosSpec : PoolTestKit
             Engine = Settings().Engine with { MemoryLimitBytes = 8L << 20, RecursionLimit = 200 },
         };
         var violations = new ConcurrentQueue<string>();
-        var heldStarted = 0;
         void CheckWait(string what, TimeSpan waited, TimeSpan? deadline)
         {
             if (waited >= settings.MaxTaskAge || (deadline is { } d && waited >= d))
@@ -87,15 +83,10 @@ public sealed class ChaosSpec : PoolTestKit
             }
         }
 
-        var hooks = new WorkerTestHooks
+        var hooks = new DelegatingObserver
         {
-            TaskDispatched = (id, waited, deadline) => CheckWait($"task {id} started", waited, deadline),
-            HeldTaskStarted = (id, waited, deadline) =>
-            {
-                Interlocked.Increment(ref heldStarted);
-                CheckWait($"held task {id} started on its engine", waited, deadline);
-            },
-            TaskStarted = (worker, id, count, workerBudget) =>
+            OnTaskDispatched = (id, waited, deadline) => CheckWait($"task {id} started", waited, deadline),
+            OnTaskStarted = (worker, id, count, workerBudget) =>
             {
                 if (count > workerBudget)
                 {
@@ -223,8 +214,6 @@ public sealed class ChaosSpec : PoolTestKit
         Assert.True(kinds.GetValueOrDefault("Succeeded") > TaskCount / 4, $"seed {seed}: too few tasks succeeded for the storm to mean anything");
         Assert.True(Interlocked.Read(ref engineCount.Calls) > TaskCount / 4, $"seed {seed}: the checked engines saw only {engineCount.Calls} calls");
         Assert.Equal(TaskCount, final.Succeeded + final.Failures.Values.Sum());
-        output.WriteLine($"held tasks started: {heldStarted}");
-        Assert.True(pipelining == (heldStarted > 0), $"seed {seed}: pipelining {(pipelining ? "on" : "off")}, yet {heldStarted} held tasks started");
     }
 
     private static (string Module, string Function, string Args, Expectation Expected) PickTask(Random random)

@@ -157,9 +157,7 @@ public sealed class PoolSupervisorSpec : PoolTestKit
         supervisor.Tell(new TaskFinished("t1", new ScriptFailed("t1", FailureKind.Timeout, "cut off"), WorkerNext.Recovering), worker);
 
         Assert.Equal(FailureKind.Timeout, _caller.ExpectMsg<ScriptFailed>().Kind);
-        _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        Stats(supervisor);
-        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(100));
+        // At once, not after a timer: the tasks behind it wait at most an engine start.
         var replacement = Spawned();
         Assert.Equal(1, Stats(supervisor).RecoveringWorkers);
         supervisor.Tell(new WorkerReady(), replacement);
@@ -170,13 +168,13 @@ public sealed class PoolSupervisorSpec : PoolTestKit
     }
 
     [Fact]
-    public void PoolSupervisor_should_not_replace_a_worker_that_comes_back_from_recovery_promptly()
+    public void PoolSupervisor_should_not_replace_a_worker_whose_engine_thread_is_back_and_renews_its_engine()
     {
         var supervisor = StartSupervisor(Settings(workers: 1));
         var worker = Ready(supervisor);
         supervisor.Tell(Run("t1"), _caller);
         _workers.ExpectMsg<StartTask>();
-        supervisor.Tell(new TaskFinished("t1", new ScriptFailed("t1", FailureKind.Timeout, "cut off"), WorkerNext.Recovering), worker);
+        supervisor.Tell(new TaskFinished("t1", new ScriptFailed("t1", FailureKind.LimitExceeded, "suspect engine"), WorkerNext.Renewing), worker);
         _caller.ExpectMsg<ScriptFailed>();
 
         supervisor.Tell(new WorkerAvailable(), worker);
@@ -197,8 +195,6 @@ public sealed class PoolSupervisorSpec : PoolTestKit
         _workers.ExpectMsg<StartTask>();
         supervisor.Tell(new TaskFinished("t1", new ScriptFailed("t1", FailureKind.Timeout, "cut off"), WorkerNext.Recovering), worker);
         _caller.ExpectMsg<ScriptFailed>();
-        Stats(supervisor);
-        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(100));
         supervisor.Tell(new WorkerStartFailed("no engine"), Spawned());
 
         supervisor.Tell(new WorkerAvailable(), worker);
@@ -310,19 +306,19 @@ public sealed class PoolSupervisorSpec : PoolTestKit
     [Fact]
     public void PoolSupervisor_should_answer_a_batch_once_with_one_reply_per_call_in_call_order()
     {
-        var supervisor = StartSupervisor(Settings(workers: 1) with { MaxQueueLength = 2, Pipelining = true });
+        var supervisor = StartSupervisor(Settings(workers: 1) with { MaxQueueLength = 2 });
         var worker = Ready(supervisor);
         supervisor.Tell(Run("before"), _caller);
         _workers.ExpectMsg<StartTask>();
 
-        // "before" runs, b1 is held, b2 queued: the queue is full for b3; "before" is in flight, so b4 is a duplicate.
+        // "before" runs, b1 and b2 wait: the queue is full for b3; "before" is in flight, so b4 is a duplicate.
         supervisor.Tell(new RunScriptBatch("batch", [Run("b1"), Run("b2"), Run("b3"), Run("before"), new RunScript("b5", "basic", "bad name!", "[]")]), _caller);
-        Assert.Equal("b1", _workers.ExpectMsg<StartTask>().Command.TaskId);
         _caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         supervisor.Tell(new TaskFinished("before", new ScriptSucceeded("before", "0"), WorkerNext.Idle), worker);
         Assert.Equal("before", _caller.ExpectMsg<ScriptSucceeded>().TaskId);
-        Assert.Equal("b2", _workers.ExpectMsg<StartTask>().Command.TaskId);
+        Assert.Equal("b1", _workers.ExpectMsg<StartTask>().Command.TaskId);
         supervisor.Tell(new TaskFinished("b1", new ScriptSucceeded("b1", "1"), WorkerNext.Idle), worker);
+        Assert.Equal("b2", _workers.ExpectMsg<StartTask>().Command.TaskId);
         _caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         supervisor.Tell(new TaskFinished("b2", new ScriptFailed("b2", FailureKind.ScriptError, "boom"), WorkerNext.Idle), worker);
 

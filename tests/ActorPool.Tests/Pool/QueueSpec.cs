@@ -14,7 +14,7 @@ public sealed class QueueSpec(ITestOutputHelper output) : PoolTestKit(VirtualTim
         var ran = new ConcurrentBag<string>();
         var pool = StartPool(
             Settings() with { MaxTaskAge = TimeSpan.FromSeconds(1), InFlightTimeout = TimeSpan.FromSeconds(30) },
-            hooks: new WorkerTestHooks { BeforeRun = id => ran.Add(id) });
+            observer: new DelegatingObserver { OnCallStarting = id => ran.Add(id) });
         var caller = CreateTestProbe();
         pool.Supervisor.Tell(new RunScript("busy", "faults", "spin", "[]"), caller);
         AwaitRunning(pool, "busy");
@@ -64,11 +64,11 @@ public sealed class QueueSpec(ITestOutputHelper output) : PoolTestKit(VirtualTim
     [Fact]
     public void PoolSupervisor_should_answer_Overloaded_at_once_when_the_queue_is_full()
     {
-        var pool = StartPool(Settings() with { MaxQueueLength = 2, InFlightTimeout = TimeSpan.FromSeconds(30), Pipelining = true });
+        var pool = StartPool(Settings() with { MaxQueueLength = 2, InFlightTimeout = TimeSpan.FromSeconds(30) });
         var caller = CreateTestProbe();
         pool.Supervisor.Tell(new RunScript("busy", "faults", "spin", "[]"), caller);
         AwaitRunning(pool, "busy");
-        // q1 is held by the running worker (pipelining) and q2 queued: both wait, both count against the bound.
+        // q1 and q2 wait in the queue: both count against the bound.
         pool.Supervisor.Tell(new RunScript("q1", "basic", "echo", "[1]"), caller);
         pool.Supervisor.Tell(new RunScript("q2", "basic", "echo", "[2]"), caller);
 

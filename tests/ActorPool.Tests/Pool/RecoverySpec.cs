@@ -30,9 +30,9 @@ public sealed class RecoverySpec(ITestOutputHelper output) : PoolTestKit(Virtual
         // A defect inside the supervisor, stood in for by a hook that throws while it hands "q" to a worker.
         var fake = new FakeEngineControl();
         // Without pipelining, so "q" and "r" wait in the queue until "a" ends.
-        var pool = StartPool(Settings(workers: 1) with { Pipelining = false }, fake: fake, hooks: new ActorPool.Workers.WorkerTestHooks
+        var pool = StartPool(Settings(workers: 1) with { Pipelining = false }, fake: fake, observer: new DelegatingObserver
         {
-            TaskDispatched = (id, _, _) =>
+            OnTaskDispatched = (id, _, _) =>
             {
                 if (id == "q")
                 {

@@ -1,5 +1,6 @@
 using ActorPool.Configuration;
 using ActorPool.Modules;
+using ActorPool.Telemetry;
 using ActorPool.Workers;
 using Akka.Actor;
 using Akka.Configuration;
@@ -44,12 +45,12 @@ public abstract class PoolTestKit : Akka.TestKit.Xunit2.TestKit
         },
     };
 
-    internal ScriptPool StartPool(PoolSettings settings, IModuleSource? modules = null, WorkerTestHooks? hooks = null, string name = "pool", int? seed = 1, FakeEngineControl? fake = null) =>
-        ScriptPool.Start(Sys, modules ?? TestModules.Source(), settings, name, metrics: null, hooks, seed, fake is null ? null : new FakeEngineFactory(fake));
+    internal ScriptPool StartPool(PoolSettings settings, IModuleSource? modules = null, IPoolObserver? observer = null, string name = "pool", int? seed = 1, FakeEngineControl? fake = null) =>
+        ScriptPool.Start(Sys, modules ?? TestModules.Source(), settings, name, metrics: null, observer, seed, fake is null ? null : new FakeEngineFactory(fake));
 
     /// <summary>A worker setup for specs that create workers or supervisors alone, with fake engines.</summary>
-    internal static WorkerSetup FakeSetup(PoolSettings settings, FakeEngineControl fake, WorkerTestHooks? hooks = null) =>
-        new(settings, new ModuleCatalog(TestModules.Source()), new Telemetry.PoolMetrics("spec-" + Guid.NewGuid().ToString("N")), hooks) { EngineFactory = fake.Create };
+    internal static WorkerSetup FakeSetup(PoolSettings settings, FakeEngineControl fake, IPoolObserver? observer = null) =>
+        new(settings, new ModuleCatalog(TestModules.Source()), new Telemetry.PoolMetrics("spec-" + Guid.NewGuid().ToString("N")), observer) { EngineFactory = fake.Create };
 
     /// <summary>The state of every live worker of a pool.</summary>
     internal IReadOnlyList<(IActorRef Worker, WorkerProtocol.WorkerState State)> WorkerStates(ScriptPool pool)

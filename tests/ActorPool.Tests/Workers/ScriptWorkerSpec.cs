@@ -22,8 +22,6 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
         : base(VirtualTime, output)
     {
         _supervisor = CreateTestProbe();
-        // Sent by the engine thread beside the worker's own reports (its order to them is not fixed); one test checks it.
-        _supervisor.IgnoreMessages(message => message is EngineBack);
     }
 
     void IDisposable.Dispose() => _fake.Release.Set();
@@ -116,7 +114,35 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
     }
 
     [Fact]
-    public void ScriptWorker_should_tell_its_supervisor_when_its_engine_thread_is_back_from_a_cut_off()
+    public void ScriptWorker_should_cut_off_at_its_run_limit_however_many_cancels_stats_and_engine_reports_arrive_meanwhile()
+    {
+        var worker = StartWorker();
+        worker.Tell(Start("slow", "block"));
+        AwaitEntered(worker);
+
+        // The run limit is the worker's ReceiveTimeout: a stream of messages that must not postpone it (cancels of
+        // answered tasks, stats, late engine reports and timers), every 100 ms of its 1 s limit; each would reset
+        // an ordinary ReceiveTimeout.
+        for (var i = 0; i < 9; i++)
+        {
+            VirtualScheduler.Advance(TimeSpan.FromMilliseconds(100));
+            worker.Tell(new CancelTask($"answered{i}"));
+            worker.Tell(new EngineDone($"other{i}", new ScriptSucceeded($"other{i}", "1"), false, 1, null));
+            worker.Tell(new EngineRenewed($"other{i}", null));
+            worker.Tell(new GraceExpired($"other{i}"));
+
+            Assert.Equal("running", StateOf(worker).State);
+        }
+
+        _supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(100));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(("slow", FailureKind.Timeout), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind));
+    }
+
+    [Fact]
+    public void ScriptWorker_should_tell_its_supervisor_of_a_cut_off_and_of_its_engine_coming_back_and_nothing_else()
     {
         var supervisor = CreateTestProbe();
         var worker = Sys.ActorOf(ScriptWorker.Props(FakeSetup(Settings(), _fake), 10, supervisor.Ref));
@@ -126,10 +152,10 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
 
         VirtualScheduler.Advance(RunLimit);
 
-        var reports = supervisor.ReceiveN(3);
-        Assert.Single(reports.OfType<TaskFinished>());
-        Assert.Single(reports.OfType<EngineBack>());
-        Assert.Single(reports.OfType<WorkerAvailable>());
+        // The engine thread reports to its worker only; the worker tells the supervisor, in this order.
+        Assert.Equal(WorkerNext.Recovering, supervisor.ExpectMsg<TaskFinished>().Next);
+        supervisor.ExpectMsg<WorkerAvailable>();
+        supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]
@@ -167,7 +193,7 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
         worker.Tell(Start("t1", "suspect"));
 
         var finished = _supervisor.ExpectMsg<TaskFinished>();
-        Assert.Equal((FailureKind.Timeout, WorkerNext.Recovering), (((ScriptFailed)finished.Reply).Kind, finished.Next));
+        Assert.Equal((FailureKind.Timeout, WorkerNext.Renewing), (((ScriptFailed)finished.Reply).Kind, finished.Next));
         _supervisor.ExpectMsg<WorkerAvailable>();
         Assert.Equal(2, _fake.Created);
     }
@@ -245,196 +271,19 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
     }
 
     [Fact]
-    public void ScriptWorker_should_answer_a_third_task_sent_while_running_with_one_held_and_retire()
+    public void ScriptWorker_should_answer_a_second_task_sent_while_running_and_retire()
     {
         var worker = StartWorker();
         Watch(worker);
         worker.Tell(Start("t1", "block"));
         AwaitEntered(worker);
-        worker.Tell(Held("t2", "echo"));
 
-        worker.Tell(Start("t3", "echo"));
+        worker.Tell(Start("t2", "echo"));
 
         var finished = _supervisor.ExpectMsg<TaskFinished>();
-        Assert.Equal(("t3", FailureKind.WorkerCrashed), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind));
+        Assert.Equal(("t2", FailureKind.WorkerCrashed, true), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind, ((ScriptFailed)finished.Reply).TaskNeverStarted));
         Assert.Equal(RetirementReason.Crashed, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
         ExpectTerminated(worker);
-    }
-
-    [Fact]
-    public void ScriptWorker_should_start_a_held_task_on_the_engine_thread_right_after_the_current_one()
-    {
-        var worker = StartWorker();
-        worker.Tell(Start("t1", "gate", "[1]"));
-        AwaitEntered(worker);
-        worker.Tell(Held("t2", "echo", "[2]"));
-
-        _fake.Gate("[1]").Set();
-
-        Assert.Equal(new TaskFinished("t1", new ScriptSucceeded("t1", "[1]"), WorkerNext.Idle), _supervisor.ExpectMsg<TaskFinished>());
-        Assert.Equal(new TaskFinished("t2", new ScriptSucceeded("t2", "[2]"), WorkerNext.Idle), _supervisor.ExpectMsg<TaskFinished>());
-        Assert.Equal(("idle", 2), (StateOf(worker).State, StateOf(worker).TasksRun));
-    }
-
-    [Fact]
-    public void ScriptWorker_should_run_a_started_held_task_under_its_own_run_limit()
-    {
-        var worker = StartWorker();
-        worker.Tell(Start("t1", "gate", "[1]"));
-        AwaitEntered(worker);
-        worker.Tell(Held("t2", "gate", "[2]"));
-        _fake.Gate("[1]").Set();
-        _supervisor.ExpectMsg<TaskFinished>();
-        AwaitEntered(worker);
-        AwaitAssert(() => Assert.Equal(("running", "t2"), (StateOf(worker).State, StateOf(worker).TaskId)), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
-
-        VirtualScheduler.Advance(RunLimit);
-
-        var finished = _supervisor.ExpectMsg<TaskFinished>();
-        Assert.Equal(("t2", FailureKind.Timeout), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind));
-    }
-
-    [Fact]
-    public void ScriptWorker_should_bound_a_held_tasks_run_by_its_callers_deadline()
-    {
-        var worker = StartWorker();
-        worker.Tell(Start("t1", "gate", "[1]"));
-        AwaitEntered(worker);
-        var now = Sys.Scheduler.Now;
-        worker.Tell(Held("t2", "gate", "[2]") with { DeadlineAt = now + TimeSpan.FromMilliseconds(300), ExpiresAt = now + TimeSpan.FromMilliseconds(300) });
-        _fake.Gate("[1]").Set();
-        _supervisor.ExpectMsg<TaskFinished>();
-        AwaitEntered(worker);
-        AwaitAssert(() => Assert.Equal(("running", "t2"), (StateOf(worker).State, StateOf(worker).TaskId)), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
-
-        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(300));
-
-        Assert.Equal(FailureKind.Timeout, ((ScriptFailed)_supervisor.ExpectMsg<TaskFinished>().Reply).Kind);
-    }
-
-    [Fact]
-    public void ScriptWorker_should_answer_a_held_task_that_expired_while_waiting_and_never_run_it()
-    {
-        var worker = StartWorker();
-        worker.Tell(Start("t1", "gate", "[1]", runLimit: TimeSpan.FromSeconds(10)));
-        AwaitEntered(worker);
-        worker.Tell(Held("t2", "echo", "[2]") with { ExpiresAt = Sys.Scheduler.Now + TimeSpan.FromSeconds(1) });
-        StateOf(worker);
-
-        VirtualScheduler.Advance(TimeSpan.FromSeconds(1));
-        _fake.Gate("[1]").Set();
-
-        Assert.Equal("t1", _supervisor.ExpectMsg<TaskFinished>().TaskId);
-        var expired = _supervisor.ExpectMsg<TaskFinished>();
-        var failed = (ScriptFailed)expired.Reply;
-        Assert.Equal(("t2", FailureKind.QueueExpired, true), (expired.TaskId, failed.Kind, failed.TaskNeverStarted));
-        Assert.Equal("idle", StateOf(worker).State);
-        Assert.Empty(_fake.Entered);
-    }
-
-    [Fact]
-    public void ScriptWorker_should_skip_a_held_task_its_supervisor_withdrew_and_run_the_next_one()
-    {
-        var worker = StartWorker();
-        worker.Tell(Start("t1", "gate", "[1]"));
-        AwaitEntered(worker);
-        var held = Held("t2", "echo", "[2]");
-        worker.Tell(held);
-        StateOf(worker);
-
-        Assert.True(held.Ticket.TryWithdraw());
-        _fake.Gate("[1]").Set();
-
-        Assert.Equal("t1", _supervisor.ExpectMsg<TaskFinished>().TaskId);
-        _supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        worker.Tell(Start("t3", "echo", "[3]"));
-        Assert.Equal(new TaskFinished("t3", new ScriptSucceeded("t3", "[3]"), WorkerNext.Idle), _supervisor.ExpectMsg<TaskFinished>());
-        Assert.Equal(["[3]"], _fake.Entered.Take(1).ToList());
-    }
-
-    [Fact]
-    public void ScriptWorker_should_retire_when_the_last_task_of_its_budget_is_taken_back_before_it_started()
-    {
-        var worker = StartWorker(budget: 2);
-        Watch(worker);
-        worker.Tell(Start("t1", "gate", "[1]"));
-        AwaitEntered(worker);
-        var last = Held("t2", "echo") with { Last = true };
-        worker.Tell(last);
-        StateOf(worker);
-
-        Assert.True(last.Ticket.TryWithdraw());
-        _fake.Gate("[1]").Set();
-
-        Assert.Equal(("t1", WorkerNext.Idle), (_supervisor.ExpectMsg<TaskFinished>() is var f ? (f.TaskId, f.Next) : default));
-        Assert.Equal(RetirementReason.Budget, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
-        ExpectTerminated(worker);
-    }
-
-    [Fact]
-    public void ScriptWorker_should_never_start_a_held_task_after_its_current_one_was_cut_off()
-    {
-        var worker = StartWorker();
-        worker.Tell(Start("t1", "block"));
-        AwaitEntered(worker);
-        var held = Held("t2", "echo");
-        worker.Tell(held);
-
-        VirtualScheduler.Advance(RunLimit);
-
-        Assert.Equal(("t1", WorkerNext.Recovering), (_supervisor.ExpectMsg<TaskFinished>() is var f ? (f.TaskId, f.Next) : default));
-        _supervisor.ExpectMsg<WorkerAvailable>();
-        Assert.Empty(_fake.Entered);
-        // Still held: the supervisor takes it back and queues it again.
-        Assert.True(held.Ticket.TryWithdraw());
-    }
-
-    [Fact]
-    public void ScriptWorker_should_check_a_task_handed_over_for_holding_that_reaches_it_idle_like_a_held_one()
-    {
-        var worker = StartWorker();
-
-        worker.Tell(Held("late", "echo") with { ExpiresAt = Sys.Scheduler.Now });
-
-        var expired = _supervisor.ExpectMsg<TaskFinished>();
-        Assert.Equal(("late", FailureKind.QueueExpired), (expired.TaskId, ((ScriptFailed)expired.Reply).Kind));
-        Assert.Empty(_fake.Entered);
-        worker.Tell(Held("fresh", "echo", "[1]"));
-        Assert.Equal(new TaskFinished("fresh", new ScriptSucceeded("fresh", "[1]"), WorkerNext.Idle), _supervisor.ExpectMsg<TaskFinished>());
-    }
-
-    [Fact]
-    public void ScriptWorker_should_leave_a_task_handed_over_for_holding_while_recovering_to_its_supervisor()
-    {
-        var worker = StartWorker();
-        worker.Tell(Start("stuck", "hang"));
-        AwaitEntered(worker);
-        VirtualScheduler.Advance(RunLimit);
-        _supervisor.ExpectMsg<TaskFinished>();
-        var held = Held("crossed", "echo");
-
-        worker.Tell(held);
-
-        _supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        Assert.Equal("recovering", StateOf(worker).State);
-        Assert.True(held.Ticket.TryWithdraw());
-    }
-
-    [Fact]
-    public void ScriptWorker_should_cut_off_a_held_task_that_is_cancelled_after_it_started()
-    {
-        var worker = StartWorker();
-        worker.Tell(Start("t1", "gate", "[1]"));
-        AwaitEntered(worker);
-        worker.Tell(Held("t2", "gate", "[2]"));
-        _fake.Gate("[1]").Set();
-        _supervisor.ExpectMsg<TaskFinished>();
-        AwaitEntered(worker);
-
-        worker.Tell(new CancelTask("t2"));
-
-        var finished = _supervisor.ExpectMsg<TaskFinished>();
-        Assert.Equal(("t2", FailureKind.Cancelled), (finished.TaskId, ((ScriptFailed)finished.Reply).Kind));
     }
 
     [Fact]
@@ -490,10 +339,6 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
 
     private static StartTask Start(string id, string function, string args = "[]", bool last = false, TimeSpan? runLimit = null) =>
         new(new RunScript(id, "basic", function, args), runLimit ?? RunLimit, last);
-
-    /// <summary>A task as the supervisor hands it to a running worker (pipelining).</summary>
-    private static StartTask Held(string id, string function, string args = "[]") =>
-        Start(id, function, args) with { Ticket = new TaskTicket(id, held: true) };
 
     private IActorRef StartWorker(int budget = 10)
     {

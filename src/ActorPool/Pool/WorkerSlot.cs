@@ -1,0 +1,75 @@
+using Akka.Actor;
+
+namespace ActorPool.Pool;
+
+/// <summary>The supervisor's record of one worker: what does not change, its budget count, and its state. Supervisor-only.</summary>
+internal sealed class WorkerSlot(IActorRef worker, int budget, DateTimeOffset spawnedAt, SlotState state)
+{
+    public IActorRef Worker { get; } = worker;
+
+    /// <summary>Tasks this worker may run in its life (with jitter).</summary>
+    public int Budget { get; } = budget;
+
+    /// <summary>When it was spawned (its engine start time feeds <see cref="Succession"/>).</summary>
+    public DateTimeOffset SpawnedAt { get; } = spawnedAt;
+
+    /// <summary>Tasks handed to it so far; never exceeds <see cref="Budget"/>.</summary>
+    public int Dispatched { get; set; }
+
+    public bool HasBudget => Dispatched < Budget;
+
+    /// <summary>What the supervisor knows of it now; changed only through <c>PoolSupervisor.SetState</c>.</summary>
+    public SlotState State { get; set; } = state;
+
+    /// <summary>Modules this worker's engine has loaded (for dispatch affinity).</summary>
+    public HashSet<string> Modules { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// What a supervisor knows about one worker: a closed set of states, each with the data it needs, switched with
+/// <c>switch</c> expressions (docs/architecture.md, "States").
+/// </summary>
+/// <remarks>
+/// <c>Starting(predecessor?)</c> → (ready) <c>Idle</c>, or <c>Standby(predecessor)</c> while the worker it was
+/// started ahead for still serves → (that one's last task ends, or it is cut off or leaves) <c>Idle</c>.
+/// <c>Idle</c> ⇄ <c>Busy(task)</c>. <c>Busy</c> → (cut off) <c>Recovering(since, replaced)</c> or (suspect
+/// engine) <c>Renewing(since)</c> → (engine back) <c>Idle</c> or stopped when surplus. Any state →
+/// <c>Retiring</c> (budget, crash, abandonment, stray reply, unresponsive).
+/// </remarks>
+internal abstract record SlotState
+{
+    private SlotState()
+    {
+    }
+
+    /// <summary>Its engine is starting; <paramref name="Predecessor"/> is the worker it was started ahead to succeed, if any.</summary>
+    public sealed record Starting(WorkerSlot? Predecessor) : SlotState;
+
+    /// <summary>Ready, waiting (counted as starting) until <paramref name="Predecessor"/>'s last task ends or it stops serving.</summary>
+    public sealed record Standby(WorkerSlot Predecessor) : SlotState;
+
+    /// <summary>Ready for a task.</summary>
+    public sealed record Idle : SlotState
+    {
+        public static Idle Instance { get; } = new();
+    }
+
+    /// <summary>Running <paramref name="Task"/>.</summary>
+    public sealed record Busy(PendingTask Task) : SlotState;
+
+    /// <summary>
+    /// Its task was cut off at <paramref name="Since"/> and its engine thread may never come back.
+    /// <paramref name="Replaced"/>: a replacement (or its successor) serves in its place; false only when the
+    /// bound on recovering engines above target was reached, so it still counts towards the target.
+    /// </summary>
+    public sealed record Recovering(DateTimeOffset Since, bool Replaced) : SlotState;
+
+    /// <summary>Its engine thread is back and replaces a suspect engine (one engine start) since <paramref name="Since"/>.</summary>
+    public sealed record Renewing(DateTimeOffset Since) : SlotState;
+
+    /// <summary>Leaving: it said so, or the supervisor stopped it; its replacement has started.</summary>
+    public sealed record Retiring : SlotState
+    {
+        public static Retiring Instance { get; } = new();
+    }
+}

@@ -1,0 +1,503 @@
+using ActorPool.Configuration;
+using ActorPool.Engines;
+using ActorPool.Modules;
+using ActorPool.Pool;
+using ActorPool.Protocol;
+using ActorPool.Telemetry;
+using ActorPool.Tests.TestSupport;
+using ActorPool.Workers;
+using Akka.Actor;
+using Akka.TestKit;
+using CsCheck;
+using Xunit.Abstractions;
+using static ActorPool.Workers.WorkerProtocol;
+
+namespace ActorPool.Tests.Pool;
+
+/// <summary>
+/// A model-based test of the pool: random sequences of operations (submit, batch, cancel, an engine finishes,
+/// fails, crashes or is suspect, hangs, comes back late or never, an engine start fails, time passes, budgets
+/// run out, drain) against the real supervisor and real workers with scripted engines, under virtual time.
+/// Every actor runs on the calling-thread dispatcher and every engine job runs when the sequence says so, on
+/// the test's thread: one step is one deterministic transition, and after each step the invariants of
+/// docs/architecture.md are checked against a small model (what was sent, what was answered). A failing
+/// sequence is shrunk by CsCheck and printed with its seed. It runs alone (the held-memory collection): its
+/// thousands of short-lived pools churn the heap that the held-memory specs measure.
+/// </summary>
+[Collection(Engines.HeldMemorySpecs.Name)]
+public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(VirtualTime, output)
+{
+    private static readonly string Calling = CallingThreadDispatcher.Id;
+
+    /// <summary>One step of a sequence.</summary>
+    public abstract record Op;
+
+    /// <summary>A caller sends a task (with a deadline in ms, or none).</summary>
+    public sealed record Submit(int? DeadlineMs) : Op;
+
+    /// <summary>A caller sends a batch of <paramref name="Calls"/> calls.</summary>
+    public sealed record Batch(int Calls) : Op;
+
+    /// <summary>A caller cancels the <paramref name="Pick"/>-th task sent (modulo the number sent).</summary>
+    public sealed record Cancel(int Pick) : Op;
+
+    /// <summary>The <paramref name="Pick"/>-th engine with work pending runs its next job, with <paramref name="Outcome"/>.</summary>
+    public sealed record RunJob(int Pick, Outcome Outcome) : Op;
+
+    /// <summary>Virtual time passes.</summary>
+    public sealed record Advance(int Millis) : Op;
+
+    /// <summary>The pool is drained (once; later drains join it).</summary>
+    public sealed record Drain : Op;
+
+    /// <summary>How an engine job ends: a call succeeds, throws a script error, hits a limit (suspect engine), crashes; an engine start fails.</summary>
+    public enum Outcome
+    {
+        Ok,
+        ScriptError,
+        Suspect,
+        Crash,
+        StartFails,
+    }
+
+    private static readonly Gen<Op> AnyOp = Gen.Frequency(
+        (6, Gen.OneOf(Gen.Const((int?)null), Gen.Int[50, 1500].Select(ms => (int?)ms)).Select(d => (Op)new Submit(d))),
+        (1, Gen.Int[0, 4].Select(n => (Op)new Batch(n))),
+        (1, Gen.Int[0, 50].Select(i => (Op)new Cancel(i))),
+        (8, Gen.Select(Gen.Int[0, 8], Gen.Frequency((8, Gen.Const(Outcome.Ok)), (1, Gen.Const(Outcome.ScriptError)), (1, Gen.Const(Outcome.Suspect)), (1, Gen.Const(Outcome.Crash)), (1, Gen.Const(Outcome.StartFails)))).Select((i, o) => (Op)new RunJob(i, o))),
+        (4, Gen.OneOf(Gen.Const(10), Gen.Const(100), Gen.Const(400), Gen.Const(800), Gen.Const(1600), Gen.Const(2100)).Select(ms => (Op)new Advance(ms))),
+        (1, Gen.Int[0, 30].Select(i => i == 0 ? (Op)new Drain() : new Advance(50))));
+
+    private static readonly Gen<(int Workers, int Budget, Op[] Ops)> AnySequence =
+        Gen.Select(Gen.Int[1, 2], Gen.Int[1, 5], AnyOp.Array[1, 60]);
+
+    private int _sequence;
+
+    [Fact]
+    public void Pool_should_keep_its_invariants_through_random_sequences_of_tasks_engine_faults_and_time() =>
+        AnySequence.Sample(
+            sequence => Run(sequence.Workers, sequence.Budget, sequence.Ops),
+            iter: 2000,
+            threads: 1,
+            print: s => $"workers={s.Workers} budget={s.Budget}\n  " + string.Join("\n  ", s.Ops.Select(o => o.ToString())));
+
+    /// <summary>Runs one sequence on a fresh pool and checks the invariants after every step and at the end.</summary>
+    private void Run(int workers, int budget, Op[] ops)
+    {
+        var world = new World(this, workers, budget, "model-" + Interlocked.Increment(ref _sequence));
+        try
+        {
+            foreach (var op in ops)
+            {
+                world.Apply(op);
+                world.Check(op);
+            }
+
+            world.Finish();
+        }
+        finally
+        {
+            world.Dispose();
+        }
+    }
+
+    /// <summary>One pool under test and the model it is checked against.</summary>
+    private sealed class World : IDisposable
+    {
+        private readonly PoolModelSpec _spec;
+        private readonly PoolSettings _settings;
+        private readonly IActorRef _supervisor;
+        private readonly Inbox _caller;
+        private readonly Inbox _probe;
+        private readonly List<ScriptedHost> _hosts = [];
+        private readonly List<string> _sent = [];
+        private readonly Dictionary<string, int> _answers = new(StringComparer.Ordinal);
+        private readonly List<string> _violations = [];
+        private readonly HashSet<string> _dispatched = new(StringComparer.Ordinal);
+        private int _next;
+        private DateTimeOffset? _lastStartFailure;
+
+        public World(PoolModelSpec spec, int workers, int budget, string name)
+        {
+            _spec = spec;
+            _settings = Settings(workers, budget) with
+            {
+                InFlightTimeout = TimeSpan.FromMilliseconds(1500),
+                MaxTaskAge = TimeSpan.FromMilliseconds(700),
+                GracePeriod = TimeSpan.FromSeconds(2),
+                SweepInterval = TimeSpan.FromMilliseconds(100),
+                MaxQueueLength = 5,
+                DrainTimeout = TimeSpan.FromSeconds(3),
+                MinBackoff = TimeSpan.FromMilliseconds(200),
+                MaxBackoff = TimeSpan.FromSeconds(1),
+                BackoffRandomFactor = 0,
+                CircuitFailureThreshold = 3,
+            };
+            var observer = new DelegatingObserver
+            {
+                OnTaskDispatched = (id, waited, deadline) =>
+                {
+                    _dispatched.Add(id);
+                    if (waited >= _settings.MaxTaskAge || (deadline is { } d && waited >= d))
+                    {
+                        _violations.Add($"task {id} started after waiting {waited.TotalMilliseconds} ms (max-task-age {_settings.MaxTaskAge.TotalMilliseconds} ms, deadline {deadline?.TotalMilliseconds} ms)");
+                    }
+                },
+                OnTaskStarted = (worker, id, count, workerBudget) =>
+                {
+                    if (count > workerBudget)
+                    {
+                        _violations.Add($"{worker} started {id} as task {count} of its budget {workerBudget}");
+                    }
+                },
+            };
+            var setup = new WorkerSetup(_settings, new ModuleCatalog(TestModules.Source()), new PoolMetrics(name), observer)
+            {
+                HostFactory = (_, _, factory, _) =>
+                {
+                    var host = new ScriptedHost(factory);
+                    _hosts.Add(host);
+                    return host;
+                },
+            };
+            setup = setup with { EngineFactory = () => new ScriptedEngine(_hosts.Last(h => h.Creating)) };
+            _caller = new Inbox(spec.Sys, name + "-caller");
+            _probe = new Inbox(spec.Sys, name + "-probe");
+            _supervisor = spec.Sys.ActorOf(
+                PoolSupervisor.Props(_settings, setup, seed: 1, (s, b, sup) => ScriptWorker.Props(s, b, sup).WithDispatcher(Calling)).WithDispatcher(Calling),
+                name);
+
+            // Top-level actors start asynchronously (their first messages run on a pool thread); once started, every
+            // message to them (and to the workers, their synchronous children) runs on the test's thread.
+            _caller.AwaitAttached(_caller.Ref, "ping");
+            _probe.AwaitAttached(_probe.Ref, "ping");
+            _probe.AwaitAttached(_supervisor, GetPoolStats.Instance);
+        }
+
+        public void Apply(Op op)
+        {
+            switch (op)
+            {
+                case Submit submit:
+                    Send(new RunScript(NextId(), "basic", "echo", "[1]", submit.DeadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null));
+                    break;
+                case Batch batch:
+                    var calls = Enumerable.Range(0, batch.Calls).Select(_ => new RunScript(NextId(), "basic", "echo", "[2]")).ToList();
+                    _supervisor.Tell(new RunScriptBatch("batch-" + _next, calls), _caller.Ref);
+                    break;
+                case Cancel cancel when _sent.Count > 0:
+                    _supervisor.Tell(new CancelScript(_sent[cancel.Pick % _sent.Count]), _caller.Ref);
+                    break;
+                case RunJob run:
+                    var pending = _hosts.Where(h => h.HasWork).ToList();
+                    if (pending.Count > 0)
+                    {
+                        if (run.Outcome == Outcome.StartFails)
+                        {
+                            _lastStartFailure = _spec.Sys.Scheduler.Now;
+                        }
+
+                        pending[run.Pick % pending.Count].RunNext(run.Outcome);
+                    }
+
+                    break;
+                case Advance advance:
+                    _spec.VirtualScheduler.Advance(TimeSpan.FromMilliseconds(advance.Millis));
+                    break;
+                case Drain:
+                    _supervisor.Tell(DrainPool.Instance, _probe.Ref);
+                    break;
+            }
+
+            Collect();
+        }
+
+        /// <summary>Checks the invariants that must hold after every step.</summary>
+        public void Check(Op after)
+        {
+            var stats = Stats();
+            var states = WorkerStates();
+            var failures = new List<string>(_violations);
+            failures.AddRange(_answers.Where(a => a.Value > 1).Select(a => $"task {a.Key} was answered {a.Value} times"));
+            if (stats.QueueLength > _settings.MaxQueueLength)
+            {
+                failures.Add($"the queue holds {stats.QueueLength} tasks, over its bound {_settings.MaxQueueLength}");
+            }
+
+            // Work-conserving: a task never waits while the supervisor has an idle worker.
+            if (stats.QueueLength > 0 && stats.IdleWorkers > 0)
+            {
+                failures.Add($"{stats.QueueLength} tasks wait while {stats.IdleWorkers} workers are idle: {stats}");
+            }
+
+            // Serving capacity never below target while a worker recovers or a successor stands by: a successor
+            // standing by (its engine started, so the worker says idle, but the supervisor does not count it idle)
+            // does not serve, its predecessor must. Outside the back-off after a failed engine start, shutdown, and
+            // the bound of recovering engines above target.
+            var standby = states.Count(s => s == "idle") - stats.IdleWorkers;
+            var serving = stats.IdleWorkers + stats.BusyWorkers + stats.StartingWorkers - standby;
+            var backingOff = stats.ConsecutiveStartFailures > 0 || (_lastStartFailure is { } failedAt && _spec.Sys.Scheduler.Now - failedAt <= _settings.MaxBackoff);
+            // Past the bound (more recovering engines than the target), a cut-off worker waits uncovered.
+            var recoveringBound = stats.RecoveringWorkers > _settings.Workers;
+            if (serving < _settings.Workers && !backingOff && !stats.Draining && !recoveringBound)
+            {
+                failures.Add($"serving capacity {serving} below the target {_settings.Workers} ({standby} standing by): {stats}");
+            }
+
+            // Engines bounded: the target, at most the target of recovering engines above it, one successor each,
+            // and (an allowance this test has not narrowed yet) one per task still running.
+            var live = _hosts.Count(h => !h.IsStopped);
+            var running = _dispatched.Count(id => !_answers.ContainsKey(id));
+            if (live > (3 * _settings.Workers) + running)
+            {
+                failures.Add($"{live} live engines for a target of {_settings.Workers} with {running} tasks running");
+            }
+
+            if (failures.Count > 0)
+            {
+                throw new InvalidOperationException($"after {after}: " + string.Join("; ", failures) + $" (workers: {string.Join(", ", states)})");
+            }
+        }
+
+        /// <summary>Drains, lets every limit run out, and checks that every task got exactly one answer.</summary>
+        public void Finish()
+        {
+            _supervisor.Tell(DrainPool.Instance, _probe.Ref);
+            for (var i = 0; i < 4; i++)
+            {
+                _spec.VirtualScheduler.Advance(_settings.DrainTimeout + _settings.InFlightTimeout + _settings.GracePeriod);
+                Collect();
+            }
+
+            var missing = _sent.Where(id => !_answers.ContainsKey(id)).ToList();
+            if (missing.Count > 0 || _violations.Count > 0)
+            {
+                throw new InvalidOperationException($"at the end: {missing.Count} tasks never answered ({string.Join(", ", missing)}); {string.Join("; ", _violations)}");
+            }
+
+            if (!_probe.Got.OfType<PoolDrained>().Any())
+            {
+                throw new InvalidOperationException("the pool never reported that it drained");
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var host in _hosts)
+            {
+                host.Stop();
+            }
+
+            _spec.Sys.Stop(_supervisor);
+            _caller.Dispose();
+            _probe.Dispose();
+        }
+
+        private string NextId()
+        {
+            var id = "t" + (++_next).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _sent.Add(id);
+            return id;
+        }
+
+        private void Send(RunScript run) => _supervisor.Tell(run, _caller.Ref);
+
+        /// <summary>Counts every answer the caller received since the last step.</summary>
+        private void Collect()
+        {
+            foreach (var message in _caller.Take())
+            {
+                switch (message)
+                {
+                    case ScriptBatchCompleted batch:
+                        foreach (var reply in batch.Replies)
+                        {
+                            Count(reply.TaskId);
+                        }
+
+                        break;
+                    case IScriptReply reply:
+                        Count(reply.TaskId);
+                        break;
+                }
+            }
+        }
+
+        private void Count(string taskId) => _answers[taskId] = _answers.GetValueOrDefault(taskId) + 1;
+
+        private PoolStats Stats()
+        {
+            _supervisor.Tell(GetPoolStats.Instance, _probe.Ref);
+            return _probe.Take().OfType<PoolStats>().Last();
+        }
+
+        private List<string> WorkerStates()
+        {
+            _supervisor.Tell(GetWorkers.Instance, _probe.Ref);
+            var refs = _probe.Take().OfType<WorkerList>().Last().Refs;
+            foreach (var worker in refs)
+            {
+                worker.Tell(GetWorkerState.Instance, _probe.Ref);
+            }
+
+            return [.. _probe.Take().OfType<WorkerState>().Select(s => s.State)];
+        }
+    }
+
+    /// <summary>An actor on the calling-thread dispatcher that keeps what it receives for the test's thread.</summary>
+    private sealed class Inbox : IDisposable
+    {
+        private readonly ActorSystem _system;
+        private readonly List<object> _got = [];
+        private int _count;
+
+        public Inbox(ActorSystem system, string name)
+        {
+            _system = system;
+            Ref = system.ActorOf(Props.Create(() => new Keeper(this)).WithDispatcher(Calling), name);
+        }
+
+        public IActorRef Ref { get; }
+
+        public List<object> Got => _got;
+
+        public List<object> Take()
+        {
+            var taken = _got.ToList();
+            _got.Clear();
+            return taken;
+        }
+
+        public void Dispose() => _system.Stop(Ref);
+
+        /// <summary>Sends <paramref name="ping"/> to <paramref name="target"/> (whose answer or echo comes here) until it is handled at once.</summary>
+        public void AwaitAttached(IActorRef target, object ping)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (true)
+            {
+                target.Tell(ping, Ref);
+                if (_got.Count > 0)
+                {
+                    _got.Clear();
+                    return;
+                }
+
+                // The first message waits for the actor's start on another thread: a short real-time wait, once.
+                while (Volatile.Read(ref _count) == 0)
+                {
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        throw new TimeoutException($"{target.Path} did not start");
+                    }
+
+                    Thread.Sleep(1);
+                }
+
+                lock (_got)
+                {
+                    _got.Clear();
+                    _count = 0;
+                }
+            }
+        }
+
+        private void Add(object message)
+        {
+            lock (_got)
+            {
+                _got.Add(message);
+                _count++;
+            }
+        }
+
+        private sealed class Keeper(Inbox inbox) : UntypedActor
+        {
+            protected override void OnReceive(object message) => inbox.Add(message);
+        }
+    }
+
+    /// <summary>An engine host whose jobs run only when the sequence says so, on the test's thread.</summary>
+    private sealed class ScriptedHost(Func<IScriptEngine> factory) : IEngineHost
+    {
+        private readonly Queue<Action<IEngineHost>> _jobs = new();
+        private IScriptEngine? _engine;
+
+        public IScriptEngine Engine => _engine ?? throw new InvalidOperationException("no engine");
+
+        public bool IsStopped { get; private set; }
+
+        /// <summary>True while this host creates its engine (the engine factory finds its host by it).</summary>
+        public bool Creating { get; private set; }
+
+        /// <summary>How the job that runs now ends.</summary>
+        public Outcome Outcome { get; private set; }
+
+        public bool HasWork => !IsStopped && _jobs.Count > 0;
+
+        public void Post(Action<IEngineHost> item)
+        {
+            if (!IsStopped)
+            {
+                _jobs.Enqueue(item);
+            }
+        }
+
+        public void CreateEngine()
+        {
+            _engine = null;
+            if (Outcome == Outcome.StartFails)
+            {
+                throw new InvalidOperationException("the scripted engine refused to start");
+            }
+
+            Creating = true;
+            try
+            {
+                _engine = factory();
+            }
+            finally
+            {
+                Creating = false;
+            }
+        }
+
+        public void RunNext(Outcome outcome)
+        {
+            Outcome = outcome;
+            _jobs.Dequeue()(this);
+        }
+
+        public void Stop()
+        {
+            IsStopped = true;
+            _jobs.Clear();
+        }
+    }
+
+    /// <summary>An engine whose call ends as its host's current outcome says (a call whose token was cancelled honours it).</summary>
+    private sealed class ScriptedEngine(ScriptedHost host) : IScriptEngine
+    {
+        public int LoadedModuleCount => 1;
+
+        public void EnsureModule(string name)
+        {
+        }
+
+        public string Call(string module, string function, string argsJson, CancellationToken cancellation)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            return host.Outcome switch
+            {
+                Outcome.ScriptError => throw new global::ActorPool.Engines.ScriptErrorException("scripted error"),
+                Outcome.Suspect => throw new TimeoutException("scripted engine time limit"),
+                Outcome.Crash => throw new NotSupportedException("scripted crash"),
+                _ => argsJson,
+            };
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
