@@ -1,0 +1,20 @@
+namespace ActorPool.Cluster;
+
+/// <summary>How a cluster node finds the others (<c>CLUSTER_DISCOVERY</c>).</summary>
+public enum ClusterDiscovery
+{
+    /// <summary>Join the fixed seed list in <c>CLUSTER_SEEDS</c> (empty: start a new cluster). The default.</summary>
+    Seeds,
+
+    /// <summary>
+    /// Akka.Management's cluster bootstrap with config discovery: the management endpoints listed in
+    /// <c>CLUSTER_DISCOVERY_ENDPOINTS</c>. For one machine, compose files and tests.
+    /// </summary>
+    Config,
+
+    /// <summary>
+    /// Akka.Management's cluster bootstrap with the Kubernetes API discovery: the pods labelled
+    /// <c>app=&lt;CLUSTER_SERVICE_NAME&gt;</c> in the pod's namespace (see docs/deploy.md).
+    /// </summary>
+    Kubernetes,
+}
