@@ -35,7 +35,9 @@ function Publish-Gateway {
     $out = Join-Path $PSScriptRoot "artifacts/gateway/$Runtime"
     if (Test-Path $out) { Remove-Item -Recurse -Force $out }
     Invoke-Step "publish $Runtime" {
+        # Its own bin/obj tree (--artifacts-path): a publish never rewrites the obj/ of a build or test run in progress.
         dotnet publish src/ActorPool.Gateway -c $Configuration -r $Runtime --self-contained -o $out `
+            --artifacts-path (Join-Path $PSScriptRoot 'artifacts/publish-build') `
             -p:PublishSingleFile=true `
             -p:PublishDocumentationFiles=false -p:PublishReferencesDocumentationFiles=false
     }

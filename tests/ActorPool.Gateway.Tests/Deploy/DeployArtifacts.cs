@@ -35,6 +35,12 @@ public sealed class DeployArtifacts
             RedirectStandardError = true,
             WorkingDirectory = RepositoryRoot,
         };
+        // `dotnet test` exports MSBuild variables that would point a child build at the test host's MSBuild.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
