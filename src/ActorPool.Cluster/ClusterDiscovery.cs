@@ -8,13 +8,7 @@ public enum ClusterDiscovery
 
     /// <summary>
     /// Akka.Management's cluster bootstrap with config discovery: the management endpoints listed in
-    /// <c>CLUSTER_DISCOVERY_ENDPOINTS</c>. For one machine, compose files and tests.
+    /// <c>CLUSTER_DISCOVERY_ENDPOINTS</c>: compose files, Kubernetes StatefulSets (stable pod names), tests.
     /// </summary>
     Config,
-
-    /// <summary>
-    /// Akka.Management's cluster bootstrap with the Kubernetes API discovery: the pods labelled
-    /// <c>app=&lt;CLUSTER_SERVICE_NAME&gt;</c> in the pod's namespace (see docs/deploy.md).
-    /// </summary>
-    Kubernetes,
 }

@@ -48,7 +48,7 @@ public sealed record ClusterNodeSettings
 
     /// <summary>
     /// The name the nodes of one cluster share in service discovery (<c>CLUSTER_SERVICE_NAME</c>, default
-    /// <c>actorpool</c>): the key of the config endpoints, and the <c>app</c> label the Kubernetes API is asked for.
+    /// <c>actorpool</c>): the key of the config endpoints.
     /// </summary>
     public string ServiceName { get; init; } = SystemName;
 
@@ -143,11 +143,8 @@ public sealed record ClusterNodeSettings
             case "config":
                 discovery = ClusterDiscovery.Config;
                 break;
-            case "kubernetes":
-                discovery = ClusterDiscovery.Kubernetes;
-                break;
             default:
-                errors.Add($"CLUSTER_DISCOVERY: '{discoveryText}' is not a discovery method; use seeds (CLUSTER_SEEDS), config (CLUSTER_DISCOVERY_ENDPOINTS) or kubernetes");
+                errors.Add($"CLUSTER_DISCOVERY: '{discoveryText}' is not a discovery method; use seeds (CLUSTER_SEEDS) or config (CLUSTER_DISCOVERY_ENDPOINTS)");
                 break;
         }
 
@@ -249,18 +246,8 @@ public sealed record ClusterNodeSettings
     /// </summary>
     private Config BootstrapConfig()
     {
-        var method = Discovery == ClusterDiscovery.Kubernetes ? "kubernetes-api" : "config";
-        var discovery = Discovery == ClusterDiscovery.Kubernetes
-            ? $$"""
-              akka.discovery.kubernetes-api {
-                class = "Akka.Discovery.KubernetesApi.KubernetesApiServiceDiscovery, Akka.Discovery.KubernetesApi"
-                # Pods labelled app=<CLUSTER_SERVICE_NAME> in this pod's namespace; their container port named
-                # "management" (else the management port) is probed.
-                pod-label-selector = "app={0}"
-              }
-              akka.management.cluster.bootstrap.contact-point-discovery.port-name = "management"
-              """
-            : $$"""
+        const string method = "config";
+        var discovery = $$"""
               akka.discovery.config.services.{{Quote(ServiceName)}}.endpoints = [{{string.Join(", ", DiscoveryEndpoints.Select(Quote))}}]
               akka.management.cluster.bootstrap {
                 # The endpoints carry their own ports (several nodes may share a host), so none is filtered out;

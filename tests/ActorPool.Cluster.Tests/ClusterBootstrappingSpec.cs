@@ -31,29 +31,6 @@ public sealed class ClusterBootstrappingSpec
     }
 
     [Fact]
-    public async Task Kubernetes_discovery_should_load_the_Kubernetes_API_discovery_method()
-    {
-        var settings = Read(("CLUSTER_ROLE", "script-worker"), ("CLUSTER_DISCOVERY", "kubernetes"), ("CLUSTER_SERVICE_NAME", "my-pool"));
-        var config = settings.ToConfig();
-        Assert.Equal("kubernetes-api", config.GetString("akka.management.cluster.bootstrap.contact-point-discovery.discovery-method"));
-        Assert.Equal("my-pool", config.GetString("akka.management.cluster.bootstrap.contact-point-discovery.service-name"));
-        Assert.Equal("management", config.GetString("akka.management.cluster.bootstrap.contact-point-discovery.port-name"));
-
-        // The method the bootstrap will ask for resolves to the Kubernetes API discovery (no API server is reachable
-        // here, so only its loading is checked; a lookup would need one).
-        var system = ActorSystem.Create("actorpool", ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(config));
-        try
-        {
-            var discovery = Akka.Discovery.Discovery.Get(system).LoadServiceDiscovery("kubernetes-api");
-            Assert.Equal("Akka.Discovery.KubernetesApi.KubernetesApiServiceDiscovery", discovery.GetType().FullName);
-        }
-        finally
-        {
-            await system.Terminate();
-        }
-    }
-
-    [Fact]
     public void Seed_list_nodes_should_not_use_the_bootstrap()
     {
         var settings = Read(("CLUSTER_ROLE", "gateway"), ("CLUSTER_SEEDS", "akka.tcp://actorpool@127.0.0.1:4053"));
@@ -67,13 +44,13 @@ public sealed class ClusterBootstrappingSpec
     {
         var error = Assert.Throws<ArgumentException>(() => Read(
             ("CLUSTER_ROLE", "gateway"),
-            ("CLUSTER_DISCOVERY", "dns"),
+            ("CLUSTER_DISCOVERY", "kubernetes"),
             ("CLUSTER_MANAGEMENT_PORT", "0"),
             ("CLUSTER_DISCOVERY_ENDPOINTS", "no-port,host:70000"),
             ("CLUSTER_REQUIRED_CONTACTS", "0"),
             ("CLUSTER_SERVICE_NAME", "bad name")));
 
-        Assert.Contains("CLUSTER_DISCOVERY: 'dns'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("CLUSTER_DISCOVERY: 'kubernetes'", error.Message, StringComparison.Ordinal);
         Assert.Contains("CLUSTER_MANAGEMENT_PORT", error.Message, StringComparison.Ordinal);
         Assert.Contains("'no-port'", error.Message, StringComparison.Ordinal);
         Assert.Contains("'host:70000'", error.Message, StringComparison.Ordinal);
@@ -84,7 +61,7 @@ public sealed class ClusterBootstrappingSpec
     [Fact]
     public void Discovery_and_a_seed_list_should_exclude_each_other_and_config_discovery_needs_endpoints()
     {
-        var both = Assert.Throws<ArgumentException>(() => Read(("CLUSTER_ROLE", "gateway"), ("CLUSTER_DISCOVERY", "kubernetes"), ("CLUSTER_SEEDS", "akka.tcp://actorpool@127.0.0.1:4053")));
+        var both = Assert.Throws<ArgumentException>(() => Read(("CLUSTER_ROLE", "gateway"), ("CLUSTER_DISCOVERY", "config"), ("CLUSTER_DISCOVERY_ENDPOINTS", "127.0.0.1:8558"), ("CLUSTER_SEEDS", "akka.tcp://actorpool@127.0.0.1:4053")));
         var none = Assert.Throws<ArgumentException>(() => Read(("CLUSTER_ROLE", "gateway"), ("CLUSTER_DISCOVERY", "config")));
 
         Assert.Contains("exclude each other", both.Message, StringComparison.Ordinal);
