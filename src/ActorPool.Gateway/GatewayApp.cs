@@ -80,7 +80,8 @@ internal static class GatewayApp
             kestrel.AddServerHeader = false;
         });
         var host = settings.Host.Contains(':', StringComparison.Ordinal) && !settings.Host.StartsWith('[') ? $"[{settings.Host}]" : settings.Host;
-        builder.WebHost.UseUrls($"http://{(host is "0.0.0.0" or "[::]" ? "*" : host)}:{settings.Port}");
+        // With CLUSTER_DISCOVERY, also the cluster bootstrap's contact point on CLUSTER_MANAGEMENT_PORT (ClusterBootstrapApi.cs).
+        builder.WebHost.UseUrls([$"http://{(host is "0.0.0.0" or "[::]" ? "*" : host)}:{settings.Port}", .. ClusterBootstrapApi.Urls(cluster)]);
 
         // Shutdown: Kestrel finishes requests in flight, then the pool drains; the host must wait for both.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = poolSettings.DrainTimeout + poolSettings.GracePeriod + TimeSpan.FromSeconds(15));
@@ -100,6 +101,7 @@ internal static class GatewayApp
         void ConfigureAkka(AkkaConfigurationBuilder akka, IServiceProvider _)
         {
             akka.AddHocon(hocon, HoconAddMode.Append);
+            akka.WithClusterBootstrapping(cluster);
 
             // Every log line goes through Serilog: Akka's standard-out logger (which it uses before its loggers
             // start and again while the system shuts down) would write plain text lines into LOG_FORMAT=json output.
@@ -213,6 +215,7 @@ internal static class GatewayApp
             app.MapYouTubeApi();
         }
 
+        app.MapClusterBootstrap(cluster);
         app.MapMetrics("/metrics");
         app.MapHealthChecks("/health/live", new() { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(AkkaScriptPoolExtensions.ReadyTag) });

@@ -49,6 +49,17 @@ public sealed class GatewayProcess : IDisposable
             start.Environment[key] = value;
         }
 
+        return Launch(start, port);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="start"/> (a gateway in another form: the published binary, a container) that serves
+    /// HTTP on 127.0.0.1:<paramref name="port"/>; its output is kept like the gateway's.
+    /// </summary>
+    public static GatewayProcess Launch(ProcessStartInfo start, int port)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         var gateway = new GatewayProcess(Process.Start(start)!, port);
         gateway.Process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
         gateway.Process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
