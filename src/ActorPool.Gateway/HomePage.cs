@@ -76,7 +76,7 @@ internal static class HomePage
         .legend span{margin-left:.6rem;white-space:nowrap;font-variant-numeric:tabular-nums}.legend i{display:inline-block;width:.7rem;height:.2rem;vertical-align:middle;margin-right:.25rem}
         svg.chart{width:100%;height:150px;display:block}svg.chart text{font-size:10px;fill:#57606a;font-variant-numeric:tabular-nums}
         svg.chart .grid line{stroke:#eaeef2}svg.chart .axis line{stroke:#8c959f}svg.chart polyline{fill:none;stroke-width:1.6}
-        svg.chart .hover line{stroke:#57606a;stroke-dasharray:2 2}
+        svg.chart .hover line{stroke:#57606a;stroke-dasharray:2 2}svg.chart text.nodata{font-size:12px;fill:#8c959f}
         .tip{position:absolute;pointer-events:none;background:#24292f;color:#fff;font-size:.78rem;padding:.25rem .45rem;border-radius:4px;white-space:nowrap;display:none;z-index:2}
         table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eaeef2;padding:.3rem .5rem;text-align:left;font-variant-numeric:tabular-nums;vertical-align:top}
         th{font-size:.8rem;color:var(--muted);font-weight:600;background:#f6f8fa}td.num,th.num{text-align:right}
@@ -141,7 +141,7 @@ internal static class HomePage
           svg.setAttribute("viewBox", "0 0 " + w + " " + h); svg.replaceChildren();
           const end = samples.length ? samples[samples.length - 1].t : Date.now(), start = end - WINDOW_MS;
           let max = 0; for (const s of samples) for (const se of spec.series) if (s[se.key] != null && s[se.key] > max) max = s[se.key];
-          const step = niceStep(max > 0 ? max : (spec.unit === "tasks" ? 4 : 1), 4), top = Math.max(step, Math.ceil((max || step) / step) * step);
+          const step = spec.unit === "tasks" ? Math.max(1, Math.round(niceStep(max > 0 ? max : 4, 4))) : niceStep(max > 0 ? max : 1, 4), top = Math.max(step, Math.ceil((max || step) / step) * step);
           const x = t => L + (t - start) / WINDOW_MS * (w - L - R), y = v => T + (1 - v / top) * (h - T - B);
           const grid = svgEl("g", { class: "grid" }), yAxis = svgEl("g", { class: "axis y-axis" }), xAxis = svgEl("g", { class: "axis x-axis" });
           for (let v = 0; v <= top + step / 2; v += step) {
@@ -155,6 +155,10 @@ internal static class HomePage
             const lbl = svgEl("text", { x: x(t), y: h - 5, "text-anchor": "middle" }); lbl.textContent = new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false }); xAxis.append(lbl);
           }
           svg.append(grid, yAxis, xAxis);
+          if (!samples.some(s => spec.series.some(se => s[se.key] != null))) {
+            const note = svgEl("text", { x: (L + w - R) / 2, y: (T + h - B) / 2, "text-anchor": "middle", class: "nodata" });
+            note.textContent = fig.dataset.remote && (spec.id === "run" || spec.id === "wait") ? "timed on the worker nodes: see their /metrics" : "no data yet"; svg.append(note);
+          }
           for (const se of spec.series) {
             const pts = samples.filter(s => s[se.key] != null).map(s => x(s.t).toFixed(1) + "," + y(s[se.key]).toFixed(1));
             svg.append(svgEl("polyline", { points: pts.join(" "), stroke: se.color, "data-key": se.key }));
@@ -251,7 +255,7 @@ internal static class HomePage
         function tile(k, v, sub) { return el("div", { class: "tile" }, el("div", { class: "v", text: String(v) }), el("div", { class: "k", text: k + (sub ? " · " + sub : "") })); }
         function renderPool(p) {
           const section = document.querySelector('section.pool[data-pool="' + CSS.escape(p.name) + '"]'); if (!section) return;
-          if (!section.querySelector(".tiles")) buildPool(section);
+          if (!section.querySelector(".tiles")) { buildPool(section); if (section.dataset.serves === "scripts") loadModules(); }
           const s = p.state, stateEl = section.querySelector(".pill.state");
           section.querySelector(".badge.engine").textContent = p.engine === p.requested ? p.engine : p.engine + " (" + p.requested + " asked for)";
           stateEl.textContent = !s ? "not answering" : s.latched ? "unavailable (latched)" : s.draining ? "draining" : "running";
@@ -265,8 +269,9 @@ internal static class HomePage
             tile("succeeded", s ? s.tasks.succeeded || 0 : "–"), tile("failed", s ? failed : "–"),
             tile("retired workers", s ? retired : "–"), tile("abandoned engines", s ? s.abandoned_engines : "–"));
           const samples = p.samples.map(x => Object.assign({}, x, { ok_per_s: x.tasks_per_s == null ? null : Math.max(0, x.tasks_per_s - (x.failed_per_s || 0)) }));
-          for (const spec of CHARTS) drawChart(section.querySelector('figure[data-chart="' + spec.id + '"]'), spec, samples);
           const cluster = p.nodes != null;
+          for (const f of section.querySelectorAll("figure[data-chart]")) if (cluster) f.dataset.remote = "1";
+          for (const spec of CHARTS) drawChart(section.querySelector('figure[data-chart="' + spec.id + '"]'), spec, samples);
           const wt = section.querySelector("table.workers");
           wt.tHead.rows[0].cells[0].textContent = cluster ? "node / worker" : "worker";
           rows(wt, p.workers, w => {
