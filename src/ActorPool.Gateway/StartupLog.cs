@@ -45,7 +45,9 @@ internal static partial class StartupLog
         text.Append(CultureInfo.InvariantCulture, $"\n  listening on  {string.Join(", ", addresses)}");
         if (serving)
         {
-            text.Append(CultureInfo.InvariantCulture, $"\n  dashboard     {string.Join(", ", addresses.Select(a => a.TrimEnd('/') + "/"))}");
+            // A wildcard address (HOST=0.0.0.0) is not a URL a browser opens: name this machine instead.
+            var dashboards = addresses.Select(a => System.Text.RegularExpressions.Regex.Replace(a, @"//(0\.0\.0\.0|\[::\]|\*|\+)(?=:)", "//localhost").TrimEnd('/') + "/");
+            text.Append(CultureInfo.InvariantCulture, $"\n  dashboard     {string.Join(", ", dashboards)}");
             text.Append(CultureInfo.InvariantCulture, $"\n  API           /v1/scripts (list), POST /v1/scripts/{{module}}/{{function}}, yt-cipher endpoints, /openapi/v1.json");
         }
 

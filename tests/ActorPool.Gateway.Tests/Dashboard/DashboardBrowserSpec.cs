@@ -63,6 +63,12 @@ public sealed class DashboardBrowserSpec : IAsyncLifetime, IDisposable
             $"{Pool}.querySelector('figure[data-chart=tasks] polyline[data-key=ok_per_s]').getAttribute('points').split(' ').length >= 2",
             Bounded, "the tasks chart draws a line");
 
+        // Hover: the point under the pointer, with its time and each line's value.
+        var tip = await _browser.EvaluateAsync(
+            $"(() => {{ const f = {Pool}.querySelector('figure[data-chart=tasks]'); const r = f.querySelector('svg').getBoundingClientRect(); f.dispatchEvent(new MouseEvent('mousemove', {{ clientX: r.right - 12, clientY: r.top + 40, bubbles: true }})); const tip = document.querySelector('#tip'); return tip.style.display === 'block' ? tip.textContent : 'hidden'; }})()",
+            Bounded);
+        Assert.Matches(@"^\d\d:\d\d:\d\d\s+succeeded [\d.]+/s, failed [\d.]+/s$", tip.GetString());
+
         // One row per worker (the pool keeps 2), each with its budget progress.
         var workers = await _browser.WaitForAsync(
             $"(() => {{ const rows = [...{Pool}.querySelectorAll('table.workers tbody tr')]; return rows.length === 2 && rows.every(r => r.querySelector('progress') && /\\d+ \\/ \\d+/.test(r.innerText)) && rows.map(r => r.innerText).join('\\n'); }})()",
