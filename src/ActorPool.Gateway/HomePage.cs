@@ -141,7 +141,7 @@ internal static class HomePage
           svg.setAttribute("viewBox", "0 0 " + w + " " + h); svg.replaceChildren();
           const end = samples.length ? samples[samples.length - 1].t : Date.now(), start = end - WINDOW_MS;
           let max = 0; for (const s of samples) for (const se of spec.series) if (s[se.key] != null && s[se.key] > max) max = s[se.key];
-          const step = spec.unit === "tasks" ? Math.max(1, Math.round(niceStep(max > 0 ? max : 4, 4))) : niceStep(max > 0 ? max : 1, 4), top = Math.max(step, Math.ceil((max || step) / step) * step);
+          const step = spec.unit === "tasks" ? Math.max(1, Math.round(niceStep(max > 0 ? max : 4, 4))) : niceStep(max > 0 ? max : 1, 4), top = Math.max(spec.unit === "tasks" ? 4 * step : step, Math.ceil((max || step) / step) * step);
           const x = t => L + (t - start) / WINDOW_MS * (w - L - R), y = v => T + (1 - v / top) * (h - T - B);
           const grid = svgEl("g", { class: "grid" }), yAxis = svgEl("g", { class: "axis y-axis" }), xAxis = svgEl("g", { class: "axis x-axis" });
           for (let v = 0; v <= top + step / 2; v += step) {

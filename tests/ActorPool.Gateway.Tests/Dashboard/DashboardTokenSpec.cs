@@ -50,9 +50,9 @@ public sealed class DashboardTokenSpec : IAsyncLifetime, IDisposable
         Assert.Equal("result: 42", answer.GetString());
 
         // Kept for the tab: a reload needs no new entry.
-        await _browser.EvaluateAsync("location.reload(); true", bounded);
-        await _browser.WaitForAsync("document.readyState === 'complete' && document.querySelector('#token').value === '" + Token + "' && document.querySelectorAll('section.pool[data-pool=\"script-pool\"] table.workers tbody tr progress').length === 2", bounded, "dashboard after a reload");
-        Assert.True((await _browser.EvaluateAsync("document.querySelector('#token-banner').hidden", bounded)).GetBoolean());
+        await _browser.EvaluateAsync("window.beforeReload = true; location.reload(); true", bounded);
+        await _browser.WaitForAsync("!window.beforeReload && document.readyState === 'complete' && document.querySelector('#token').value === '" + Token + "' && document.querySelectorAll('section.pool[data-pool=\"script-pool\"] table.workers tbody tr progress').length === 2", bounded, "dashboard after a reload");
+        Assert.True((await _browser.EvaluateAsync("!window.beforeReload && document.querySelector('#token-banner').hidden", bounded)).GetBoolean());
     }
 
     private static string UseToken(string token) =>
