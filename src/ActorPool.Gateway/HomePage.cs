@@ -225,7 +225,7 @@ internal static class HomePage
             const r = await fetch("/v1/scripts", { headers: auth(), cache: "no-store" });
             if (!r.ok) { $("modules").replaceChildren(el("li", { class: "none", text: r.status === 401 ? "enter the API token to list the modules" : "/v1/scripts answered " + r.status })); return; }
             modules = (await r.json()).modules;
-          } catch (e) { return; }
+          } catch (e) { $("modules").replaceChildren(el("li", { class: "none", text: "/v1/scripts not reachable (" + e + "); retrying" })); setTimeout(loadModules, 2000); return; }
           const list = $("modules"); list.replaceChildren();
           if (!modules.length) list.append(el("li", { class: "none", text: "no modules in the scripts directory" }));
           for (const m of modules) {

@@ -73,6 +73,7 @@ public sealed class DashboardClusterSpec
                 DashboardBrowserSpec.Bounded, "the workers of both nodes");
             Assert.All(hosts, host => Assert.Contains(host, workers.GetString(), StringComparison.Ordinal));
             await browser.WaitForAsync($"{Pool}.querySelector('table.failures tbody').innerText.includes('cluster-kaput')", DashboardBrowserSpec.Bounded, "the failure on the cluster");
+            await browser.WaitForAsync("document.querySelector('#modules li[data-module=text] button[data-function=reverse]')", DashboardBrowserSpec.Bounded, "the modules on a cluster gateway");
 
             await browser.ScreenshotAsync(Path.Combine(DashboardBrowserSpec.Screenshots, "dashboard-cluster.png"), 1400, DashboardBrowserSpec.Bounded);
         }
