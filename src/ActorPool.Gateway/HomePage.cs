@@ -157,7 +157,7 @@ internal static class HomePage
           svg.append(grid, yAxis, xAxis);
           if (!samples.some(s => spec.series.some(se => s[se.key] != null))) {
             const note = svgEl("text", { x: (L + w - R) / 2, y: (T + h - B) / 2, "text-anchor": "middle", class: "nodata" });
-            note.textContent = fig.dataset.remote && (spec.id === "run" || spec.id === "wait") ? "timed on the worker nodes: see their /metrics" : "no data yet"; svg.append(note);
+            note.textContent = fig.dataset.remote && (spec.id === "run" || spec.id === "wait") ? "timed on the worker nodes" : "no data yet"; svg.append(note);
           }
           for (const se of spec.series) {
             const pts = samples.filter(s => s[se.key] != null).map(s => x(s.t).toFixed(1) + "," + y(s[se.key]).toFixed(1));
