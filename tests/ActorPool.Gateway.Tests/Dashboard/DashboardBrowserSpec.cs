@@ -63,9 +63,9 @@ public sealed class DashboardBrowserSpec : IAsyncLifetime, IDisposable
             $"{Pool}.querySelector('figure[data-chart=tasks] polyline[data-key=ok_per_s]').getAttribute('points').split(' ').length >= 2",
             Bounded, "the tasks chart draws a line");
 
-        // Hover: the point under the pointer, with its time and each line's value.
+        // Hover over the newest point of the line: its time and each line's value (points are about a pixel apart).
         var tip = await _browser.EvaluateAsync(
-            $"(() => {{ const f = {Pool}.querySelector('figure[data-chart=tasks]'); const r = f.querySelector('svg').getBoundingClientRect(); f.dispatchEvent(new MouseEvent('mousemove', {{ clientX: r.right - 12, clientY: r.top + 40, bubbles: true }})); const tip = document.querySelector('#tip'); return tip.style.display === 'block' ? tip.textContent : 'hidden'; }})()",
+            $"(() => {{ const f = {Pool}.querySelector('figure[data-chart=tasks]'); const svg = f.querySelector('svg'), r = svg.getBoundingClientRect(), last = svg.querySelector('polyline[data-key=ok_per_s]').getAttribute('points').trim().split(' ').pop().split(',').map(Number); f.dispatchEvent(new MouseEvent('mousemove', {{ clientX: r.left + last[0] * r.width / svg.viewBox.baseVal.width, clientY: r.top + last[1] * r.height / svg.viewBox.baseVal.height, bubbles: true }})); const tip = document.querySelector('#tip'); return tip.style.display === 'block' ? tip.textContent : 'hidden'; }})()",
             Bounded);
         Assert.Matches(@"^\d\d:\d\d:\d\d\s+succeeded [\d.]+/s, failed [\d.]+/s$", tip.GetString());
 
