@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json.Serialization;
+using ActorPool.Cluster;
+using ActorPool.Modules;
 using ActorPool.Protocol;
 using ActorPool.Telemetry;
 using ActorPool.YouTube.Service;
@@ -41,6 +43,7 @@ internal sealed class DashboardSampler : BackgroundService
     private int _next;
     private int _count;
     private long? _lastAnswered;
+    private long _lastFailed;
     private long _lastTimestamp;
 
     /// <param name="stats">Reads the pool's stats (<see cref="IScriptPool.GetStatsAsync"/>).</param>
@@ -87,7 +90,8 @@ internal sealed class DashboardSampler : BackgroundService
     public async Task SampleAsync(CancellationToken cancellationToken)
     {
         var stats = await _stats(cancellationToken).ConfigureAwait(false);
-        var answered = stats.Succeeded + stats.Failures.Values.Sum();
+        var failed = stats.Failures.Values.Sum();
+        var answered = stats.Succeeded + failed;
         var now = _time.GetTimestamp();
         List<double> run, wait;
         lock (_gate)
@@ -96,14 +100,16 @@ internal sealed class DashboardSampler : BackgroundService
             (wait, _wait) = (_wait, []);
         }
 
-        double? rate = null;
+        double? rate = null, failedRate = null;
         if (_lastAnswered is { } last)
         {
             var seconds = _time.GetElapsedTime(_lastTimestamp, now).TotalSeconds;
             rate = seconds > 0 ? Math.Max(0, answered - last) / seconds : 0;
+            failedRate = seconds > 0 ? Math.Max(0, failed - _lastFailed) / seconds : 0;
         }
 
         _lastAnswered = answered;
+        _lastFailed = failed;
         _lastTimestamp = now;
         var sample = new DashboardSample(
             _time.GetUtcNow().ToUnixTimeMilliseconds(),
@@ -112,7 +118,10 @@ internal sealed class DashboardSampler : BackgroundService
             Percentile(run, 0.99),
             Percentile(wait, 0.99),
             stats.QueueLength,
-            stats.BusyWorkers);
+            stats.BusyWorkers)
+        {
+            FailedPerSecond = failedRate is { } f ? Math.Round(f, 2) : null,
+        };
         lock (_gate)
         {
             _ring[_next] = sample;
@@ -189,7 +198,8 @@ internal sealed class DashboardSampler : BackgroundService
     }
 }
 
-/// <summary>One second of the pool, as charted.</summary>
+
+/// <summary>One second of a pool, as charted.</summary>
 internal sealed record DashboardSample(
     [property: JsonPropertyName("t")] long UnixMs,
     [property: JsonPropertyName("tasks_per_s")] double? TasksPerSecond,
@@ -197,7 +207,45 @@ internal sealed record DashboardSample(
     [property: JsonPropertyName("p99_ms")] double? RunP99Ms,
     [property: JsonPropertyName("wait_p99_ms")] double? WaitP99Ms,
     [property: JsonPropertyName("queue")] int Queue,
-    [property: JsonPropertyName("busy")] int Busy);
+    [property: JsonPropertyName("busy")] int Busy)
+{
+    /// <summary>Of <see cref="TasksPerSecond"/>, the tasks answered with a failure.</summary>
+    [JsonPropertyName("failed_per_s")]
+    public double? FailedPerSecond { get; init; }
+}
+
+/// <summary>The dashboard's pieces per pool: its sampler (charts) by pool name.</summary>
+internal sealed record DashboardSamplers(IReadOnlyDictionary<string, DashboardSampler> ByPool);
+
+/// <summary>Wires the dashboard: samplers for both pools, the failure ring, the module catalog.</summary>
+internal static class GatewayDashboard
+{
+    /// <summary>
+    /// Registers what <c>/</c>, <c>/dashboard.json</c> and <c>/v1/scripts</c> need. Call after the pools' facades are
+    /// registered: the failure ring wraps them (<see cref="RecentFailures"/>).
+    /// </summary>
+    public static void Add(IServiceCollection services, string scriptsPool, int taskBudget, DirectoryModuleSource modules)
+    {
+        services.AddSingleton(new ScriptCatalog(modules));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new DashboardOptions(scriptsPool, taskBudget, ShowYouTube: true));
+        var failures = new RecentFailures(TimeProvider.System);
+        services.AddSingleton(failures);
+        RecentFailures.Observe(services, null, scriptsPool, failures);
+        RecentFailures.Observe(services, SolverPool.Name, SolverPool.Name, failures);
+
+        // One sample of each pool per second (Dashboard.cs); the solver pool's budget is the generic pool's.
+        services.AddSingleton(sp => new DashboardSampler(ct => sp.GetRequiredService<IScriptPool>().GetStatsAsync(ct), sp.GetRequiredService<DashboardOptions>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddKeyedSingleton(SolverPool.Name, (sp, _) => new DashboardSampler(ct => SolverPool.Of(sp).GetStatsAsync(ct), new DashboardOptions(SolverPool.Name, taskBudget, false), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
+        services.AddHostedService(sp => sp.GetRequiredKeyedService<DashboardSampler>(SolverPool.Name));
+        services.AddSingleton(sp => new DashboardSamplers(new Dictionary<string, DashboardSampler>(StringComparer.Ordinal)
+        {
+            [scriptsPool] = sp.GetRequiredService<DashboardSampler>(),
+            [SolverPool.Name] = sp.GetRequiredKeyedService<DashboardSampler>(SolverPool.Name),
+        }));
+    }
+}
 
 /// <summary><c>GET /dashboard.json</c>: everything the home page shows, polled by the page every second.</summary>
 internal static class DashboardApi
@@ -205,20 +253,86 @@ internal static class DashboardApi
     public const string Path = "/dashboard.json";
 
     public static IEndpointConventionBuilder MapDashboardApi(this IEndpointRouteBuilder routes) =>
-        routes.MapGet(Path, async (HttpContext context, IScriptPool pool, DashboardSampler sampler, DashboardOptions options, CancellationToken cancellationToken) =>
+        routes.MapGet(Path, async (HttpContext context, GatewayPools gatewayPools, DashboardSamplers samplers, RecentFailures failures, DashboardOptions options, GatewaySettings settings, CancellationToken cancellationToken) =>
         {
-            var stats = PoolApi.PoolState.From(await pool.GetStatsAsync(cancellationToken).ConfigureAwait(false));
-            var youtube = options.ShowYouTube ? context.RequestServices.GetService<YouTubeSolverService>() : null;
-            var timings = context.RequestServices.GetService<YtCipherMetrics>()?.Timings;
-            IReadOnlyList<PoolEngine>? pools = null;
-            if (context.RequestServices.GetService<GatewayPools>() is { } gatewayPools)
+            var services = context.RequestServices;
+            var youtube = options.ShowYouTube ? services.GetService<YouTubeSolverService>() : null;
+            var timings = services.GetService<YtCipherMetrics>()?.Timings;
+            var pools = new List<PoolPanel>(gatewayPools.Pools.Count);
+            IReadOnlyList<MemberRow>? members = null;
+            foreach (var pool in gatewayPools.Pools)
             {
-                // Each pool with the engine it reports (Jint when V8 was asked for and could not load).
-                pools = [.. (await PoolApi.EnginesAsync(gatewayPools, context.RequestServices, cancellationToken).ConfigureAwait(false)).Select(p => new PoolEngine(p.Pool, p.Engine))];
+                var (stats, error) = await TryAsync(() => pool.Pool(services).GetStatsAsync(cancellationToken)).ConfigureAwait(false);
+                ClusterPoolState? cluster = null;
+                if (pool.Router(services) is { } router)
+                {
+                    (cluster, var clusterError) = await TryAsync(() => router.GetClusterStateAsync(cancellationToken)).ConfigureAwait(false);
+                    error ??= clusterError;
+                    members ??= cluster is null ? null : [.. cluster.Members.Select(MemberRow.From)];
+                }
+
+                var samples = samplers.ByPool.TryGetValue(pool.Name, out var sampler) ? sampler.Samples() : [];
+                pools.Add(Panel(pool, stats, cluster, samples, failures.Of(pool.Name), options.TaskBudget, error));
             }
 
-            return Results.Json(Build(stats, sampler.Samples(), options, youtube, timings, pools));
+            return Results.Json(new DashboardState(
+                DashboardSampler.Interval.TotalMilliseconds,
+                settings.ApiToken is not null,
+                pools,
+                members,
+                youtube is null ? null : YouTube(youtube),
+                youtube is null ? null : Players(youtube, timings)));
         }).ExcludeFromDescription();
+
+    /// <summary>One pool's panel: its totals, each worker (on a cluster gateway: of each worker node), charts, failures.</summary>
+    internal static PoolPanel Panel(GatewayPool pool, PoolStats? stats, ClusterPoolState? cluster, IReadOnlyList<DashboardSample> samples, IReadOnlyList<FailureRow> failures, int taskBudget, string? error)
+    {
+        IReadOnlyList<WorkerRow> workers;
+        IReadOnlyList<NodeRow>? nodes = null;
+        if (cluster is null)
+        {
+            workers = stats is null ? [] : [.. stats.Workers.Select(w => WorkerRow.From(null, w))];
+        }
+        else
+        {
+            var workerNodes = cluster.Members.Where(m => m.Pool is not null).ToList();
+            workers = [.. workerNodes.SelectMany(m => m.Pool!.Workers.Select(w => WorkerRow.From(m.Address, w)))];
+            nodes = [.. workerNodes.Select(NodeRow.From)];
+        }
+
+        return new PoolPanel(
+            pool.Name,
+            pool.Serves,
+            stats?.EngineKind ?? pool.RequestedEngine,
+            pool.RequestedEngine,
+            stats is null ? null : PoolApi.PoolState.From(stats),
+            taskBudget,
+            workers,
+            nodes,
+            samples,
+            failures,
+            error);
+    }
+
+    private static async Task<(T? Value, string? Error)> TryAsync<T>(Func<Task<T>> read)
+        where T : class
+    {
+        try
+        {
+            return (await read().ConfigureAwait(false), null);
+        }
+        catch (Exception ex) when (ex is ScriptPoolException or TimeoutException or Akka.Actor.AskTimeoutException or InvalidOperationException)
+        {
+            // A pool that does not answer right now (starting, no worker node yet, shutting down) shows as such.
+            return (null, ex.Message);
+        }
+    }
+
+    private static YouTubeSummary YouTube(YouTubeSolverService youtube)
+    {
+        var stats = youtube.Stats();
+        return new YouTubeSummary(stats.UpstreamFetches, stats.DiskHits, stats.Extractions, stats.PreprocessedEntries, stats.SolverEntries, stats.StsEntries);
+    }
 
     /// <summary>The players the service knows, with the gateway's timings of their requests.</summary>
     internal static IReadOnlyList<PlayerRow> Players(YouTubeSolverService youtube, IReadOnlyDictionary<string, PlayerTiming>? timings) =>
@@ -227,68 +341,92 @@ internal static class DashboardApi
             var timing = timings?.GetValueOrDefault(p.CacheKey);
             return new PlayerRow(p.CacheKey, p.State, p.Sts, p.Detail, timing?.Requests ?? 0, timing?.ColdMs, timing?.LastMs);
         })];
-
-    internal static DashboardState Build(
-        PoolApi.PoolState pool,
-        IReadOnlyList<DashboardSample> samples,
-        DashboardOptions options,
-        YouTubeSolverService? youtube,
-        IReadOnlyDictionary<string, PlayerTiming>? timings,
-        IReadOnlyList<PoolEngine>? pools = null)
-    {
-        // The pool reports workers by state, not one row per worker; one row per state is what it can say.
-        var rows = new List<WorkerRow>
-        {
-            new("idle", pool.Workers.Idle, pool.Engine),
-            new("busy", pool.Workers.Busy, pool.Engine),
-            new("starting", pool.Workers.Starting, pool.Engine),
-        };
-        IReadOnlyList<PlayerRow>? players = null;
-        YouTubeSummary? youtubeStats = null;
-        if (youtube is not null)
-        {
-            var stats = youtube.Stats();
-            youtubeStats = new YouTubeSummary(stats.UpstreamFetches, stats.DiskHits, stats.Extractions, stats.PreprocessedEntries, stats.SolverEntries, stats.StsEntries);
-            players = Players(youtube, timings);
-        }
-
-        return new DashboardState(
-            DashboardSampler.Interval.TotalMilliseconds,
-            samples,
-            pool,
-            pools ?? [new PoolEngine(options.PoolName, pool.Engine)],
-            new WorkerTable(PerWorker: false, options.TaskBudget, rows),
-            youtubeStats,
-            players);
-    }
 }
 
 /// <summary>The JSON of <c>GET /dashboard.json</c>.</summary>
 internal sealed record DashboardState(
     [property: JsonPropertyName("interval_ms")] double IntervalMs,
-    [property: JsonPropertyName("samples")] IReadOnlyList<DashboardSample> Samples,
-    [property: JsonPropertyName("pool")] PoolApi.PoolState Pool,
-    [property: JsonPropertyName("pools")] IReadOnlyList<PoolEngine> Pools,
-    [property: JsonPropertyName("workers")] WorkerTable Workers,
+    [property: JsonPropertyName("token_required")] bool TokenRequired,
+    [property: JsonPropertyName("pools")] IReadOnlyList<PoolPanel> Pools,
+    [property: JsonPropertyName("members")] IReadOnlyList<MemberRow>? Members,
     [property: JsonPropertyName("youtube")] YouTubeSummary? YouTube,
     [property: JsonPropertyName("players")] IReadOnlyList<PlayerRow>? Players);
 
-/// <summary>Which engine serves which pool (one row per pool the process serves).</summary>
-internal sealed record PoolEngine(
+/// <summary>One pool as the dashboard shows it.</summary>
+internal sealed record PoolPanel(
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("engine")] string Engine);
-
-/// <summary>Worker rows; <c>per_worker</c> is false while the pool reports counts by state only.</summary>
-internal sealed record WorkerTable(
-    [property: JsonPropertyName("per_worker")] bool PerWorker,
+    [property: JsonPropertyName("serves")] string Serves,
+    [property: JsonPropertyName("engine")] string Engine,
+    [property: JsonPropertyName("requested")] string Requested,
+    [property: JsonPropertyName("state")] PoolApi.PoolState? State,
     [property: JsonPropertyName("task_budget")] int TaskBudget,
-    [property: JsonPropertyName("rows")] IReadOnlyList<WorkerRow> Rows);
+    [property: JsonPropertyName("workers")] IReadOnlyList<WorkerRow> Workers,
+    [property: JsonPropertyName("nodes")] IReadOnlyList<NodeRow>? Nodes,
+    [property: JsonPropertyName("samples")] IReadOnlyList<DashboardSample> Samples,
+    [property: JsonPropertyName("failures")] IReadOnlyList<FailureRow> Failures,
+    [property: JsonPropertyName("error")] string? Error);
 
-/// <summary>Workers in one state.</summary>
+/// <summary>One worker: state, engine, tasks run of its budget, the task it runs now, its age.</summary>
 internal sealed record WorkerRow(
+    [property: JsonPropertyName("node")] string? Node,
+    [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("state")] string State,
-    [property: JsonPropertyName("count")] int Count,
-    [property: JsonPropertyName("engine")] string Engine);
+    [property: JsonPropertyName("engine")] string Engine,
+    [property: JsonPropertyName("tasks_run")] int TasksRun,
+    [property: JsonPropertyName("budget")] int Budget,
+    [property: JsonPropertyName("task")] string? Task,
+    [property: JsonPropertyName("running_ms")] double? RunningMs,
+    [property: JsonPropertyName("age_s")] double AgeSeconds)
+{
+    public static WorkerRow From(string? node, WorkerInfo worker) => new(
+        node,
+        worker.Name,
+        worker.State.ToString().ToLowerInvariant(),
+        worker.Engine,
+        worker.TasksRun,
+        worker.Budget,
+        worker.Module is null ? null : worker.Module + "." + worker.Function,
+        worker.RunningFor is { } running ? Math.Round(running.TotalMilliseconds, 1) : null,
+        Math.Round(worker.Age.TotalSeconds, 1));
+}
+
+/// <summary>A member of the cluster (cluster gateways only).</summary>
+internal sealed record MemberRow(
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("roles")] IReadOnlyList<string> Roles,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("reachable")] bool Reachable)
+{
+    public static MemberRow From(ClusterMemberState member) => new(member.Address, member.Roles, member.Status.ToLowerInvariant(), member.Reachable);
+}
+
+/// <summary>One worker node's share of a pool (cluster gateways only).</summary>
+internal sealed record NodeRow(
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("routable")] bool Routable,
+    [property: JsonPropertyName("engine")] string Engine,
+    [property: JsonPropertyName("workers")] PoolApi.WorkerCounts Workers,
+    [property: JsonPropertyName("queue")] PoolApi.QueueState Queue,
+    [property: JsonPropertyName("in_flight")] int InFlight,
+    [property: JsonPropertyName("served")] long Served,
+    [property: JsonPropertyName("succeeded")] long Succeeded,
+    [property: JsonPropertyName("failed")] long Failed)
+{
+    public static NodeRow From(ClusterMemberState member)
+    {
+        var p = member.Pool!;
+        return new NodeRow(
+            member.Address,
+            member.Routable,
+            p.EngineKind,
+            new PoolApi.WorkerCounts(p.TargetWorkers, p.IdleWorkers, p.BusyWorkers, p.StartingWorkers),
+            new PoolApi.QueueState(p.QueueLength, p.MaxQueueLength),
+            member.InFlight,
+            member.Served,
+            p.Succeeded,
+            p.Failures.Values.Sum());
+    }
+}
 
 /// <summary>The signature service's counters and cache sizes.</summary>
 internal sealed record YouTubeSummary(

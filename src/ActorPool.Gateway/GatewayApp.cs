@@ -148,14 +148,11 @@ internal static class GatewayApp
 
         builder.Services.AddSingleton(sp => new YouTubeSolverService(SolverPool.Of(sp), settings.YouTube, youtubeObservers, solverProvider));
 
-        // The home page's charts: one sample of the generic pool per second (Dashboard.cs); its table lists both
-        // pools with their engines. A cluster gateway's budget lives on the worker nodes.
+        // The dashboard (both pools, their recent failures) and GET /v1/scripts (Dashboard.cs, PoolApi.cs).
+        // A cluster gateway's budget lives on the worker nodes.
         if (cluster.IsStandalone || cluster.IsGateway)
         {
-            builder.Services.AddSingleton(TimeProvider.System);
-            builder.Services.AddSingleton(new DashboardOptions(settings.Pool.Name ?? "script-pool", cluster.IsGateway ? 0 : poolSettings.TaskBudget, ShowYouTube: true));
-            builder.Services.AddSingleton(sp => new DashboardSampler(ct => sp.GetRequiredService<IScriptPool>().GetStatsAsync(ct), sp.GetRequiredService<DashboardOptions>(), sp.GetRequiredService<TimeProvider>()));
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
+            GatewayDashboard.Add(builder.Services, settings.Pool.Name ?? "script-pool", cluster.IsGateway ? 0 : poolSettings.TaskBudget, (DirectoryModuleSource)settings.Pool.ModuleSource);
         }
 
         AddOpenTelemetry(builder, tracing);
@@ -166,6 +163,7 @@ internal static class GatewayApp
         RuntimeMetrics.EnsureConfigured();
 
         var app = builder.Build();
+        StartupLog.WriteWhenStarted(app, settings, cluster, poolSettings);
         if (cluster.IsGateway)
         {
             app.Lifetime.ApplicationStarted.Register(() => ClusterMetrics.Attach(app.Services.GetRequiredService<IClusterScriptPool>()));

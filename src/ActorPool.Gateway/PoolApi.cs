@@ -1,16 +1,33 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Serialization;
 using ActorPool.Cluster;
 using ActorPool.Engines;
+using ActorPool.Modules;
 using ActorPool.Protocol;
 using ActorPool.Telemetry;
 
 namespace ActorPool.Gateway;
 
-/// <summary><c>GET /v1/pool</c>: the pool's state as JSON.</summary>
+/// <summary>
+/// <c>GET /v1/pool</c>: the pool's state as JSON; <c>GET /v1/scripts</c> and <c>/v1/scripts/{module}</c>: the
+/// modules the script pool serves, with their functions and versions.
+/// </summary>
 internal static class PoolApi
 {
     public static RouteGroupBuilder MapPoolApi(this IEndpointRouteBuilder routes)
     {
+        var scripts = routes.MapGroup("/v1/scripts").WithTags("Scripts");
+        scripts.MapGet("/", (ScriptCatalog catalog) => Results.Json(new ModuleList(catalog.List())))
+            .WithSummary("The modules the script pool serves, each with its exported functions and version (content hash).")
+            .Produces<ModuleList>();
+        scripts.MapGet("/{module}", (string module, ScriptCatalog catalog) => catalog.Describe(module) is { } info
+                ? Results.Json(info)
+                : ApiError.Result(StatusCodes.Status404NotFound, "module_not_found", $"module '{module}' was not found; GET /v1/scripts lists the modules"))
+            .WithSummary("One module of the script pool: its exported functions and version (content hash).")
+            .Produces<ModuleInfo>()
+            .Produces<ApiError>(StatusCodes.Status404NotFound);
+
         var group = routes.MapGroup("/v1/pool").WithTags("Pool");
         group.MapGet("/", async (GatewayPools pools, IServiceProvider services, CancellationToken cancellationToken) =>
             {
@@ -149,3 +166,58 @@ internal static class PoolApi
         [property: JsonPropertyName("length")] int Length,
         [property: JsonPropertyName("max")] int Max);
 }
+
+/// <summary>
+/// The modules of the gateway's scripts directory (<c>SCRIPTS_DIR</c>) as <c>/v1/scripts</c> lists them. Each module
+/// is read and parsed once per version (its own catalog: the pool's engines never wait on it).
+/// </summary>
+/// <remarks>On a cluster gateway this is the gateway's own directory; worker nodes are expected to serve the same one.</remarks>
+internal sealed class ScriptCatalog(DirectoryModuleSource source)
+{
+    private readonly ModuleCatalog _catalog = new(source);
+
+    /// <summary>The directory it reads.</summary>
+    public string Directory => source.Directory;
+
+    /// <summary>Every module of the directory now, by name.</summary>
+    public IReadOnlyList<ModuleInfo> List() => [.. source.List().Select(Describe).OfType<ModuleInfo>()];
+
+    /// <summary>One module, or null when the directory has no module of that name.</summary>
+    public ModuleInfo? Describe(string name)
+    {
+        PreparedModule module;
+        try
+        {
+            module = _catalog.Get(name);
+        }
+        catch (ModuleLoadException)
+        {
+            return null;
+        }
+
+        var version = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(module.Code)));
+        try
+        {
+            var names = module.ExportNames;
+            return new ModuleInfo(module.Name, version, names is null ? [] : [.. names.Order(StringComparer.Ordinal)], names is null ? "its exports are known only when it runs (export * or destructuring)" : null);
+        }
+        catch (ModuleLoadException ex)
+        {
+            return new ModuleInfo(module.Name, version, [], ex.Message);
+        }
+    }
+}
+
+/// <summary>The answer of <c>GET /v1/scripts</c>.</summary>
+internal sealed record ModuleList([property: JsonPropertyName("modules")] IReadOnlyList<ModuleInfo> Modules);
+
+/// <summary>One module: its name, the version of its code and the functions it exports.</summary>
+/// <param name="Name">The module name (call it as <c>POST /v1/scripts/{name}/{function}</c>).</param>
+/// <param name="Version">The SHA-256 of its code, <c>sha256:&lt;hex&gt;</c>.</param>
+/// <param name="Functions">Its export names, in ordinal order.</param>
+/// <param name="Error">Why its exports cannot be listed (it does not parse), else absent.</param>
+internal sealed record ModuleInfo(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("functions")] IReadOnlyList<string> Functions,
+    [property: JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);

@@ -30,6 +30,13 @@ public sealed class PreparedModule
     public string Code { get; }
 
     /// <summary>
+    /// The names this module exports (what a call may name as its function), read from its syntax tree once per
+    /// version; null when they cannot be known without running it (<c>export * from</c>, destructured exports).
+    /// </summary>
+    /// <exception cref="ModuleLoadException">The code does not parse.</exception>
+    public IReadOnlyCollection<string>? ExportNames => Engines.ModuleExports.Of(this).Names;
+
+    /// <summary>
     /// Jint's immutable, thread-safe parse of <see cref="Code"/>, parsed once (single-flight) on first use.
     /// </summary>
     /// <exception cref="ModuleLoadException">The code does not parse (the same exception on every use).</exception>

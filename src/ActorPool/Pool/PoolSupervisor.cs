@@ -192,7 +192,32 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             _succeeded, failures.ToImmutable(), retirements.ToImmutable(), _abandoned, _consecutiveStartFailures, counts.Recovering)
         {
             EngineKind = _setup.EngineKind,
+            Workers = WorkerInfos(),
         };
+    }
+
+    /// <summary>Each worker as <see cref="PoolStats.Workers"/> reports it; built only when stats are asked for.</summary>
+    private List<WorkerInfo> WorkerInfos()
+    {
+        var now = Now;
+        var workers = new List<WorkerInfo>(_slots.Count);
+        foreach (var slot in _slots.Values.OrderBy(s => s.SpawnedAt))
+        {
+            var state = slot.State switch
+            {
+                SlotState.Idle => WorkerStatus.Idle,
+                SlotState.Busy => WorkerStatus.Busy,
+                SlotState.Recovering => WorkerStatus.Recovering,
+                SlotState.Retiring => WorkerStatus.Retiring,
+                _ => WorkerStatus.Starting,
+            };
+            var task = slot.State is SlotState.Busy busy ? busy.Task : null;
+            workers.Add(new WorkerInfo(
+                slot.Worker.Path.Name, state, _setup.EngineKind, slot.Dispatched, slot.Budget,
+                task?.Command.Module, task?.Command.Function, task is null ? null : now - task.StartedAt, now - slot.SpawnedAt));
+        }
+
+        return workers;
     }
 
     private void PublishGauges()

@@ -42,6 +42,16 @@ public sealed record PoolStats(
     /// <c>actor-pool.engine.kind = v8</c> but V8 could not be loaded.
     /// </summary>
     public string EngineKind { get; init; } = Engines.ScriptEngineKinds.Jint;
+
+    /// <summary>
+    /// Every worker of the pool, one by one (retiring and recovering ones included), in start order. Built only
+    /// when stats are asked for, so it costs the pool nothing while no one looks. Empty from a sender that does
+    /// not report workers (a cluster router's totals).
+    /// </summary>
+    public IReadOnlyList<WorkerInfo> Workers { get; init; } = NoWorkers;
+
+    /// <summary>The empty <see cref="Workers"/> list, shared.</summary>
+    internal static IReadOnlyList<WorkerInfo> NoWorkers { get; } = [];
 }
 
 /// <summary>Why a worker left the pool.</summary>

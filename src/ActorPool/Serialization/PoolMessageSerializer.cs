@@ -132,7 +132,8 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                     + MapSize(10, stats.Failures) + MapSize(11, stats.Retirements)
                     + VarintSize(12, stats.AbandonedEngines) + VarintSize(13, stats.ConsecutiveStartFailures)
                     + VarintSize(14, stats.RecoveringWorkers)
-                    + StringSize(15, stats.EngineKind);
+                    + StringSize(15, stats.EngineKind)
+                    + (stats.Workers ?? []).Sum(worker => FieldSize(16, WorkerInfoSize(worker)));
             case RunScriptBatch batch:
                 return StringSize(1, batch.TaskId) + (batch.Calls ?? []).Sum(call => NestedSize(2, call));
             case ScriptBatchCompleted completed:
@@ -208,6 +209,13 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 WriteVarint(output, 13, stats.ConsecutiveStartFailures);
                 WriteVarint(output, 14, stats.RecoveringWorkers);
                 WriteString(output, 15, stats.EngineKind);
+                foreach (var worker in stats.Workers ?? [])
+                {
+                    output.WriteTag(16, WireFormat.WireType.LengthDelimited);
+                    output.WriteLength(WorkerInfoSize(worker));
+                    WriteWorkerInfo(output, worker);
+                }
+
                 break;
             case RunScriptBatch batch:
                 WriteString(output, 1, batch.TaskId);
@@ -381,6 +389,7 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
         var engineKind = Engines.ScriptEngineKinds.Jint;
         var failures = ImmutableDictionary.CreateBuilder<FailureKind, long>();
         var retirements = ImmutableDictionary.CreateBuilder<RetirementReason, long>();
+        List<WorkerInfo>? workers = null;
         while (input.ReadTag() is var tag and not 0)
         {
             switch (WireFormat.GetTagFieldNumber(tag))
@@ -432,6 +441,9 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
                 case 15 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
                     engineKind = input.ReadString();
                     break;
+                case 16 when IsLengthDelimited(tag):
+                    (workers ??= []).Add(ReadWorkerInfo(new CodedInputStream(input.ReadBytes().ToByteArray())));
+                    break;
                 default:
                     input.SkipLastField();
                     break;
@@ -441,7 +453,80 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
         return new PoolStats(target, idle, busy, starting, queue, maxQueue, latched, draining, succeeded, failures.ToImmutable(), retirements.ToImmutable(), abandoned, startFailures, recovering)
         {
             EngineKind = engineKind,
+            Workers = workers ?? PoolStats.NoWorkers,
         };
+    }
+
+    /// <summary>{1 name, 2 state, 3 engine, 4 tasks_run, 5 budget, 6 module, 7 function, 8 running_for (ticks; absent = none), 9 age (ticks)}.</summary>
+    private static int WorkerInfoSize(WorkerInfo worker) =>
+        StringSize(1, worker.Name) + VarintSize(2, (int)worker.State) + StringSize(3, worker.Engine) + VarintSize(4, worker.TasksRun)
+        + VarintSize(5, worker.Budget) + StringSize(6, worker.Module) + StringSize(7, worker.Function)
+        + (worker.RunningFor is { } running ? 1 + CodedOutputStream.ComputeInt64Size(running.Ticks) : 0)
+        + VarintSize(9, worker.Age.Ticks);
+
+    private static void WriteWorkerInfo(CodedOutputStream output, WorkerInfo worker)
+    {
+        WriteString(output, 1, worker.Name);
+        WriteVarint(output, 2, (int)worker.State);
+        WriteString(output, 3, worker.Engine);
+        WriteVarint(output, 4, worker.TasksRun);
+        WriteVarint(output, 5, worker.Budget);
+        WriteString(output, 6, worker.Module);
+        WriteString(output, 7, worker.Function);
+        if (worker.RunningFor is { } running)
+        {
+            // Written even when zero: absent means "runs no task".
+            output.WriteTag(8, WireFormat.WireType.Varint);
+            output.WriteInt64(running.Ticks);
+        }
+
+        WriteVarint(output, 9, worker.Age.Ticks);
+    }
+
+    private static WorkerInfo ReadWorkerInfo(CodedInputStream input)
+    {
+        string? name = null, engine = null, module = null, function = null;
+        int state = 0, tasksRun = 0, budget = 0;
+        TimeSpan? runningFor = null;
+        var age = TimeSpan.Zero;
+        while (input.ReadTag() is var tag and not 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1 when IsLengthDelimited(tag):
+                    name = input.ReadString();
+                    break;
+                case 2 when IsVarint(tag):
+                    state = input.ReadInt32();
+                    break;
+                case 3 when IsLengthDelimited(tag):
+                    engine = input.ReadString();
+                    break;
+                case 4 when IsVarint(tag):
+                    tasksRun = input.ReadInt32();
+                    break;
+                case 5 when IsVarint(tag):
+                    budget = input.ReadInt32();
+                    break;
+                case 6 when IsLengthDelimited(tag):
+                    module = input.ReadString();
+                    break;
+                case 7 when IsLengthDelimited(tag):
+                    function = input.ReadString();
+                    break;
+                case 8 when IsVarint(tag):
+                    runningFor = TimeSpan.FromTicks(input.ReadInt64());
+                    break;
+                case 9 when IsVarint(tag):
+                    age = TimeSpan.FromTicks(input.ReadInt64());
+                    break;
+                default:
+                    input.SkipLastField();
+                    break;
+            }
+        }
+
+        return new WorkerInfo(name ?? string.Empty, (WorkerStatus)state, engine ?? string.Empty, tasksRun, budget, module, function, runningFor, age);
     }
 
     private static RunScriptBatch ReadRunScriptBatch(CodedInputStream input)
@@ -647,7 +732,8 @@ public sealed class PoolMessageSerializer : SerializerWithStringManifest
         /// <summary>
         /// 1 target_workers, 2 idle, 3 busy, 4 starting, 5 queue_length, 6 max_queue_length, 7 latched, 8 draining,
         /// 9 succeeded, 10 failures and 11 retirements (map&lt;enum number, int64&gt;: repeated entries {1 key, 2 value}),
-        /// 12 abandoned_engines, 13 consecutive_start_failures, 14 recovering_workers, 15 engine_kind.
+        /// 12 abandoned_engines, 13 consecutive_start_failures, 14 recovering_workers, 15 engine_kind,
+        /// 16 workers (repeated, each a nested WorkerInfo: see WorkerInfoSize).
         /// </summary>
         public const string PoolStats = "P";
 

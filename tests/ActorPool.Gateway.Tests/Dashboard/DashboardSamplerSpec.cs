@@ -65,18 +65,44 @@ public sealed class DashboardSamplerSpec
     }
 
     [Fact]
-    public void Dashboard_state_should_say_rows_are_per_state_and_which_engine_serves_the_pool()
+    public void A_pool_panel_should_have_one_row_per_worker_with_its_budget_and_current_task()
     {
-        var stats = PoolApi.PoolState.From(Stats(7, 2, 1) with { IdleWorkers = 1, BusyWorkers = 2, StartingWorkers = 1 });
+        var stats = Stats(7, 2, 1) with
+        {
+            Workers =
+            [
+                new WorkerInfo("worker-1", WorkerStatus.Busy, "jint", 17, 1013, "text", "reverse", TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(90)),
+                new WorkerInfo("worker-2", WorkerStatus.Idle, "jint", 3, 987, null, null, null, TimeSpan.FromSeconds(5)),
+            ],
+        };
 
-        var state = DashboardApi.Build(stats, [], new DashboardOptions("script-pool", 1000, false), null, null);
+        var panel = DashboardApi.Panel(ScriptsPool, stats, null, [], [], 1000, null);
 
-        Assert.False(state.Workers.PerWorker);
-        Assert.Equal(1000, state.Workers.TaskBudget);
-        Assert.Equal([("idle", 1), ("busy", 2), ("starting", 1)], state.Workers.Rows.Select(r => (r.State, r.Count)));
-        Assert.Equal(new PoolEngine("script-pool", "jint"), Assert.Single(state.Pools));
-        Assert.Null(state.Players);
+        Assert.Null(panel.Nodes);
+        Assert.Equal(
+            [(null, "worker-1", "busy", 17, 1013, "text.reverse", 250.0, 90.0), (null, "worker-2", "idle", 3, 987, null, null, 5.0)],
+            panel.Workers.Select(w => ((string?)w.Node, w.Name, w.State, w.TasksRun, w.Budget, w.Task, w.RunningMs, w.AgeSeconds)));
+        Assert.Equal(2, panel.State!.Tasks["script_error"]);
     }
+
+    [Fact]
+    public void On_a_cluster_gateway_the_panel_should_list_the_workers_of_each_worker_node()
+    {
+        static PoolStats Node(string worker) => Stats(1, 0, 0) with { Workers = [new WorkerInfo(worker, WorkerStatus.Idle, "v8", 1, 10, null, null, null, TimeSpan.FromSeconds(1))] };
+        var cluster = new ActorPool.Cluster.ClusterPoolState(
+        [
+            new("akka.tcp://actorpool@127.0.0.1:1", ["gateway"], "Up", true, false, 0, 0, null),
+            new("akka.tcp://actorpool@127.0.0.1:2", ["script-worker"], "Up", true, true, 0, 4, Node("worker-1")),
+            new("akka.tcp://actorpool@127.0.0.1:3", ["script-worker"], "Up", false, false, 0, 2, Node("worker-1")),
+        ]);
+
+        var panel = DashboardApi.Panel(ScriptsPool, Stats(2, 0, 0), cluster, [], [], 0, null);
+
+        Assert.Equal(["akka.tcp://actorpool@127.0.0.1:2", "akka.tcp://actorpool@127.0.0.1:3"], panel.Workers.Select(w => w.Node));
+        Assert.Equal([(true, 4L), (false, 2L)], panel.Nodes!.Select(n => (n.Routable, n.Served)));
+    }
+
+    private static GatewayPool ScriptsPool => new("script-pool", "scripts", "jint", _ => throw new InvalidOperationException(), _ => null);
 
     private static PoolStats Stats(long succeeded, long failed, int queue) => new(
         TargetWorkers: 2, IdleWorkers: 2, BusyWorkers: 0, StartingWorkers: 0, QueueLength: queue, MaxQueueLength: 100,

@@ -102,6 +102,20 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
     /// <summary>Opens <paramref name="url"/> in the page.</summary>
     public Task NavigateAsync(Uri url, TimeSpan timeout) => SendAsync("Page.navigate", new JsonObject { ["url"] = url.ToString() }, timeout);
 
+    /// <summary>Lays the page out at <paramref name="width"/> × <paramref name="height"/> CSS pixels (scale 1).</summary>
+    public Task SetViewportAsync(int width, int height, TimeSpan timeout) =>
+        SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false }, timeout);
+
+    /// <summary>Writes a PNG of the whole page (<paramref name="width"/> wide, as tall as the page) to <paramref name="path"/>.</summary>
+    public async Task ScreenshotAsync(string path, int width, TimeSpan timeout)
+    {
+        var height = (await EvaluateAsync("Math.ceil(document.documentElement.scrollHeight)", timeout)).GetInt32();
+        await SetViewportAsync(width, Math.Max(height, 200), timeout);
+        var shot = await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png", ["captureBeyondViewport"] = true }, timeout);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllBytesAsync(path, Convert.FromBase64String(shot.GetProperty("data").GetString()!));
+    }
+
     /// <summary>Evaluates <paramref name="expression"/> in the page and returns its value (promises awaited).</summary>
     public async Task<JsonElement> EvaluateAsync(string expression, TimeSpan timeout)
     {

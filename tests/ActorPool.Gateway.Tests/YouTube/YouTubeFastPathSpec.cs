@@ -86,7 +86,7 @@ public sealed class YouTubeFastPathSpec
             [("script-pool", "jint"), ("solver-pool", expected)],
             dashboard.GetProperty("pools").EnumerateArray().Select(p => (p.GetProperty("name").GetString(), p.GetProperty("engine").GetString())));
         var home = await gateway.Client.GetStringAsync("/");
-        Assert.Contains("id=\"engines\"", home, StringComparison.Ordinal);
+        Assert.Contains("data-pool=\"solver-pool\"", home, StringComparison.Ordinal);
     }
 
     [Fact]

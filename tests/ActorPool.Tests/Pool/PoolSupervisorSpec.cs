@@ -344,6 +344,27 @@ public sealed class PoolSupervisorSpec : PoolTestKit
         _workers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
+    [Fact]
+    public void PoolSupervisor_should_report_each_worker_with_its_state_budget_and_the_task_it_runs()
+    {
+        var supervisor = StartSupervisor(Settings(workers: 2, budget: 50));
+        var first = Spawned();
+        var second = Spawned();
+        supervisor.Tell(new WorkerReady(), first);
+        supervisor.Tell(new RunScript("t1", "text", "reverse", "[\"abc\"]"), _caller);
+        _workers.ExpectMsg<StartTask>();
+
+        var workers = Stats(supervisor).Workers;
+
+        Assert.Equal(2, workers.Count);
+        var busy = workers.Single(w => w.Name == first.Path.Name);
+        Assert.Equal((first.Path.Name, WorkerStatus.Busy, 1, 50, "text", "reverse"), (busy.Name, busy.State, busy.TasksRun, busy.Budget, busy.Module, busy.Function));
+        Assert.True(busy.RunningFor >= TimeSpan.Zero, $"running for {busy.RunningFor}");
+        var starting = workers.Single(w => w.Name == second.Path.Name);
+        Assert.Equal((second.Path.Name, WorkerStatus.Starting, 0, 50, null, null, null), (starting.Name, starting.State, starting.TasksRun, starting.Budget, starting.Module, starting.Function, starting.RunningFor));
+        Assert.All(workers, w => Assert.Equal("jint", w.Engine));
+    }
+
     private static (string, FailureKind) Kind(ScriptFailed failed) => (failed.TaskId, failed.Kind);
 
     private static RunScript Run(string id) => new(id, "basic", "echo", "[1]");

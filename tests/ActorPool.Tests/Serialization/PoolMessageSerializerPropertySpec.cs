@@ -77,10 +77,20 @@ public sealed class PoolMessageSerializerPropertySpec(ITestOutputHelper output)
             Gen.Select(Gen.Int[0, 1000], Gen.Int[0, 1000], Gen.Int[0, 1000], Gen.Int[0, 1000], Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue]),
             Gen.Select(Gen.Bool, Gen.Bool, Gen.Long[0, long.MaxValue], Gen.Long[0, long.MaxValue], Gen.Int[0, int.MaxValue]),
             Gen.Enum<FailureKind>().Array[0, 6].Select(kinds => kinds.Distinct().ToImmutableDictionary(k => k, k => (long)k + 1)),
-            Gen.Enum<RetirementReason>().Array[0, 6].Select(reasons => reasons.Distinct().ToImmutableDictionary(r => r, r => (long)r + 1)))
-            .Select((counts, rest, failures, retirements) => (IPoolMessage)new PoolStats(
+            Gen.Enum<RetirementReason>().Array[0, 6].Select(reasons => reasons.Distinct().ToImmutableDictionary(r => r, r => (long)r + 1)),
+            Worker.Array[0, 4])
+            .Select((counts, rest, failures, retirements, workers) => (IPoolMessage)new PoolStats(
                 counts.Item1, counts.Item2, counts.Item3, counts.Item4, counts.Item5, counts.Item6,
-                rest.Item1, rest.Item2, rest.Item3, failures, retirements, rest.Item4, rest.Item5));
+                rest.Item1, rest.Item2, rest.Item3, failures, retirements, rest.Item4, rest.Item5)
+            { Workers = workers });
+
+    private static Gen<WorkerInfo> Worker =>
+        Gen.Select(
+            Gen.Select(Text.Select(ScalarsOnly), Gen.Enum<WorkerStatus>(), Text.Select(ScalarsOnly), Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue]),
+            Gen.OneOf(Gen.Const((string?)null), Text.Select(t => (string?)ScalarsOnly(t))),
+            Gen.OneOf(Gen.Const((TimeSpan?)null), Gen.Long[0, long.MaxValue].Select(t => (TimeSpan?)TimeSpan.FromTicks(t))),
+            Gen.Long[0, long.MaxValue])
+            .Select((a, task, running, age) => new WorkerInfo(a.Item1, a.Item2, a.Item3, a.Item4, a.Item5, task, task is null ? null : "f", running, TimeSpan.FromTicks(age)));
 
     /// <summary>Drops lone surrogates: UTF-8 on the wire cannot carry them (a spec above pins what becomes of them).</summary>
     private static string ScalarsOnly(string text)
@@ -106,7 +116,8 @@ public sealed class PoolMessageSerializerPropertySpec(ITestOutputHelper output)
         if (expected is PoolStats stats)
         {
             var copy = Assert.IsType<PoolStats>(actual);
-            Assert.Equal(stats with { Failures = copy.Failures, Retirements = copy.Retirements }, copy);
+            Assert.Equal(stats with { Failures = copy.Failures, Retirements = copy.Retirements, Workers = copy.Workers }, copy);
+            Assert.Equal(stats.Workers, copy.Workers);
             Assert.Equal(stats.Failures.OrderBy(p => p.Key), copy.Failures.OrderBy(p => p.Key));
             Assert.Equal(stats.Retirements.OrderBy(p => p.Key), copy.Retirements.OrderBy(p => p.Key));
             return;

@@ -44,6 +44,7 @@ public sealed class PoolMessageSerializerSpec(ITestOutputHelper output)
             new PoolDrained(0, 0),
             new PoolDrained(12, int.MaxValue),
             Stats(FullFailures(), FullRetirements()),
+            Stats(FullFailures(), FullRetirements()) with { EngineKind = "v8", Workers = EveryWorkerState() },
             Stats(ImmutableDictionary<FailureKind, long>.Empty, ImmutableDictionary<RetirementReason, long>.Empty),
         };
         foreach (var kind in Enum.GetValues<FailureKind>())
@@ -207,7 +208,8 @@ public sealed class PoolMessageSerializerSpec(ITestOutputHelper output)
         {
             var copy = Assert.IsType<PoolStats>(actual);
             // Records compare dictionaries by reference; compare their contents instead.
-            Assert.Equal(stats with { Failures = copy.Failures, Retirements = copy.Retirements }, copy);
+            Assert.Equal(stats with { Failures = copy.Failures, Retirements = copy.Retirements, Workers = copy.Workers }, copy);
+            Assert.Equal(stats.Workers, copy.Workers);
             Assert.Equal(stats.Failures.OrderBy(p => p.Key), copy.Failures.OrderBy(p => p.Key));
             Assert.Equal(stats.Retirements.OrderBy(p => p.Key), copy.Retirements.OrderBy(p => p.Key));
             return;
@@ -218,6 +220,13 @@ public sealed class PoolMessageSerializerSpec(ITestOutputHelper output)
 
     private static PoolStats Stats(ImmutableDictionary<FailureKind, long> failures, ImmutableDictionary<RetirementReason, long> retirements) =>
         new(8, 3, 4, 1, 17, 10_000, Latched: true, Draining: true, long.MaxValue, failures, retirements, 2, 5, RecoveringWorkers: 6);
+
+    /// <summary>A worker in each state: busy ones with their task (one that started this very tick), the others without.</summary>
+    private static List<WorkerInfo> EveryWorkerState() =>
+        [.. Enum.GetValues<WorkerStatus>().Select((state, i) => state == WorkerStatus.Busy
+            ? new WorkerInfo("worker-" + i, state, "jint", 17, 1_013, "text", "reverse", TimeSpan.FromMilliseconds(1234.5), TimeSpan.FromMinutes(3))
+            : new WorkerInfo("worker-" + i, state, "v8", i, 1_000, null, null, null, TimeSpan.FromTicks(i))),
+        new WorkerInfo("worker-99", WorkerStatus.Busy, "jint", 1, 1, $"m{Unicode}", "f", TimeSpan.Zero, TimeSpan.Zero)];
 
     private static ImmutableDictionary<FailureKind, long> FullFailures() =>
         Enum.GetValues<FailureKind>().ToImmutableDictionary(k => k, k => (long)k * 1_000_000_007L + 1);
