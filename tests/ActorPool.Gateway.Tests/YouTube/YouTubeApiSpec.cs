@@ -99,7 +99,7 @@ public sealed class YouTubeApiSpec(YouTubeWorld world) : IClassFixture<YouTubeWo
         { "/decrypt_signature", "{\"player_url\": \"https://evil.example.com/s/player/449ea0a5/player_ias.vflset/en_US/base.js\"}", "Player script error: " },
         { "/decrypt_signature", "{\"player_url\": \"/s/player/nothex!!/player_ias.vflset/en_US/base.js\"}", "Player script error: " },
         { "/decrypt_signature", "{\"player_url\": \"\"}", "Player script error: " },
-        { "/get_sts", "{\"player_url\": \"//www.youtube.com/s/player/449ea0a5/player_ias.vflset/en_US/base.js\"}", "Player script error: " },
+        { "/get_sts", "{\"player_url\": \"//evil.example.com/s/player/449ea0a5/player_ias.vflset/en_US/base.js\"}", "Player script error: " },
         { "/get_sts", "{\"player_url\": null}", "'player_url' is missing or invalid" },
         { "/resolve_url", "{\"player_url\": \"/s/player/449ea0a5/player_ias.vflset/en_US/base.js\"}", "'stream_url' is missing or invalid" },
         { "/resolve_url", "{\"player_url\": \"/s/player/449ea0a5/player_ias.vflset/en_US/base.js\", \"stream_url\": \"not a url\"}", "'stream_url' is not an absolute" },
