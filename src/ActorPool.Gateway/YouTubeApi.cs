@@ -201,7 +201,16 @@ internal static class YouTubeApi
                     continue;
                 }
 
-                fields[name] = value.GetString();
+                var text = value.GetString();
+                if (name is "encrypted_signature" or "n_param" && text is not null && text.Any(char.IsSurrogate))
+                {
+                    // A solver moves UTF-16 units about, so it would split the pair into lone surrogates, which no
+                    // answer can carry as Unicode text (docs/gateway.md). Real signatures and n values are ASCII.
+                    errors.Add($"'{name}' holds a character outside the Basic Multilingual Plane; signatures and n values are ASCII");
+                    continue;
+                }
+
+                fields[name] = text;
             }
 
             return errors.Count > 0 ? (null, BadRequest("Invalid request body: " + string.Join(", ", errors))) : (fields, null);
