@@ -47,7 +47,7 @@ public sealed class LavalinkClientContractSpec(LavalinkClientContractSpec.World 
         public async Task InitializeAsync()
         {
             YouTube = await FakeYouTube.StartAsync();
-            Gateway = await YouTubeGateway.StartAsync(YouTube, Cache, new Dictionary<string, string?> { ["API_TOKEN"] = Password });
+            Gateway = await YouTubeGateway.StartAsync(YouTube, Cache, new Dictionary<string, string?> { ["API_TOKEN"] = Password, ["IN_FLIGHT_TIMEOUT_MS"] = "120000" });
         }
 
         public async Task DisposeAsync()
