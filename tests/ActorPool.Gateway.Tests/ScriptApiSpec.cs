@@ -8,7 +8,9 @@ public sealed class ScriptApiSpec : IAsyncLifetime
 {
     private GatewayHost _gateway = null!;
 
-    public async Task InitializeAsync() => _gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["IN_FLIGHT_TIMEOUT_MS"] = "1500" });
+    // The allocation bomb must reach the 32 MB memory limit before the in-flight timeout ends it: 1.5 s was not
+    // enough on a loaded 2-core box (504 instead of 422); 6 s is, and only the spin row waits for it.
+    public async Task InitializeAsync() => _gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["IN_FLIGHT_TIMEOUT_MS"] = "6000" });
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
