@@ -218,7 +218,9 @@ internal static class GatewayApp
         app.MapHealthChecks("/health/live", new() { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(AkkaScriptPoolExtensions.ReadyTag) });
         app.MapOpenApi();
-        app.MapFallback((HttpContext context) => ApiError.Result(StatusCodes.Status404NotFound, "not_found", $"no route for {context.Request.Method} {context.Request.Path}"));
+
+        // No fallback route: a catch-all endpoint matches every method and so hides routing's 405 (with Allow) for a
+        // path that exists; an unmatched request ends as an empty 404 that UseJsonStatusPages answers as JSON.
         return app;
     }
 

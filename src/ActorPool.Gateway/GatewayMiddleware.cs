@@ -75,11 +75,17 @@ internal static class GatewayMiddleware
         {
             var http = context.HttpContext;
             var status = http.Response.StatusCode;
-            var kind = status == StatusCodes.Status404NotFound ? "not_found" : "invalid_request";
+            var kind = status switch
+            {
+                StatusCodes.Status404NotFound => "not_found",
+                StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
+                _ => "invalid_request",
+            };
             var message = status switch
             {
                 StatusCodes.Status404NotFound => $"no route for {http.Request.Method} {http.Request.Path}",
-                StatusCodes.Status405MethodNotAllowed => $"{http.Request.Method} is not allowed on {http.Request.Path}",
+                // Routing has set Allow to the methods the path takes.
+                StatusCodes.Status405MethodNotAllowed => $"{http.Request.Method} is not allowed on {http.Request.Path}; use {http.Response.Headers.Allow}",
                 _ => $"the request failed with status {status}",
             };
             return ApiError.WriteAsync(http, status, kind, message);

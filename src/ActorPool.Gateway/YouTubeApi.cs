@@ -17,6 +17,11 @@ internal static class YouTubeApi
 
     private static readonly string[] Paths = ["/decrypt_signature", "/get_sts", "/resolve_url"];
 
+    // yt-cipher reads the body as JSON whatever its Content-Type (none, text/plain, or the form type `curl -d`
+    // sends), so these endpoints accept any type: listing */* beside application/json keeps the documented
+    // request schema without letting routing refuse the other types (docs/gateway.md).
+    private const string AnyContentType = "*/*";
+
     /// <summary>Whether a request path is one of these endpoints (for the shutdown gate).</summary>
     public static bool IsYouTubePath(PathString path) => Paths.Any(p => path.Equals(p, StringComparison.OrdinalIgnoreCase));
 
@@ -24,7 +29,7 @@ internal static class YouTubeApi
     {
         routes.MapPost("/decrypt_signature", DecryptAsync).WithTags("YouTube")
             .WithSummary("Decrypts a stream signature and/or transforms the n parameter with the given player's solver.")
-            .Accepts<DecryptSignatureRequest>("application/json")
+            .Accepts<DecryptSignatureRequest>("application/json", AnyContentType)
             .Produces<DecryptSignatureResponse>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status500InternalServerError)
@@ -33,14 +38,14 @@ internal static class YouTubeApi
             .Produces<ApiError>(StatusCodes.Status504GatewayTimeout);
         routes.MapPost("/get_sts", GetStsAsync).WithTags("YouTube")
             .WithSummary("Returns the player's signature timestamp (sts) as a string; 404 when the player states none.")
-            .Accepts<StsRequest>("application/json")
+            .Accepts<StsRequest>("application/json", AnyContentType)
             .Produces<StsResponse>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status404NotFound)
             .Produces<ApiError>(StatusCodes.Status502BadGateway);
         routes.MapPost("/resolve_url", ResolveAsync).WithTags("YouTube")
             .WithSummary("Writes the decrypted signature (under signature_key, else the URL's sp, else sig; s removed) and the transformed n into a stream URL.")
-            .Accepts<ResolveUrlRequest>("application/json")
+            .Accepts<ResolveUrlRequest>("application/json", AnyContentType)
             .Produces<ResolveUrlResponse>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status500InternalServerError)
@@ -86,14 +91,12 @@ internal static class YouTubeApi
                 throw new SolverFailedException($"No signature solver found for player {player.Id}", player.Id);
             }
 
+            // As yt-cipher: no n in the body or the URL leaves the URL's n alone (nothing to transform).
             string? n = null;
             if (solver.HasN)
             {
                 n = fields.GetValueOrDefault("n_param") is { Length: > 0 } fromBody ? fromBody : url.Get("n");
-                if (string.IsNullOrEmpty(n))
-                {
-                    return (BadRequest("n_param not found in request or stream_url"), null);
-                }
+                n = string.IsNullOrEmpty(n) ? null : n;
             }
 
             // sig and n together: one pool task at most (see YouTubeSolverService.DecryptAsync).
@@ -198,7 +201,16 @@ internal static class YouTubeApi
                     continue;
                 }
 
-                fields[name] = value.GetString();
+                var text = value.GetString();
+                if (name is "encrypted_signature" or "n_param" && text is not null && text.Any(char.IsSurrogate))
+                {
+                    // A solver moves UTF-16 units about, so it would split the pair into lone surrogates, which no
+                    // answer can carry as Unicode text (docs/gateway.md). Real signatures and n values are ASCII.
+                    errors.Add($"'{name}' holds a character outside the Basic Multilingual Plane; signatures and n values are ASCII");
+                    continue;
+                }
+
+                fields[name] = text;
             }
 
             return errors.Count > 0 ? (null, BadRequest("Invalid request body: " + string.Join(", ", errors))) : (fields, null);

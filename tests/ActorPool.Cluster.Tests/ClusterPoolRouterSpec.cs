@@ -20,6 +20,7 @@ public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
 
     private readonly ActorSystem _w1;
     private readonly ActorSystem _w2;
+    private ActorSystem? _w3;
     private ScriptPool? _client;
     private IActorRef _router = ActorRefs.Nobody;
 
@@ -64,7 +65,7 @@ public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
 
     public async Task DisposeAsync()
     {
-        await Task.WhenAll(_w1.Terminate(), _w2.Terminate());
+        await Task.WhenAll(_w1.Terminate(), _w2.Terminate(), _w3?.Terminate() ?? Task.CompletedTask);
     }
 
     [Fact]
@@ -141,6 +142,79 @@ public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
     }
 
     [Fact]
+    public async Task Router_should_answer_every_call_sent_while_a_node_leaves_and_another_joins_and_send_none_to_the_leaving_node()
+    {
+        var leaving = Akka.Cluster.Cluster.Get(_w2).SelfAddress.ToString();
+        var answers = new System.Collections.Concurrent.ConcurrentBag<(int Seq, string? Node, string? Failure)>();
+        var sent = 0;
+        var stop = new CancellationTokenSource();
+        using var gate = new SemaphoreSlim(8);
+
+        // Steady load: calls numbered as they are sent, 8 at a time, on every module, each busy for a moment so the
+        // nodes fill up and a joining node is needed. Bounded in count.
+        var load = Task.Run(async () =>
+        {
+            var calls = new List<Task>();
+            while (!stop.IsCancellationRequested && sent < 4000)
+            {
+                await gate.WaitAsync();
+                var seq = Interlocked.Increment(ref sent);
+                calls.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        var result = await _client!.RunAsync($"m{seq % Modules}", "slow", "[20]");
+                        answers.Add((seq, result.As<string>(), null));
+                    }
+                    catch (ScriptPoolException ex)
+                    {
+                        answers.Add((seq, null, $"{ex.Kind}: {ex.Message}"));
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }));
+            }
+
+            await Task.WhenAll(calls);
+        });
+
+        await AwaitConditionAsync(() => answers.Any(a => a.Node == "w2") && answers.Count > 40, TimeSpan.FromSeconds(20));
+
+        // w2 leaves under load. Once the router shows it unroutable (it saw MemberLeft), every call sent after that
+        // reply is processed after it by the router, so none of them may be answered by w2.
+        var left = Akka.Cluster.Cluster.Get(_w2).LeaveAsync();
+        await AwaitAssertAsync(() => Assert.False(State().Members.SingleOrDefault(m => m.Address == leaving)?.Routable ?? false), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(10));
+        var announced = Volatile.Read(ref sent);
+        await left.WaitAsync(TimeSpan.FromSeconds(30));
+        await AwaitConditionAsync(() => answers.Count(a => a.Seq > announced) > 40, TimeSpan.FromSeconds(20));
+
+        // w3 joins under load and takes work.
+        var settings = PoolSettings.Default with { Workers = 2, BudgetJitter = 0, InFlightTimeout = TimeSpan.FromSeconds(30), DrainTimeout = TimeSpan.FromSeconds(5) };
+        _w3 = ActorSystem.Create("actorpool", NodeConfig("script-worker"));
+        ScriptPool.Start(_w3, NodeModules("w3"), settings);
+        Akka.Cluster.Cluster.Get(_w3).Join(Akka.Cluster.Cluster.Get(Sys).SelfAddress);
+        await AwaitAssertAsync(() => Assert.Equal(2, State().Members.Count(m => m.Routable)), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
+        await AwaitConditionAsync(() => answers.Count(a => a.Node == "w3") >= 10, TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await load.WaitAsync(TimeSpan.FromSeconds(60));
+        stop.Dispose();
+
+        // Every call sent got exactly one answer, and it is a value.
+        var all = answers.ToList();
+        Assert.Equal(sent, all.Count);
+        Assert.Equal(Enumerable.Range(1, sent), all.Select(a => a.Seq).Order());
+        var failed = all.Where(a => a.Failure is not null).ToList();
+        Assert.True(failed.Count == 0, $"{failed.Count} of {sent} calls failed, e.g. #{failed.FirstOrDefault().Seq}: {failed.FirstOrDefault().Failure}");
+
+        // None sent after the router knew w2 was leaving went there; w3 took work.
+        var late = all.Where(a => a.Seq > announced && a.Node == "w2").Select(a => a.Seq).ToList();
+        Assert.True(late.Count == 0, $"calls sent after w2 announced leaving (after #{announced}) were answered by w2: #{string.Join(", #", late.Take(10))}");
+        Assert.Contains(all, a => a.Node == "w3");
+    }
+
+    [Fact]
     public async Task Router_should_answer_tasks_of_a_lost_node_at_once_and_retry_idempotent_ones_elsewhere()
     {
         // Find where module m0 lives, then hang a task there (the other node's copy returns at once).
@@ -165,6 +239,16 @@ public sealed class ClusterPoolRouterSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
 
         // None lost: both answered, and the router holds nothing for the lost node any more.
         await AwaitAssertAsync(() => Assert.All(State().Members.Where(m => m.Address == lost.ToString()), m => Assert.Equal(0, m.InFlight)), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+    }
+
+    /// <summary>Waits for an event observed from outside (answers arriving), within <paramref name="max"/>.</summary>
+    private static async Task AwaitConditionAsync(Func<bool> condition, TimeSpan max)
+    {
+        using var timeout = new CancellationTokenSource(max);
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
     }
 
     private Task<IScriptReply> Run(RunScript command) => _router.Ask<IScriptReply>(command, TimeSpan.FromSeconds(60));

@@ -42,18 +42,23 @@ public sealed class LoggingSpec
     [Fact]
     public async Task Log_level_should_filter_out_everything_below_it_for_aspnet_and_akka_alike()
     {
-        var lines = await RunAndStopAsync("warning");
+        // V8 made unloadable: the solver pool warns once that it runs on Jint, so the log at warning cannot be empty.
+        var lines = await RunAndStopAsync("warning", new() { ["ACTORPOOL_DISABLE_V8"] = "1" });
 
         var events = lines.Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
         var below = events.Where(e => Level(e) is "Verbose" or "Debug" or "Information").ToList();
         Assert.True(below.Count == 0, "events below warning: " + string.Join('\n', below.Take(5)));
         Assert.DoesNotContain(events, e => Message(e).StartsWith("Draining:", StringComparison.Ordinal));
+
+        // The filter lets warnings through: an empty log (a logger that writes nothing) fails here.
+        Assert.Contains(events, e => Level(e) == "Warning" && Message(e).Contains("V8 cannot be used here", StringComparison.Ordinal));
     }
 
     /// <summary>Starts the gateway with JSON logs at <paramref name="level"/>, makes one call, stops it with SIGTERM.</summary>
-    private static async Task<IReadOnlyList<string>> RunAndStopAsync(string level)
+    private static async Task<IReadOnlyList<string>> RunAndStopAsync(string level, Dictionary<string, string>? more = null)
     {
-        using var gateway = GatewayProcess.Start(new Dictionary<string, string> { ["LOG_FORMAT"] = "json", ["LOG_LEVEL"] = level });
+        var environment = new Dictionary<string, string>(more ?? []) { ["LOG_FORMAT"] = "json", ["LOG_LEVEL"] = level };
+        using var gateway = GatewayProcess.Start(environment);
         await gateway.WaitReadyAsync();
         using (var response = await gateway.Client.PostAsync("/v1/scripts/faults/add", new StringContent("""{"args": [1, 2]}""", Encoding.UTF8, "application/json")))
         {

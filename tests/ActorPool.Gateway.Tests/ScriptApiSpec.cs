@@ -8,7 +8,9 @@ public sealed class ScriptApiSpec : IAsyncLifetime
 {
     private GatewayHost _gateway = null!;
 
-    public async Task InitializeAsync() => _gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["IN_FLIGHT_TIMEOUT_MS"] = "1500" });
+    // The allocation bomb must reach the 32 MB memory limit before the in-flight timeout ends it: 1.5 s was not
+    // enough on a loaded 2-core box (504 instead of 422); 6 s is, and only the spin row waits for it.
+    public async Task InitializeAsync() => _gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["IN_FLIGHT_TIMEOUT_MS"] = "6000" });
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
@@ -83,14 +85,14 @@ public sealed class ScriptApiSpec : IAsyncLifetime
     [Theory]
     [InlineData("GET", "/nowhere", 404)]
     [InlineData("POST", "/v1/nothing/here/at/all", 404)]
-    [InlineData("GET", "/v1/scripts/faults/echo", 404)]
+    [InlineData("GET", "/v1/scripts/faults/echo", 405)]
     public async Task Gateway_should_answer_unknown_routes_with_json(string method, string path, int expected)
     {
-        // The fallback route answers every method on every unknown route: 404 not_found, never a bare 405.
+        // An unknown path is 404 not_found for every method; a known path answers another method 405 (JSON too).
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         var (status, body) = await _gateway.Client.SendAsync(request).ReadAsync();
         Assert.Equal(expected, status);
-        Assert.Equal("not_found", body.Kind());
+        Assert.Equal(expected == 405 ? "method_not_allowed" : "not_found", body.Kind());
         Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("error").GetString()));
     }
 

@@ -155,9 +155,9 @@ public sealed class StatusMappingSpec
     [Theory]
     [InlineData("GET", "/nowhere", 404, "not_found")]
     [InlineData("POST", "/v1/nothing/here/at/all", 404, "not_found")]
-    [InlineData("GET", "/v1/scripts/faults/echo", 404, "not_found")]
-    [InlineData("DELETE", "/decrypt_signature", 404, "not_found")]
-    [InlineData("PUT", "/v1/pool", 404, "not_found")]
+    [InlineData("GET", "/v1/scripts/faults/echo", 405, "method_not_allowed")]
+    [InlineData("DELETE", "/decrypt_signature", 405, "method_not_allowed")]
+    [InlineData("PUT", "/v1/pool", 405, "method_not_allowed")]
     public async Task Unknown_routes_and_methods_should_have_one_status_each(string method, string path, int status, string kind)
     {
         await using var gateway = await GatewayHost.StartAsync();

@@ -35,11 +35,14 @@ public sealed partial record PlayerIdentity(string Id, PlayerVariant Variant, st
     public static bool IsValidId([NotNullWhen(true)] string? id) =>
         id is not null && (ModernId().IsMatch(id) || LegacyId().IsMatch(id));
 
-    /// <summary>Whether <paramref name="region"/> is a locale such as <c>en_US</c>.</summary>
+    /// <summary>Whether <paramref name="region"/> is a locale such as <c>en_US</c>, <c>es_419</c> or <c>sr_Latn_RS</c>:
+    /// 1 to 32 letters, digits and underscores (yt-cipher accepts <c>[a-zA-Z_]+</c>; digits are added for
+    /// <c>es_419</c>, the bound keeps cache keys short).</summary>
     internal static bool IsValidRegion(string region) => RegionPattern().IsMatch(region);
 
-    /// <summary>Parses a player URL (absolute <c>https://www.youtube.com/s/player/…</c> or relative
-    /// <c>/s/player/…</c>, or a 2014–2017 <c>/yts/jsbin/…</c> URL) into an identity.</summary>
+    /// <summary>Parses a player URL (absolute <c>https://www.youtube.com/s/player/…</c>, protocol-relative
+    /// <c>//www.youtube.com/s/player/…</c> or relative <c>/s/player/…</c>, or a 2014–2017 <c>/yts/jsbin/…</c> URL)
+    /// into an identity.</summary>
     /// <exception cref="PlayerScriptException">The URL is not a known player URL; the message says why.</exception>
     public static PlayerIdentity Parse(string? playerUrl)
     {
@@ -80,18 +83,16 @@ public sealed partial record PlayerIdentity(string Id, PlayerVariant Variant, st
         }
 
         var text = playerUrl.Trim();
-        string path;
-        if (text.StartsWith('/'))
-        {
-            if (text.StartsWith("//", StringComparison.Ordinal))
-            {
-                error = $"player_url '{Shorten(text)}' is a protocol-relative URL; give an https URL or a /s/player/ path";
-                return false;
-            }
 
-            path = StripQuery(text);
+        // A protocol-relative URL (//www.youtube.com/s/player/…) is read as https, as YouTube clients resolve it
+        // (Lavalink youtube-source's CipherUtils does the same); the host is checked like any absolute URL's.
+        var absolute = text.StartsWith("//", StringComparison.Ordinal) ? "https:" + text : text;
+        string path;
+        if (absolute.StartsWith('/'))
+        {
+            path = StripQuery(absolute);
         }
-        else if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
+        else if (Uri.TryCreate(absolute, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
         {
             if (!AllowedHosts.Contains(uri.Host, StringComparer.OrdinalIgnoreCase))
             {
@@ -287,9 +288,9 @@ public sealed partial record PlayerIdentity(string Id, PlayerVariant Variant, st
         (PlayerVariant.Ias, Shape(@"/yts/jsbin/player_ias-(?<id>V)/(?<region>R)/base\.js")),
     ];
 
-    // R: a locale (letters, digits and underscores, e.g. en_US, es_419); V: a legacy id.
+    // R: a locale (letters, digits and underscores, e.g. en_US, es_419, sr_Latn_RS); V: a legacy id.
     private static Regex Shape(string pattern) => new(
-        "^" + pattern.Replace("(?<region>R)", "(?<region>[A-Za-z]{2,3}(?:_[A-Za-z0-9]{2,4})?)", StringComparison.Ordinal)
+        "^" + pattern.Replace("(?<region>R)", "(?<region>" + RegionChars + ")", StringComparison.Ordinal)
             .Replace("(?<id>V)", "(?<id>vfl[A-Za-z0-9_-]{6})", StringComparison.Ordinal) + "$",
         RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture,
         TimeSpan.FromMilliseconds(100));
@@ -311,6 +312,8 @@ public sealed partial record PlayerIdentity(string Id, PlayerVariant Variant, st
     [GeneratedRegex("^vfl[A-Za-z0-9_-]{6}$", RegexOptions.CultureInvariant)]
     private static partial Regex LegacyId();
 
-    [GeneratedRegex("^[A-Za-z]{2,3}(?:_[A-Za-z0-9]{2,4})?$", RegexOptions.CultureInvariant)]
+    private const string RegionChars = "[A-Za-z0-9_]{1,32}";
+
+    [GeneratedRegex("^" + RegionChars + "$", RegexOptions.CultureInvariant)]
     private static partial Regex RegionPattern();
 }

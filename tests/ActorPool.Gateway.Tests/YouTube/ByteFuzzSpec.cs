@@ -389,19 +389,19 @@ public sealed class ByteFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeWorl
             }
         }
 
-        // Routes that exist for POST only: the fallback route answers any other method 404 not_found.
+        // Routes that exist for POST only: any other method is 405 method_not_allowed with Allow: POST.
         foreach (var target in new[] { "/decrypt_signature", "/get_sts", "/resolve_url", "/v1/scripts/faults/echo" })
         {
             foreach (var query in queries)
             {
                 var answer = await RawHttp.SendAsync(server, RawHttp.Request("GET", target + query, [], contentType: null));
-                if (answer.Status != 404)
+                if (answer.Status != 405 || answer.Headers.GetValueOrDefault("Allow") != "POST")
                 {
-                    failures.Add($"GET {target}{query}: {answer.Status} {answer.Text}");
+                    failures.Add($"GET {target}{query}: {answer.Status} Allow '{answer.Headers.GetValueOrDefault("Allow")}' {answer.Text}");
                 }
                 else
                 {
-                    Assert.Equal("not_found", answer.JsonError(target).Kind);
+                    Assert.Equal("method_not_allowed", answer.JsonError(target).Kind);
                 }
             }
         }

@@ -28,9 +28,16 @@ public sealed class FakeYouTube : IAsyncDisposable
 
     public static string UrlOf(string id) => "https://www.youtube.com" + PathOf(id);
 
+    /// <summary>The small fixture player (<see cref="YouTubeFixtures.Small"/>) served again under the locale <c>sr_Latn_RS</c>.</summary>
+    public static string RegionalPath => $"/s/player/{YouTubeFixtures.Small.PlayerId}/player_ias.vflset/sr_Latn_RS/base.js";
+
     public static async Task<FakeYouTube> StartAsync()
     {
-        var files = YouTubeFixtures.FilesByCanonicalPath();
+        var files = new Dictionary<string, string>(YouTubeFixtures.FilesByCanonicalPath(), StringComparer.Ordinal)
+        {
+            // A regional copy under a locale of three parts (yt-cipher accepts any [a-zA-Z_]+ locale).
+            [RegionalPath] = Path.Combine(YouTubeFixtures.Directory, YouTubeFixtures.Small.File),
+        };
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");

@@ -64,6 +64,14 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
             }
 
             Assert.True(mismatches.Count == 0, "mismatches:\n" + string.Join('\n', mismatches) + "\n" + gateway.Output);
+
+            // Lavalink youtube-source's remote cipher client, both generations, every player, as the embed page gives
+            // the jsUrl (relative) and protocol-relative: the client contract holds through a gateway node too.
+            foreach (var version in new[] { LavalinkVersion.V1_14, LavalinkVersion.V1_15 })
+            {
+                var contract = await LavalinkContract.RunAsync(gateway.Client, gateway.Client.BaseAddress!.ToString(), null, version, YouTubeFixtures.Vectors, ["relative", "protocol-relative"]);
+                Assert.True(contract.Count == 0, $"{version}: {contract.Count} client failures:\n" + string.Join('\n', contract.Take(20)));
+            }
             Assert.True(Directory.EnumerateFiles(cache1.Players).Any() || Directory.EnumerateFiles(cache2.Players).Any(), "no worker node cached a player on its disk");
 
             // Signature load (a fresh n per request, so every request runs a task on a worker node); kill the busier node.

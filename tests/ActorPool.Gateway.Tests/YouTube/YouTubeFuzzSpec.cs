@@ -34,6 +34,18 @@ public sealed class YouTubeFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeW
         Assert.Equal(200, (await world.Gateway.PostRawAsync("/decrypt_signature", valid[0]).ReadAsync()).Status);
 
         var bad = new List<string>();
+        var answers = new System.Collections.Concurrent.ConcurrentDictionary<(string Kind, string Input), string>();
+        foreach (var vector in small.Sig)
+        {
+            answers[("sig", vector.Input)] = vector.Output;
+        }
+
+        foreach (var vector in small.N)
+        {
+            answers[("n", vector.Input)] = vector.Output;
+        }
+
+        var checkedAnswers = new System.Runtime.CompilerServices.StrongBox<int>();
         var solverErrors = new List<string>();
         var wellFormed = 0;
         using var limit = new SemaphoreSlim(8);
@@ -71,6 +83,14 @@ public sealed class YouTubeFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeW
                     }
                 }
 
+                if (status == 200 && CheckAnswer(path, body, text, small, answers, checkedAnswers) is { } wrong)
+                {
+                    lock (bad)
+                    {
+                        bad.Add($"#{i} {path} {Shorten(body)} => 200 {Shorten(text)}: {wrong}");
+                    }
+                }
+
                 if (status >= 500 && !IsSolverFailure(status, text) && !IsUnknownPlayer(status, text))
                 {
                     lock (bad)
@@ -87,7 +107,8 @@ public sealed class YouTubeFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeW
 
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromMinutes(3));
 
-        Assert.True(bad.Count == 0, $"seed {Seed}: {bad.Count} unexpected 5xx, e.g.\n" + string.Join('\n', bad.Take(10)));
+        Assert.True(bad.Count == 0, $"seed {Seed}: {bad.Count} unexpected 5xx or wrong 200s, e.g.\n" + string.Join('\n', bad.Take(10)));
+        Assert.True(checkedAnswers.Value > Requests / 20, $"seed {Seed}: only {checkedAnswers.Value} answers were checked against the vectors");
 
         // A well-formed request on a fixture player never fails in the solver, whatever its input strings.
         Assert.True(wellFormed > Requests / 10, $"seed {Seed}: only {wellFormed} well-formed requests were generated");
@@ -95,6 +116,44 @@ public sealed class YouTubeFuzzSpec(YouTubeWorld world) : IClassFixture<YouTubeW
         var (status, answer) = await world.Gateway.PostRawAsync("/decrypt_signature", valid[0]).ReadAsync();
         Assert.Equal(200, status);
         Assert.Equal(small.Sig[0].Output, answer.GetProperty("decrypted_signature").GetString());
+    }
+
+    /// <summary>
+    /// Why a 200 is wrong, or null. The sts of the fixture player is its vector's; a signature or n that is a vector
+    /// input is answered with the vector's output; any other input gets the same answer every time it comes back
+    /// (the first answer seen is kept in <paramref name="answers"/>, which starts with the vectors).
+    /// </summary>
+    private static string? CheckAnswer(string path, string body, string text, PlayerVector player, System.Collections.Concurrent.ConcurrentDictionary<(string Kind, string Input), string> answers, System.Runtime.CompilerServices.StrongBox<int> checkedAnswers)
+    {
+        using var request = JsonDocument.Parse(body);
+        using var answer = JsonDocument.Parse(text);
+        var root = request.RootElement;
+        var url = root.TryGetProperty("player_url", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
+        var isFixture = url == player.PlayerUrl || url == player.RelativeUrl;
+        switch (path)
+        {
+            case "/get_sts" when isFixture:
+                var sts = answer.RootElement.GetProperty("sts").GetString();
+                return sts == player.Sts.ToString(System.Globalization.CultureInfo.InvariantCulture) ? null : $"sts {sts}, expected {player.Sts}";
+            case "/decrypt_signature" when isFixture:
+                foreach (var (kind, field, output) in new[] { ("sig", "encrypted_signature", "decrypted_signature"), ("n", "n_param", "decrypted_n_sig") })
+                {
+                    if (root.TryGetProperty(field, out var input) && input.GetString() is { Length: > 0 } given)
+                    {
+                        var got = answer.RootElement.GetProperty(output).GetString()!;
+                        Interlocked.Increment(ref checkedAnswers.Value);
+                        var expected = answers.GetOrAdd((kind, given), got);
+                        if (got != expected)
+                        {
+                            return $"{kind} of '{Shorten(given)}' is '{Shorten(got)}', expected '{Shorten(expected)}'";
+                        }
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>A JSON object whose known fields are all strings, naming the fixture player (absolute or relative).</summary>

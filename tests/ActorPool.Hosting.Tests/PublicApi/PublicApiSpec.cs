@@ -32,6 +32,10 @@ public sealed partial class PublicApiSpec
         var receivedFile = Path.Combine(SourceDirectory(), library + ".received.txt");
         if (Environment.GetEnvironmentVariable(ApproveVariable) == "1")
         {
+            // CI checks the approved files; it must never rewrite them, or every API change would pass there.
+            Assert.False(
+                string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase),
+                $"{ApproveVariable}=1 is refused under CI=true: approve API changes on a developer machine and commit the *.approved.txt files");
             File.WriteAllText(approvedFile, api);
             File.Delete(receivedFile);
             return;

@@ -58,6 +58,10 @@ public sealed class PlayerIdentitySpec
     [InlineData("  /s/player/4918c89a/player_ias.vflset/en_GB/base.js  ", "4918c89a", PlayerVariant.Ias, "en_GB")]
     [InlineData("https://m.youtube.com/s/player/4918c89a/player-plasma-ias-phone-ja_JP.vflset/base.js", "4918c89a", PlayerVariant.Phone, "ja_JP")]
     [InlineData("http://youtube.com/s/player/4918c89a/tv-player-ias.vflset/tv-player-ias.js", "4918c89a", PlayerVariant.Tv, null)]
+    [InlineData("//www.youtube.com/s/player/4918c89a/player_ias.vflset/en_US/base.js", "4918c89a", PlayerVariant.Ias, "en_US")]
+    [InlineData("//www.youtube.com/s/player/4918c89a/player_ias.vflset/sr_Latn_RS/base.js", "4918c89a", PlayerVariant.Ias, "sr_Latn_RS")]
+    [InlineData("/s/player/4918c89a/player-plasma-ias-phone-sr_Latn_RS.vflset/base.js", "4918c89a", PlayerVariant.Phone, "sr_Latn_RS")]
+    [InlineData("/s/player/4918c89a/player_es6.vflset/zh_Hant_TW/base.js", "4918c89a", PlayerVariant.Es6, "zh_Hant_TW")]
     public void Query_fragment_blanks_and_other_youtube_hosts_do_not_change_the_identity(string url, string id, PlayerVariant variant, string? region) =>
         Assert.Equal(new PlayerIdentity(id, variant, region), PlayerIdentity.Parse(url));
 
@@ -129,7 +133,9 @@ public sealed class PlayerIdentitySpec
     [InlineData("   ", "empty")]
     [InlineData("https://evil.example.com/s/player/4918c89a/player_ias.vflset/en_US/base.js", "not a YouTube host")]
     [InlineData("ftp://www.youtube.com/s/player/4918c89a/player_ias.vflset/en_US/base.js", "neither an http(s) URL")]
-    [InlineData("//www.youtube.com/s/player/4918c89a/player_ias.vflset/en_US/base.js", "protocol-relative")]
+    [InlineData("//evil.example.com/s/player/4918c89a/player_ias.vflset/en_US/base.js", "not a YouTube host")]
+    [InlineData("/s/player/4918c89a/player_ias.vflset/en-US/base.js", "unknown player variant")]
+    [InlineData("/s/player/4918c89a/player_ias.vflset/abcdefghijklmnopqrstuvwxyz_0123456/base.js", "unknown player variant")]
     [InlineData("s/player/4918c89a/player_ias.vflset/en_US/base.js", "neither an http(s) URL")]
     [InlineData("/s/player/4918c89/player_ias.vflset/en_US/base.js", "not 8 hex digits")]
     [InlineData("/s/player/4918c89g/player_ias.vflset/en_US/base.js", "not 8 hex digits")]
