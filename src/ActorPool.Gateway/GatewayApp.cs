@@ -112,6 +112,7 @@ internal static class GatewayApp
                 loggers.ClearLoggers();
                 loggers.AddLogger<SerilogLogger>();
             });
+            akka.AddStartup((system, _) => FlushLogsBeforeTermination(system));
             // A node that is both gateway and worker runs a pool beside its router.
             if (cluster.IsGateway && cluster.IsWorker)
             {
@@ -294,4 +295,25 @@ internal static class GatewayApp
         Serilog.Events.LogEventLevel.Warning => Akka.Event.LogLevel.WarningLevel,
         _ => Akka.Event.LogLevel.ErrorLevel,
     };
+
+    /// <summary>
+    /// Akka stops its logger actors when the actor system terminates, and a stopped logger drops the events still
+    /// in its mailbox, so the last lines of a shutdown (the pool's "Draining:" line among them) could be lost on
+    /// a busy machine. Just before termination this asks each logger to identify itself: the answer comes after
+    /// every event queued before it has been written.
+    /// </summary>
+    private static void FlushLogsBeforeTermination(Akka.Actor.ActorSystem system) =>
+        Akka.Actor.CoordinatedShutdown.Get(system).AddTask(Akka.Actor.CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "flush-logs", async () =>
+        {
+            try
+            {
+                await Akka.Actor.Futures.Ask<Akka.Actor.ActorIdentity>(system.ActorSelection("/system/log*"), new Akka.Actor.Identify(null), TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            catch (Akka.Actor.AskTimeoutException)
+            {
+                // A logger that does not answer in time: terminate anyway.
+            }
+
+            return Akka.Done.Instance;
+        });
 }

@@ -45,4 +45,17 @@ public sealed class HeldMemoryLimitSpec(ITestOutputHelper output) : PoolTestKit(
         Assert.Equal("the script exceeded the memory limit of 8 MiB (actor-pool.engine.memory-limit)", grow.Message);
         Assert.Equal("\"ok\"", (await pool.RunAsync("basic", "echo", ["ok"])).Json);
     }
+
+    [Fact]
+    public async Task ScriptPool_should_stop_an_allocation_bomb_at_the_memory_limit_before_its_in_flight_timeout_and_keep_serving()
+    {
+        // The default test settings: 64 MiB memory limit, 5 s in-flight timeout.
+        await using var pool = StartPool(Settings());
+
+        var error = await Assert.ThrowsAsync<ScriptLimitExceededException>(() => pool.RunAsync("faults", "allocate", "[0]"));
+
+        Assert.Equal(LimitKind.Memory, error.Limit);
+        Assert.Contains("actor-pool.engine.", error.Message, StringComparison.Ordinal);
+        Assert.Equal("\"ok\"", (await pool.RunAsync("basic", "echo", ["ok"])).Json);
+    }
 }

@@ -39,7 +39,7 @@ public sealed class SolverModuleProviderSpec : IDisposable
     [InlineData("youtube$blob$4918c89a$IAS$en_US")]
     [InlineData("youtube$lean$4918c89z$IAS$en_US")]
     [InlineData("youtube$lean$4918c89a$NOPE$en_US")]
-    [InlineData("youtube$lean$4918c89a$IAS$en_US_toolong")]
+    [InlineData("youtube$lean$4918c89a$IAS$en_US_far_too_long_for_any_locale_x")]
     public void Other_names_should_not_be_answered_and_fetch_nothing(string name)
     {
         var handler = new FixtureHandler();
