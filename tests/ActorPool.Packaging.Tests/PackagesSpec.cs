@@ -91,9 +91,7 @@ public sealed class PackagesSpec(PackedFeed feed) : IClassFixture<PackedFeed>
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
-                <clear />
                 <add key="packed" value="{feed.Feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
             </configuration>
             """);
