@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 
 namespace ActorPool.Bench;
 
@@ -13,19 +10,14 @@ namespace ActorPool.Bench;
 /// </summary>
 internal sealed class YtCipherPeer : IDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ChildServer _server;
 
-    private YtCipherPeer(Process process, Uri address)
-    {
-        _process = process;
-        Address = address;
-    }
+    private YtCipherPeer(ChildServer server) => _server = server;
 
-    public Uri Address { get; }
+    public Uri Address => _server.Address;
 
     /// <summary>The server's process id: run.sh <c>exec</c>s Deno, so it is the process started here.</summary>
-    public int ProcessId => _process.Id;
+    public int ProcessId => _server.ProcessId;
 
     /// <summary>The peer's run.sh beside the repository.</summary>
     public static string Script { get; } =
@@ -45,100 +37,15 @@ internal sealed class YtCipherPeer : IDisposable
     /// <summary>Starts the peer with <paramref name="threads"/> workers (MAX_THREADS), a fresh player cache, and waits until it answers.</summary>
     public static async Task<YtCipherPeer> StartAsync(Uri youtube, string cache, int threads)
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
+        var port = ChildServer.FreePort();
         // The default work folder of run.sh keeps Deno and its npm cache between runs.
         var work = Path.Combine(Path.GetTempPath(), "yt-cipher-peer");
-        var start = new ProcessStartInfo("bash", [Script, port.ToString(CultureInfo.InvariantCulture), youtube.ToString().TrimEnd('/'), work])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo("bash", [Script, port.ToString(CultureInfo.InvariantCulture), youtube.ToString().TrimEnd('/'), work]);
         start.Environment["MAX_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
         start.Environment["XDG_CACHE_HOME"] = cache;
-        var peer = new YtCipherPeer(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
-        peer._process.OutputDataReceived += (_, e) => peer.Append(e.Data);
-        peer._process.ErrorDataReceived += (_, e) => peer.Append(e.Data);
-        peer._process.BeginOutputReadLine();
-        peer._process.BeginErrorReadLine();
-        try
-        {
-            await peer.WaitReadyAsync();
-            return peer;
-        }
-        catch
-        {
-            peer.Dispose();
-            throw;
-        }
-    }
-
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-
-        _process.Dispose();
-    }
-
-    public string Output()
-    {
-        lock (_output)
-        {
-            return _output.ToString();
-        }
-    }
-
-    private async Task WaitReadyAsync()
-    {
         // The first run extracts the sources and downloads Deno and two npm packages: allow minutes.
-        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 300;
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the yt-cipher peer exited ({_process.ExitCode}): " + Tail(Output()));
-            }
-
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Busy starting.
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("the yt-cipher peer did not answer in 300 s: " + Tail(Output()));
+        return new YtCipherPeer(await ChildServer.StartAsync("the yt-cipher peer", start, port, "/metrics", TimeSpan.FromSeconds(300)));
     }
 
-    private static string Tail(string text) => text.Length <= 3000 ? text : text[^3000..];
-
-    private void Append(string? line)
-    {
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
+    public void Dispose() => _server.Dispose();
 }
