@@ -202,7 +202,7 @@ internal static class YouTubeApi
                 }
 
                 var text = value.GetString();
-                if (name is "encrypted_signature" or "n_param" && text is not null && text.Any(char.IsSurrogate))
+                if (name is "encrypted_signature" or "n_param" && text is not null && text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
                 {
                     // A solver moves UTF-16 units about, so it would split the pair into lone surrogates, which no
                     // answer can carry as Unicode text (docs/gateway.md). Real signatures and n values are ASCII.
