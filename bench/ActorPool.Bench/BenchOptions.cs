@@ -6,8 +6,8 @@ namespace ActorPool.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/ActorPool.Bench -- <tiny|node|respawn|soak|gateway|remote|scale|youtube|yt-cipher|all|profile|hops|constraints|wire>\n" +
-        "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16]";
+        "usage: dotnet run -c Release --project bench/ActorPool.Bench -- <tiny|node|respawn|soak|gateway|remote|scale|youtube|yt-cipher|yt-cipher-steady|all|profile|hops|constraints|wire>\n" +
+        "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16] [--decrypts 100000]";
 
     public required string Scenario { get; init; }
 
@@ -32,9 +32,12 @@ internal sealed record BenchOptions
     /// <summary>Calls per task in the batched tiny run.</summary>
     public int Batch { get; init; } = 16;
 
+    /// <summary>Warm decrypts per server in the yt-cipher-steady run, in ten legs (after a tenth as many to warm up); at least 10.</summary>
+    public int Decrypts { get; init; } = 100_000;
+
     public static BenchOptions? Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("tiny" or "node" or "respawn" or "soak" or "gateway" or "remote" or "scale" or "youtube" or "yt-cipher" or "profile" or "hops" or "constraints" or "wire" or "all"))
+        if (args.Length == 0 || args[0] is not ("tiny" or "node" or "respawn" or "soak" or "gateway" or "remote" or "scale" or "youtube" or "yt-cipher" or "yt-cipher-steady" or "profile" or "hops" or "constraints" or "wire" or "all"))
         {
             return null;
         }
@@ -52,6 +55,7 @@ internal sealed record BenchOptions
                 "--count" => options with { Count = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--work-n" => options with { WorkN = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--batch" => options with { Batch = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--decrypts" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 10 => options with { Decrypts = n },
                 _ => null,
             };
             if (options is null)

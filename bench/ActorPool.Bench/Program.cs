@@ -28,12 +28,13 @@ var scenarios = new Dictionary<string, Func<BenchOptions, Task>>(StringComparer.
     ["constraints"] = ConstraintsScenario.RunAsync,
     ["wire"] = WireScenario.RunAsync,
     ["yt-cipher"] = YtCipherScenario.RunAsync,
+    ["yt-cipher-steady"] = YtCipherSteadyScenario.RunAsync,
 };
 foreach (var (name, run) in scenarios)
 {
     // "all" runs every target scenario except "youtube" (run on its own); "profile", "hops" and "constraints" are
-    // diagnostics; "wire" is a one-off comparison of two serializers (issue 10); "yt-cipher" needs the peer (issue 15).
-    if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops" or "youtube" or "constraints" or "wire" or "yt-cipher")))
+    // diagnostics; "wire" is a one-off comparison of two serializers (issue 10); "yt-cipher" and "yt-cipher-steady" need the peer (issue 15).
+    if (options.Scenario == name || (options.Scenario == "all" && name is not ("profile" or "hops" or "youtube" or "constraints" or "wire" or "yt-cipher" or "yt-cipher-steady")))
     {
         // Bracket each scenario with a reading of the machine's other load, so a noisy number is flagged.
         await MachineLoad.BracketAsync(name, () => run(options));

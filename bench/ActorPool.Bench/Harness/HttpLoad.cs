@@ -128,6 +128,42 @@ internal sealed class HttpLoad : IDisposable
         return new HttpSample(all.Length / wall, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99), cpu / wall, Interlocked.Read(ref failed), wall);
     }
 
+    /// <summary>
+    /// Sends exactly <paramref name="count"/> requests over the connections (closed loop) and returns the seconds
+    /// it took and how many failed (not 200, or a 200 whose body fails <paramref name="check"/>).
+    /// </summary>
+    public async Task<(double Seconds, long Failures)> RunCountAsync(string path, Func<byte[]> nextBody, Func<string, bool>? check, int count)
+    {
+        var left = count;
+        var failed = 0L;
+
+        async Task Lane()
+        {
+            await Task.Yield();
+            while (Interlocked.Decrement(ref left) >= 0)
+            {
+                var ok = false;
+                try
+                {
+                    using var response = await _client.SendAsync(Request(path, nextBody()), HttpCompletionOption.ResponseContentRead);
+                    ok = response.StatusCode == HttpStatusCode.OK && (check is null || check(await response.Content.ReadAsStringAsync()));
+                }
+                catch (HttpRequestException)
+                {
+                }
+
+                if (!ok)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, _connections).Select(_ => Lane()));
+        return (Stopwatch.GetElapsedTime(started).TotalSeconds, Interlocked.Read(ref failed));
+    }
+
     public void Dispose() => _client.Dispose();
 
     private static HttpRequestMessage Request(string path, byte[] body)

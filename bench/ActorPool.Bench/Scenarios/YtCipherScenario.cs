@@ -31,20 +31,14 @@ internal static class YtCipherScenario
     /// <summary>A window in which other processes kept more than this many cores busy is flagged.</summary>
     public const double NoisyForeignCores = 0.2;
 
-    private const string PlayerId = "4918c89a";
+    internal const string PlayerId = "4918c89a";
     private const string NAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     private const string AllocatedMetric = "dotnet_gc_heap_total_allocated_bytes_total";
     private static readonly int[] ConnectionCounts = [1, 32, 128];
 
     public static async Task RunAsync(BenchOptions options)
     {
-        var fixtures = Path.GetFullPath(Path.Combine(BenchModules.RepoRoot, "..", "shared", "fixtures", "youtube"));
-        var vectors = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(fixtures, "vectors.json"))).RootElement;
-        var vector = vectors.EnumerateArray().First(v => v.GetProperty("player_id").GetString() == PlayerId);
-        var workload = new Workload(
-            vector.GetProperty("player_url").GetString()!,
-            vector.GetProperty("sig")[0].GetProperty("input").GetString()!,
-            vector.GetProperty("sig")[0].GetProperty("output").GetString()!);
+        var (fixtures, vectors, workload) = await LoadWorkloadAsync();
 
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -178,6 +172,19 @@ internal static class YtCipherScenario
             (after.Cpu - before.Cpu).TotalMicroseconds / requests,
             after.ContextSwitchesSince(before) / requests,
             after.RssMegabytes, bytes, foreign);
+    }
+
+    /// <summary>The fixture folder, its vectors and the decrypt workload of <see cref="PlayerId"/>.</summary>
+    internal static async Task<(string Fixtures, JsonElement Vectors, Workload Workload)> LoadWorkloadAsync()
+    {
+        var fixtures = Path.GetFullPath(Path.Combine(BenchModules.RepoRoot, "..", "shared", "fixtures", "youtube"));
+        var vectors = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(fixtures, "vectors.json"))).RootElement;
+        var vector = vectors.EnumerateArray().First(v => v.GetProperty("player_id").GetString() == PlayerId);
+        var workload = new Workload(
+            vector.GetProperty("player_url").GetString()!,
+            vector.GetProperty("sig")[0].GetProperty("input").GetString()!,
+            vector.GetProperty("sig")[0].GetProperty("output").GetString()!);
+        return (fixtures, vectors, workload);
     }
 
     /// <summary>CPU of this driver and of the servers not under load (their idle share of the machine is not foreign).</summary>
@@ -326,7 +333,7 @@ internal static class YtCipherScenario
         return match.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
     }
 
-    private static string RandomN() => string.Create(19, 0, static (span, _) =>
+    internal static string RandomN() => string.Create(19, 0, static (span, _) =>
     {
         for (var i = 0; i < span.Length; i++)
         {
@@ -334,7 +341,7 @@ internal static class YtCipherScenario
         }
     });
 
-    private static string TempDirectory(List<string> made)
+    internal static string TempDirectory(List<string> made)
     {
         var path = Path.Combine(Path.GetTempPath(), "actorpool-bench-ytc-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(path);
@@ -355,7 +362,7 @@ internal static class YtCipherScenario
     }
 
     /// <summary>The request body and the check of an answer (the signature's is known; n must be a non-empty string).</summary>
-    private sealed record Workload(string PlayerUrl, string Signature, string SignatureOutput)
+    internal sealed record Workload(string PlayerUrl, string Signature, string SignatureOutput)
     {
         private readonly string _expected = "\"decrypted_signature\":" + JsonSerializer.Serialize(SignatureOutput);
 
