@@ -7,7 +7,7 @@ internal sealed record BenchOptions
 {
     public const string Usage =
         "usage: dotnet run -c Release --project bench/ActorPool.Bench -- <tiny|node|respawn|soak|gateway|remote|scale|youtube|yt-cipher|yt-cipher-steady|all|profile|hops|constraints|wire>\n" +
-        "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16] [--decrypts 100000]";
+        "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16] [--decrypts 100000] [--gateway <published gateway executable>]";
 
     public required string Scenario { get; init; }
 
@@ -35,6 +35,9 @@ internal sealed record BenchOptions
     /// <summary>Warm decrypts per server in the yt-cipher-steady run, in ten legs (after a tenth as many to warm up); at least 10.</summary>
     public int Decrypts { get; init; } = 100_000;
 
+    /// <summary>A published gateway executable to run in the HTTP scenarios instead of the gateway built beside this program.</summary>
+    public string? Gateway { get; init; }
+
     public static BenchOptions? Parse(string[] args)
     {
         if (args.Length == 0 || args[0] is not ("tiny" or "node" or "respawn" or "soak" or "gateway" or "remote" or "scale" or "youtube" or "yt-cipher" or "yt-cipher-steady" or "profile" or "hops" or "constraints" or "wire" or "all"))
@@ -55,6 +58,7 @@ internal sealed record BenchOptions
                 "--count" => options with { Count = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--work-n" => options with { WorkN = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--batch" => options with { Batch = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--gateway" when File.Exists(value) => options with { Gateway = value },
                 "--decrypts" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 10 => options with { Decrypts = n },
                 _ => null,
             };

@@ -22,10 +22,10 @@ internal sealed class GatewayChild : IDisposable
     public static async Task<GatewayChild> StartAsync(Uri youtube, string cache, BenchOptions options, string solverEngine)
     {
         var port = ChildServer.FreePort();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ActorPool.Gateway.dll")])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
+        // --gateway runs a published gateway executable (e.g. build.ps1 publish's) instead of the one built beside this program.
+        var start = options.Gateway is { } published
+            ? new ProcessStartInfo(Path.GetFullPath(published)) { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(published))! }
+            : new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ActorPool.Gateway.dll")]) { WorkingDirectory = AppContext.BaseDirectory };
         start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["HOST"] = "127.0.0.1";
         start.Environment["SCRIPTS_DIR"] = Path.Combine(BenchModules.RepoRoot, "bench", "modules");
