@@ -45,7 +45,10 @@ internal abstract record SlotState
     /// <summary>Its engine is starting; <paramref name="Predecessor"/> is the worker it was started ahead to succeed, if any.</summary>
     public sealed record Starting(WorkerSlot? Predecessor) : SlotState;
 
-    /// <summary>Ready, waiting (counted as starting) until <paramref name="Predecessor"/>'s last task ends or it stops serving.</summary>
+    /// <summary>
+    /// Ready, waiting (counted as starting) until <paramref name="Predecessor"/>'s last task ends or it stops serving:
+    /// a successor started ahead, or a worker back from recovery while a worker without a successor runs its last task.
+    /// </summary>
     public sealed record Standby(WorkerSlot Predecessor) : SlotState;
 
     /// <summary>Ready for a task.</summary>
