@@ -33,7 +33,8 @@ internal sealed class WorkerSlot(IActorRef worker, int budget, DateTimeOffset sp
 /// <c>Starting(predecessor?)</c> → (ready) <c>Idle</c>, or <c>Standby(predecessor)</c> while the worker it was
 /// started ahead for still serves → (that one's last task ends, or it is cut off or leaves) <c>Idle</c>.
 /// <c>Idle</c> ⇄ <c>Busy(task)</c>. <c>Busy</c> → (cut off) <c>Recovering(since, replaced)</c> or (suspect
-/// engine) <c>Renewing(since)</c> → (engine back) <c>Idle</c> or stopped when surplus. Any state →
+/// engine) <c>Renewing(since)</c> → (engine back) <c>Idle</c>, <c>Standby</c> (for a worker on its last task that
+/// has no successor) or stopped when surplus. Any state →
 /// <c>Retiring</c> (budget, crash, abandonment, stray reply, unresponsive).
 /// </remarks>
 internal abstract record SlotState
