@@ -102,6 +102,27 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
             new Submit(null), // waits for worker-2's task to end
         ]);
 
+    /// <summary>
+    /// A worker back from recovery while a worker without a successor runs its last task (its successor failed to
+    /// start) becomes that worker's successor and stands by; before, it served beside it: two tasks for a target of one.
+    /// </summary>
+    [Fact]
+    public void Pool_should_run_at_most_its_target_of_tasks_when_a_worker_back_from_recovery_meets_a_worker_on_its_last_task() =>
+        Run(workers: 1, budget: 2, [
+            new RunJob(0, Outcome.Ok), // worker-1 starts
+            new Submit(null), // its first task of two
+            new Advance(1600), // cut off: worker-1 recovers, worker-2 replaces it
+            new RunJob(1, Outcome.Ok), // worker-2 ready
+            new Submit(null),
+            new RunJob(1, Outcome.Ok), // worker-2's first task ends
+            new Submit(null), // worker-2's last task; worker-3 starts ahead as its successor
+            new RunJob(2, Outcome.StartFails), // worker-3 fails to start: back-off
+            new RunJob(0, Outcome.Ok), // worker-1's engine thread comes back from the cut-off call and renews
+            new RunJob(0, Outcome.Ok), // worker-1 has a fresh engine: worker-2's successor, standing by
+            new Submit(null), // waits for worker-2's task to end
+            new RunJob(1, Outcome.Ok), // worker-2's last task ends: worker-1 serves the waiting task
+        ]);
+
     /// <summary>Runs one sequence on a fresh pool and checks the invariants after every step and at the end.</summary>
     private void Run(int workers, int budget, Op[] ops)
     {
