@@ -56,10 +56,24 @@ public sealed record PoolSettings
 
     /// <summary>
     /// The engine limits the workers use: <see cref="Engine"/>, with the regex timeout at most half of
-    /// <see cref="InFlightTimeout"/>, so a catastrophic regular expression is cut by the regex limit (and
-    /// reported as such) before the task's in-flight timeout.
+    /// <see cref="InFlightTimeout"/> and at most half of <see cref="GracePeriod"/>.
     /// </summary>
-    public EngineLimits EffectiveEngine => Engine.RegexTimeout <= InFlightTimeout / 2 ? Engine : Engine with { RegexTimeout = InFlightTimeout / 2 };
+    /// <remarks>
+    /// A cancel cannot stop a regular expression match; only the regex timeout does. Half the in-flight timeout:
+    /// a catastrophic regex started early in a call is reported as the regex limit (<c>LimitExceeded</c>), not as
+    /// a timeout, and the engine serves on. Half the grace period: a match started just before the in-flight
+    /// timeout cuts the call off runs on for at most the regex timeout, and the engine thread must be back within
+    /// the grace period or the worker abandons it; the other half is margin for the cancel to reach the next
+    /// statement and for the thread to be scheduled on a loaded machine.
+    /// </remarks>
+    public EngineLimits EffectiveEngine
+    {
+        get
+        {
+            var bound = InFlightTimeout < GracePeriod ? InFlightTimeout / 2 : GracePeriod / 2;
+            return Engine.RegexTimeout <= bound ? Engine : Engine with { RegexTimeout = bound };
+        }
+    }
 
     /// <summary>Grace for a cancelled engine thread and margin of the backstop timer (<c>grace-period</c>).</summary>
     public required TimeSpan GracePeriod { get; init; }

@@ -42,8 +42,25 @@ internal sealed partial class PoolSupervisor
 
         for (var i = 0; i < missing; i++)
         {
-            Spawn(predecessor: null);
+            // A worker running its last task with no successor (none could start ahead: back-off, or the pool was
+            // above target then) gets the new worker as its successor, which stands by until that task ends: the
+            // pool runs at most its target of tasks, and holds at most two engines per seat (EngineBound).
+            Spawn(predecessor: UnsucceededLastTask());
         }
+    }
+
+    /// <summary>A worker running its last task that has no successor starting or standing by, if any.</summary>
+    private WorkerSlot? UnsucceededLastTask()
+    {
+        foreach (var slot in _slots.Values)
+        {
+            if (slot is { State: SlotState.Busy, HasBudget: false } && SuccessorOf(slot) is null)
+            {
+                return slot;
+            }
+        }
+
+        return null;
     }
 
     private WorkerSlot Spawn(WorkerSlot? predecessor)
@@ -205,7 +222,8 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        SetState(slot, SlotState.Idle.Instance);
+        // Back while a worker without a successor runs its last task: it becomes that one's successor (see SpawnMissing).
+        SetState(slot, UnsucceededLastTask() is { } predecessor ? new SlotState.Standby(predecessor) : SlotState.Idle.Instance);
         Dispatch();
     }
 
@@ -213,7 +231,7 @@ internal sealed partial class PoolSupervisor
     /// A cut-off worker is out of service for up to the grace period: its successor serves from now on, or its
     /// replacement starts at once (make-before-break), so the serving workers stay at target and the tasks behind
     /// it wait at most an engine start. Recovering engines that have a replacement are bounded by the target, so
-    /// the pool never exceeds twice its size.
+    /// the pool holds at most three engines per target worker (docs/architecture.md, "Engines per pool").
     /// </summary>
     private void Recover(WorkerSlot slot, DateTimeOffset now)
     {

@@ -33,7 +33,8 @@ internal sealed class WorkerSlot(IActorRef worker, int budget, DateTimeOffset sp
 /// <c>Starting(predecessor?)</c> → (ready) <c>Idle</c>, or <c>Standby(predecessor)</c> while the worker it was
 /// started ahead for still serves → (that one's last task ends, or it is cut off or leaves) <c>Idle</c>.
 /// <c>Idle</c> ⇄ <c>Busy(task)</c>. <c>Busy</c> → (cut off) <c>Recovering(since, replaced)</c> or (suspect
-/// engine) <c>Renewing(since)</c> → (engine back) <c>Idle</c> or stopped when surplus. Any state →
+/// engine) <c>Renewing(since)</c> → (engine back) <c>Idle</c>, <c>Standby</c> (for a worker on its last task that
+/// has no successor) or stopped when surplus. Any state →
 /// <c>Retiring</c> (budget, crash, abandonment, stray reply, unresponsive).
 /// </remarks>
 internal abstract record SlotState
@@ -45,7 +46,10 @@ internal abstract record SlotState
     /// <summary>Its engine is starting; <paramref name="Predecessor"/> is the worker it was started ahead to succeed, if any.</summary>
     public sealed record Starting(WorkerSlot? Predecessor) : SlotState;
 
-    /// <summary>Ready, waiting (counted as starting) until <paramref name="Predecessor"/>'s last task ends or it stops serving.</summary>
+    /// <summary>
+    /// Ready, waiting (counted as starting) until <paramref name="Predecessor"/>'s last task ends or it stops serving:
+    /// a successor started ahead, or a worker back from recovery while a worker without a successor runs its last task.
+    /// </summary>
     public sealed record Standby(WorkerSlot Predecessor) : SlotState;
 
     /// <summary>Ready for a task.</summary>

@@ -31,6 +31,16 @@ public sealed class PoolSettingsSpec
     }
 
     [Fact]
+    public void PoolSettings_should_give_engines_a_regex_timeout_of_at_most_half_the_grace_period()
+    {
+        var settings = PoolSettings.Default with { InFlightTimeout = TimeSpan.FromSeconds(6), GracePeriod = TimeSpan.FromMilliseconds(400) };
+
+        Assert.Equal(settings.Engine with { RegexTimeout = TimeSpan.FromMilliseconds(200) }, settings.EffectiveEngine);
+        // The nearer of the two bounds wins.
+        Assert.Equal(TimeSpan.FromMilliseconds(100), (settings with { InFlightTimeout = TimeSpan.FromMilliseconds(200) }).EffectiveEngine.RegexTimeout);
+    }
+
+    [Fact]
     public void PoolSettings_should_override_the_defaults_with_given_hocon()
     {
         var settings = PoolSettings.Create(ConfigurationFactory.ParseString("""

@@ -6,8 +6,8 @@ using Xunit.Abstractions;
 namespace ActorPool.Tests.Engines;
 
 /// <summary>
-/// A catastrophic regular expression in a real Jint pool: the regex limit (at most half the in-flight timeout,
-/// PoolSettings.EffectiveEngine) stops it, the caller gets <c>LimitExceeded(regex)</c> instead of a timeout, and
+/// A catastrophic regular expression in a real Jint pool: the regex limit (at most half the in-flight timeout
+/// and half the grace period, PoolSettings.EffectiveEngine) stops it, the caller gets <c>LimitExceeded(regex)</c> instead of a timeout, and
 /// the worker keeps its engine: no cut-off, no abandoned engine thread, no replacement (issue 16).
 /// </summary>
 public sealed class JintRegexLimitSpec(ITestOutputHelper output) : PoolTestKit(RealTime, output)
@@ -18,6 +18,11 @@ public sealed class JintRegexLimitSpec(ITestOutputHelper output) : PoolTestKit(R
         export function nested(n) { return /^(a+)+$/.test('a'.repeat(n) + 'b'); }
         export function alternation(n) { return /(a|aa)+$/.test('a'.repeat(n) + 'b'); }
         export function doubled(n) { return /(x+x+)+y/.test('x'.repeat(n)); }
+        export function late(ms, n) {
+            const end = Date.now() + ms;
+            while (Date.now() < end) { }
+            return /^(a+)+$/.test('a'.repeat(n) + 'b');
+        }
         """;
 
     private static InMemoryModuleSource Modules() => TestModules.Source().Set("regexes", Regexes);
@@ -49,6 +54,31 @@ public sealed class JintRegexLimitSpec(ITestOutputHelper output) : PoolTestKit(R
         Assert.Equal(0, stats.RecoveringWorkers);
         Assert.Empty(stats.Retirements);
         Assert.Equal((1L, false), (stats.Failures.GetValueOrDefault(FailureKind.LimitExceeded), stats.Failures.ContainsKey(FailureKind.Timeout)));
+    }
+
+    [Fact]
+    public async Task A_catastrophic_regex_late_in_a_call_is_stopped_by_the_regex_limit_within_a_short_grace_period()
+    {
+        // A short grace period (1 s) beside a 4 s in-flight timeout: the pool cuts the regex limit (1 min here) to
+        // half the grace period (500 ms), not only to half the in-flight timeout (2 s). The call spends 2.5 s before
+        // its regex starts: with a 2 s limit the match would outlive the 4 s cut-off (a cancel cannot stop a match)
+        // and be answered Timeout; with 500 ms it is stopped at about 3 s, 1 s before the cut-off (margin for a
+        // loaded machine), and any match that outlives a cut-off still ends within the grace period.
+        var settings = Settings(workers: 1) with { InFlightTimeout = TimeSpan.FromSeconds(4), GracePeriod = TimeSpan.FromSeconds(1) };
+        // The wait allocates a number per Date.now(): no memory limit, whose estimate reads the process heap that
+        // other specs share (HeldMemoryConstraint).
+        settings = settings with { Engine = settings.Engine with { RegexTimeout = TimeSpan.FromMinutes(1), MemoryLimitBytes = 0 } };
+        await using var pool = StartPool(settings, Modules());
+        Assert.Equal("1", (await pool.RunAsync("regexes", "count", "[]")).Json);
+
+        var error = await Assert.ThrowsAsync<ScriptLimitExceededException>(() => pool.RunAsync("regexes", "late", "[2500, 34]"));
+
+        Assert.Equal((LimitKind.RegexTimeout, TimeSpan.FromMilliseconds(500)), (error.Limit, settings.EffectiveEngine.RegexTimeout));
+        // Not abandoned, not replaced: the same engine serves the next call.
+        Assert.Equal("2", (await pool.RunAsync("regexes", "count", "[]")).Json);
+        var stats = await pool.GetStatsAsync();
+        Assert.Equal((0L, 0, 0), (stats.AbandonedEngines, stats.RecoveringWorkers, stats.Retirements.Count));
+        Assert.False(stats.Failures.ContainsKey(FailureKind.Timeout), $"a timeout was answered: {stats}");
     }
 
     [Fact]

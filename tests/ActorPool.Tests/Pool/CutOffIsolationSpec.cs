@@ -41,17 +41,12 @@ public sealed class CutOffIsolationSpec : PoolTestKit, IDisposable
         var pool = StartMeasuredPool(IssueSettings(), caller, startMillis: 30, taskMillis: 10);
 
         // The second task of five hangs (an engine that never comes back, like the catastrophic regex).
-        pool.Supervisor.Tell(new RunScript("stuck", "basic", "hang", "[0]"), caller);
-        AwaitRunning(pool, "stuck");
+        SendHanging(pool, caller, "stuck", "hang", "[0]");
         AwaitSecondWorkerReady(pool);
 
-        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(1500));
-        Assert.Equal(("stuck", FailureKind.Timeout), Kind(caller.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(10))));
+        CutOff(caller, "stuck", TimeSpan.FromMilliseconds(1500));
 
-        pool.Supervisor.Tell(new RunScript("next1", "basic", "echo", "[1]"), caller);
-        pool.Supervisor.Tell(new RunScript("next2", "basic", "echo", "[2]"), caller);
-        AssertAnsweredWithoutTimePassing(caller, "next1", "[1]");
-        AssertAnsweredWithoutTimePassing(caller, "next2", "[2]");
+        AssertEchoedWithoutTimePassing(pool, caller, ("next1", "[1]"), ("next2", "[2]"));
     }
 
     [Fact]
@@ -59,14 +54,11 @@ public sealed class CutOffIsolationSpec : PoolTestKit, IDisposable
     {
         var pool = StartPool(IssueSettings(), fake: _fake);
         var caller = CreateTestProbe();
-        pool.Supervisor.Tell(new RunScript("stuck", "basic", "hang", "[0]"), caller);
-        AwaitRunning(pool, "stuck");
+        SendHanging(pool, caller, "stuck", "hang", "[0]");
 
-        VirtualScheduler.Advance(TimeSpan.FromMilliseconds(1500));
-        Assert.Equal(("stuck", FailureKind.Timeout), Kind(caller.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(10))));
+        CutOff(caller, "stuck", TimeSpan.FromMilliseconds(1500));
 
-        pool.Supervisor.Tell(new RunScript("next", "basic", "echo", "[1]"), caller);
-        AssertAnsweredWithoutTimePassing(caller, "next", "[1]");
+        AssertEchoedWithoutTimePassing(pool, caller, ("next", "[1]"));
     }
 
     [Fact]
@@ -77,29 +69,21 @@ public sealed class CutOffIsolationSpec : PoolTestKit, IDisposable
         var pool = StartMeasuredPool(settings, caller, startMillis: 30, taskMillis: 10);
 
         // add, the regex (cut off, never comes back), two calls, add: five tasks, the first worker's budget.
-        pool.Supervisor.Tell(new RunScript("regex1", "basic", "hang", "[1]"), caller);
-        AwaitRunning(pool, "regex1");
-        VirtualScheduler.Advance(settings.InFlightTimeout);
-        Assert.Equal(("regex1", FailureKind.Timeout), Kind(caller.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(10))));
+        SendHanging(pool, caller, "regex1", "hang", "[1]");
+        CutOff(caller, "regex1", settings.InFlightTimeout);
         foreach (var id in new[] { "a", "b", "c" })
         {
-            pool.Supervisor.Tell(new RunScript(id, "basic", "echo", "[2]"), caller);
-            AssertAnsweredWithoutTimePassing(caller, id, "[2]");
+            AssertEchoedWithoutTimePassing(pool, caller, (id, "[2]"));
         }
 
         // A pause: the first engine is abandoned after its grace period.
         VirtualScheduler.Advance(settings.GracePeriod);
         AwaitIdleAtTarget(pool);
 
-        pool.Supervisor.Tell(new RunScript("regex2", "basic", "hang", "[3]"), caller);
-        AwaitRunning(pool, "regex2");
+        SendHanging(pool, caller, "regex2", "hang", "[3]");
         AwaitEnginesStarted(pool);
-        VirtualScheduler.Advance(settings.InFlightTimeout);
-        Assert.Equal(("regex2", FailureKind.Timeout), Kind(caller.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(10))));
-        pool.Supervisor.Tell(new RunScript("d", "basic", "echo", "[4]"), caller);
-        pool.Supervisor.Tell(new RunScript("e", "basic", "echo", "[5]"), caller);
-        AssertAnsweredWithoutTimePassing(caller, "d", "[4]");
-        AssertAnsweredWithoutTimePassing(caller, "e", "[5]");
+        CutOff(caller, "regex2", settings.InFlightTimeout);
+        AssertEchoedWithoutTimePassing(pool, caller, ("d", "[4]"), ("e", "[5]"));
     }
 
     [Fact]
@@ -115,15 +99,11 @@ public sealed class CutOffIsolationSpec : PoolTestKit, IDisposable
         {
             // The first client: an endless loop (honours the cut-off) and an engine that never comes back, in turn.
             var id = $"bad{round}";
-            pool.Supervisor.Tell(new RunScript(id, "basic", round % 2 == 0 ? "block" : "hang", $"[{round}]"), bad);
-            AwaitRunning(pool, id);
-            pool.Supervisor.Tell(new RunScript($"good{round}a", "basic", "echo", "[1]"), good);
-            AssertAnsweredWithoutTimePassing(good, $"good{round}a", "[1]");
+            SendHanging(pool, bad, id, round % 2 == 0 ? "block" : "hang", $"[{round}]");
+            AssertEchoedWithoutTimePassing(pool, good, ($"good{round}a", "[1]"));
 
-            VirtualScheduler.Advance(settings.InFlightTimeout);
-            Assert.Equal((id, FailureKind.Timeout), Kind(bad.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(10))));
-            pool.Supervisor.Tell(new RunScript($"good{round}b", "basic", "echo", "[2]"), good);
-            AssertAnsweredWithoutTimePassing(good, $"good{round}b", "[2]");
+            CutOff(bad, id, settings.InFlightTimeout);
+            AssertEchoedWithoutTimePassing(pool, good, ($"good{round}b", "[2]"));
             if (round % 4 == 3)
             {
                 // Let abandoned engines go (the engine count stays bounded).
@@ -133,6 +113,20 @@ public sealed class CutOffIsolationSpec : PoolTestKit, IDisposable
             // Every worker has started its engine before the next round (an engine start, not a timer).
             AwaitEnginesStarted(pool);
         }
+    }
+
+    /// <summary>Sends <paramref name="id"/>, whose engine call ends only when cut off (<c>block</c>) or never (<c>hang</c>), and waits until a worker runs it.</summary>
+    private void SendHanging(ScriptPool pool, TestProbe caller, string id, string function, string args)
+    {
+        pool.Supervisor.Tell(new RunScript(id, "basic", function, args), caller);
+        AwaitRunning(pool, id);
+    }
+
+    /// <summary>Lets the task's in-flight timeout pass and expects <paramref name="id"/> answered <c>Timeout</c>.</summary>
+    private void CutOff(TestProbe caller, string id, TimeSpan inFlightTimeout)
+    {
+        VirtualScheduler.Advance(inFlightTimeout);
+        Assert.Equal((id, FailureKind.Timeout), Kind(caller.ExpectMsg<ScriptFailed>(TimeSpan.FromSeconds(10))));
     }
 
     /// <summary>Makes the first engine start take <paramref name="startMillis"/> and one task <paramref name="taskMillis"/> of virtual time.</summary>
@@ -173,6 +167,20 @@ public sealed class CutOffIsolationSpec : PoolTestKit, IDisposable
             },
             TimeSpan.FromSeconds(10),
             TimeSpan.FromMilliseconds(20));
+
+    /// <summary>Sends the echo calls together, then expects each one answered, in order, without virtual time passing.</summary>
+    private void AssertEchoedWithoutTimePassing(ScriptPool pool, TestProbe caller, params (string Id, string Args)[] calls)
+    {
+        foreach (var (id, args) in calls)
+        {
+            pool.Supervisor.Tell(new RunScript(id, "basic", "echo", args), caller);
+        }
+
+        foreach (var (id, args) in calls)
+        {
+            AssertAnsweredWithoutTimePassing(caller, id, args);
+        }
+    }
 
     /// <summary>
     /// The next answer must be <paramref name="id"/>'s success, arriving without any virtual time passing (an
