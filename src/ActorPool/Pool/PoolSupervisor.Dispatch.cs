@@ -130,7 +130,11 @@ internal sealed partial class PoolSupervisor
             task.Worker = slot;
             task.StartedAt = now;
             task.BackstopAt = backstop;
-            slot.Modules.Add(task.Command.Module);
+            if (i == 0 || !ReferenceEquals(task.Command.Module, tasks[i - 1].Command.Module))
+            {
+                slot.Modules.Add(task.Command.Module);
+            }
+
             calls[i] = new JobCall(task.Command, _settings.InFlightTimeout, i == 0 ? null : task.ExpiresAt(_settings.MaxTaskAge), task.DeadlineAt);
             _metrics.TaskWaited(now - task.AcceptedAt);
             Telemetry.TaskTracing.Started(task.Trace, now - task.AcceptedAt);
