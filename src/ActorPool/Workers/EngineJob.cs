@@ -16,7 +16,8 @@ namespace ActorPool.Workers;
 /// which call is running and since when (its <c>ReceiveTimeout</c> is that call's run limit), and must be able to
 /// take back calls that have not started (a cancel, a cut-off) without racing the engine thread into starting one
 /// it has just answered "never started". The per-call state word gives both, with one owner per call at any time.
-/// Pinned by <c>BatchJobSpec</c> (tests/ActorPool.Tests/Pool) and driven step by step by <c>PoolModelSpec</c>.</para>
+/// Pinned by <c>EngineJobSpec</c> (tests/ActorPool.Tests/Workers, including a race of both sides over every call) and
+/// <c>BatchJobSpec</c> (tests/ActorPool.Tests/Pool), and driven step by step by <c>PoolModelSpec</c>.</para>
 /// <para>Replies of calls the engine thread ended are written before their state (a volatile write), so the worker
 /// reads them only after it saw the state; a withdrawn call's reply is written by the worker alone.</para>
 /// </remarks>
