@@ -300,15 +300,27 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
 
         return answer switch
         {
-            ScriptBatchCompleted completed => [.. completed.Replies.Select(r => r switch
-            {
-                ScriptSucceeded ok => new ScriptOutcome(new ScriptResult(ok.TaskId, ok.ResultJson), null),
-                ScriptFailed failed => new ScriptOutcome(null, ScriptPoolException.From(failed)),
-                _ => new ScriptOutcome(null, new ScriptPoolException($"unexpected reply {r.GetType().Name}")),
-            })],
+            ScriptBatchCompleted completed => Outcomes(completed.Replies),
             ScriptFailed failed => throw ScriptPoolException.From(failed),
             _ => throw new ScriptPoolException($"unexpected reply {answer.GetType().Name}"),
         };
+    }
+
+    /// <summary>One outcome per reply of a batch, in call order (a loop: this runs once per call of every batch).</summary>
+    private static ScriptOutcome[] Outcomes(IReadOnlyList<IScriptReply> replies)
+    {
+        var outcomes = new ScriptOutcome[replies.Count];
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] = replies[i] switch
+            {
+                ScriptSucceeded ok => new ScriptOutcome(new ScriptResult(ok.TaskId, ok.ResultJson), null),
+                ScriptFailed failed => new ScriptOutcome(null, ScriptPoolException.From(failed)),
+                var other => new ScriptOutcome(null, new ScriptPoolException($"unexpected reply {other.GetType().Name}")),
+            };
+        }
+
+        return outcomes;
     }
 
     /// <inheritdoc />

@@ -9,7 +9,10 @@ namespace ActorPool.Pool;
 
 internal sealed partial class PoolSupervisor
 {
-    /// <summary>Hands queued tasks to idle workers, oldest task first, most recently idled worker first.</summary>
+    /// <summary>
+    /// Hands queued tasks to idle workers, oldest task first, most recently idled worker first: a task alone, or a
+    /// batch's calls queued together as one job (<see cref="TakeJob"/>).
+    /// </summary>
     private void Dispatch()
     {
         var now = Now;
@@ -27,10 +30,60 @@ internal sealed partial class PoolSupervisor
                 return;
             }
 
-            _queue.RemoveFirst();
-            task.QueueNode = null;
-            StartOn(TakeIdle(task.Command.Module), task, now);
+            var slot = TakeIdle(task.Command.Module);
+            StartOn(slot, TakeJob(task, slot, now), now);
         }
+    }
+
+    /// <summary>
+    /// Takes <paramref name="head"/> (unexpired, first in the queue) off the queue with, when it is a call of a
+    /// batch, the calls of the same batch queued right behind it: as many as <paramref name="slot"/>'s budget has
+    /// room for, so that they cross to its engine thread as one job. The run is shared evenly among the idle
+    /// workers only when nothing else waits behind it (otherwise the other workers take what waits, and every
+    /// extra job is one more hand-off). Expired calls on the way are answered <c>QueueExpired</c>.
+    /// </summary>
+    private List<PendingTask> TakeJob(PendingTask head, WorkerSlot slot, DateTimeOffset now)
+    {
+        var job = new List<PendingTask>(head.Batch is null ? 1 : 4);
+        Unqueue(head);
+        job.Add(head);
+        if (head.Batch is not { } batch)
+        {
+            return job;
+        }
+
+        var run = 1;
+        for (var node = _queue.First; node is not null && node.Value.Batch == batch; node = node.Next)
+        {
+            run++;
+        }
+
+        var size = Math.Min(slot.Budget - slot.Dispatched, run);
+        if (run == _queue.Count + 1 && _idle.Count > 1)
+        {
+            size = Math.Min(size, (run + _idle.Count - 1) / _idle.Count);
+        }
+
+        while (job.Count < size && _queue.First is { } node && node.Value.Batch == batch)
+        {
+            var call = node.Value;
+            if (ExpiryReason(call, now) is { } reason)
+            {
+                Settle(call, new ScriptFailed(call.TaskId, FailureKind.QueueExpired, reason));
+                continue;
+            }
+
+            Unqueue(call);
+            job.Add(call);
+        }
+
+        return job;
+    }
+
+    private void Unqueue(PendingTask task)
+    {
+        _queue.Remove(task.QueueNode!);
+        task.QueueNode = null;
     }
 
     /// <summary>The most recently idled worker, preferring one that has the module loaded already.</summary>
@@ -49,19 +102,47 @@ internal sealed partial class PoolSupervisor
         return _idle[index];
     }
 
-    private void StartOn(WorkerSlot slot, PendingTask task, DateTimeOffset now)
+    /// <summary>
+    /// Hands <paramref name="tasks"/> to <paramref name="slot"/> as one job. Each call's run limit is the in-flight
+    /// timeout from the moment it starts (less when its caller's deadline is nearer); a call after the first may not
+    /// start past its queue age limit or deadline (the engine thread answers it <c>QueueExpired</c> instead). The
+    /// backstop is when the job's last possible call would end: the latest start-by of its calls plus its run limit,
+    /// plus the grace period.
+    /// </summary>
+    private void StartOn(WorkerSlot slot, List<PendingTask> tasks, DateTimeOffset now)
     {
-        var runLimit = task.DeadlineAt is { } deadline && deadline - now < _settings.InFlightTimeout ? deadline - now : _settings.InFlightTimeout;
-        SetState(slot, new SlotState.Busy(task));
-        task.Worker = slot;
-        task.StartedAt = now;
-        task.BackstopAt = now + runLimit + _settings.GracePeriod;
-        slot.Dispatched++;
-        slot.Modules.Add(task.Command.Module);
-        _metrics.TaskWaited(now - task.AcceptedAt);
-        Telemetry.TaskTracing.Started(task.Trace, now - task.AcceptedAt);
-        _setup.Observer?.TaskDispatched(task.TaskId, now - task.AcceptedAt, task.Command.Deadline);
-        slot.Worker.Tell(new StartTask(task.Command, runLimit, Last: !slot.HasBudget));
+        var calls = new JobCall[tasks.Count];
+        var backstop = now;
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            var task = tasks[i];
+            var startBy = i == 0 ? now : task.ExpiresAt(_settings.MaxTaskAge);
+            var end = startBy + _settings.InFlightTimeout;
+            end = task.DeadlineAt is { } deadline && deadline < end ? deadline : end;
+            backstop = end > backstop ? end : backstop;
+        }
+
+        backstop += _settings.GracePeriod;
+        SetState(slot, new SlotState.Busy(tasks));
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            var task = tasks[i];
+            task.Worker = slot;
+            task.StartedAt = now;
+            task.BackstopAt = backstop;
+            if (i == 0 || !ReferenceEquals(task.Command.Module, tasks[i - 1].Command.Module))
+            {
+                slot.Modules.Add(task.Command.Module);
+            }
+
+            calls[i] = new JobCall(task.Command, _settings.InFlightTimeout, i == 0 ? null : task.ExpiresAt(_settings.MaxTaskAge), task.DeadlineAt);
+            _metrics.TaskWaited(now - task.AcceptedAt);
+            Telemetry.TaskTracing.Started(task.Trace, now - task.AcceptedAt);
+            _setup.Observer?.TaskDispatched(task.TaskId, now - task.AcceptedAt, task.Command.Deadline);
+        }
+
+        slot.Dispatched += tasks.Count;
+        slot.Worker.Tell(new StartTask(calls, Last: !slot.HasBudget));
         if (!slot.HasBudget)
         {
             // Its last task: the successor starts now if it has not yet, and stands by until the last task ends,
@@ -81,7 +162,7 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        if (slot.State is not SlotState.Busy { Task: var task } || task.TaskId != finished.TaskId)
+        if (slot.State is not SlotState.Busy { Tasks: var tasks } || tasks[0].TaskId != finished.TaskId || finished.Replies.Count != tasks.Count)
         {
             _log.Warning("Worker {0} answered task {1}, which it was not running; retiring it", worker.Path.Name, finished.TaskId);
             RetireSlot(slot, RetirementReason.StrayReply);
@@ -90,9 +171,25 @@ internal sealed partial class PoolSupervisor
         }
 
         var now = Now;
-        _metrics.TaskRan(now - task.StartedAt);
-        _succession.TaskRan(now - task.StartedAt);
-        Settle(task, finished.Reply);
+        var took = now - tasks[0].StartedAt;
+        _metrics.TaskRan(took);
+        // Succession counts tasks: a job of n calls took about n calls' time.
+        _succession.TaskRan(tasks.Count == 1 ? took : took / tasks.Count);
+        List<PendingTask>? notStarted = null;
+        var answered = 0;
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            if (finished.Replies[i] is { } reply)
+            {
+                Settle(tasks[i], reply);
+                answered++;
+            }
+            else
+            {
+                (notStarted ??= []).Add(tasks[i]);
+            }
+        }
+
         switch (finished.Next)
         {
             case WorkerNext.Idle:
@@ -113,14 +210,45 @@ internal sealed partial class PoolSupervisor
                 break;
         }
 
+        if (notStarted is not null)
+        {
+            Requeue(notStarted);
+        }
+
         if (_phase is SupervisorPhase.Draining)
         {
-            _drainCompleted++;
+            _drainCompleted += answered;
             CheckDrainComplete();
         }
         else
         {
             Dispatch();
+        }
+    }
+
+    /// <summary>
+    /// Calls of a job that never started (it was cut off or stopped early) go back to the head of the queue in
+    /// their order, keeping their accept time (so their age and deadline still count); while the pool shuts down or
+    /// is latched they are answered as never started instead, as the queued tasks were.
+    /// </summary>
+    private void Requeue(List<PendingTask> tasks)
+    {
+        for (var i = tasks.Count - 1; i >= 0; i--)
+        {
+            var task = tasks[i];
+            task.Worker = null;
+            if (_phase.ShuttingDown)
+            {
+                Settle(task, new ScriptFailed(task.TaskId, FailureKind.ShuttingDown, "the pool is shutting down; the task had not started and never ran", ScriptFailed.NeverStarted));
+            }
+            else if (_phase.Latched)
+            {
+                Settle(task, new ScriptFailed(task.TaskId, FailureKind.PoolUnavailable, UnavailableMessage(), ScriptFailed.NeverStarted));
+            }
+            else
+            {
+                task.QueueNode = _queue.AddFirst(task);
+            }
         }
     }
 
@@ -159,12 +287,12 @@ internal sealed partial class PoolSupervisor
     /// <summary>Answers tasks whose worker neither answered nor enforced its own timeout.</summary>
     private void CheckBackstops(DateTimeOffset now)
     {
-        List<(WorkerSlot Slot, PendingTask Task)>? late = null;
+        List<(WorkerSlot Slot, IReadOnlyList<PendingTask> Tasks)>? late = null;
         foreach (var slot in _slots.Values)
         {
-            if (slot.State is SlotState.Busy { Task: var task } && now >= task.BackstopAt)
+            if (slot.State is SlotState.Busy { Tasks: var tasks } && now >= tasks[0].BackstopAt)
             {
-                (late ??= []).Add((slot, task));
+                (late ??= []).Add((slot, tasks));
             }
         }
 
@@ -173,10 +301,14 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        foreach (var (slot, task) in late)
+        foreach (var (slot, tasks) in late)
         {
-            _log.Warning("Worker {0} did not answer task {1} within its run limit plus grace; stopping it", slot.Worker.Path.Name, task.TaskId);
-            Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, $"the worker did not answer within the task's run limit plus the grace period ({_settings.GracePeriod}); it was stopped and replaced"));
+            _log.Warning("Worker {0} did not answer task {1} within its run limit plus grace; stopping it", slot.Worker.Path.Name, tasks[0].TaskId);
+            foreach (var task in tasks)
+            {
+                Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, $"the worker did not answer within the task's run limit plus the grace period ({_settings.GracePeriod}); it was stopped and replaced"));
+            }
+
             RetireSlot(slot, RetirementReason.Unresponsive);
             Context.Stop(slot.Worker);
         }

@@ -10,7 +10,11 @@ internal sealed partial class PoolSupervisor
 {
     private const int MaxTaskIdLength = 256;
 
-    /// <summary>Accepts the calls of a batch one by one; each is answered into the batch's collected replies.</summary>
+    /// <summary>
+    /// Accepts the calls of a batch one by one (each is answered into the batch's collected replies), then
+    /// dispatches once, so that the calls queued together leave as jobs of many calls (docs/architecture.md,
+    /// "Batches"). A call that finds the queue full first lets the idle workers take what is queued.
+    /// </summary>
     private void AcceptBatch(RunScriptBatch batch, IActorRef replyTo)
     {
         if (string.IsNullOrEmpty(batch.TaskId) || batch.TaskId.Length > MaxTaskIdLength)
@@ -36,16 +40,19 @@ internal sealed partial class PoolSupervisor
         {
             if (batch.Calls[i] is { } call)
             {
-                Accept(call, replyTo, replies, i);
+                Accept(call, replyTo, replies, i, dispatch: false);
             }
             else
             {
                 Answer(replyTo, new ScriptFailed(string.Empty, FailureKind.InvalidRequest, $"call {i} of the batch is missing"), replies, i);
             }
         }
+
+        Dispatch();
     }
 
-    private void Accept(RunScript run, IActorRef replyTo, BatchReplies? batch = null, int index = 0)
+    /// <summary>Accepts one task (or one call of a batch); <paramref name="dispatch"/> false leaves the dispatch to the batch.</summary>
+    private void Accept(RunScript run, IActorRef replyTo, BatchReplies? batch = null, int index = 0, bool dispatch = true)
     {
         if (Validate(run) is { } problem)
         {
@@ -71,6 +78,12 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
+        if (!dispatch && Waiting >= _settings.MaxQueueLength)
+        {
+            // The calls queued before it may fit the idle workers.
+            Dispatch();
+        }
+
         if (Waiting >= _settings.MaxQueueLength)
         {
             Answer(replyTo, new ScriptFailed(run.TaskId, FailureKind.Overloaded, $"the queue is full (actor-pool.max-queue-length = {_settings.MaxQueueLength}); retry later or raise the limit"), batch, index);
@@ -80,7 +93,10 @@ internal sealed partial class PoolSupervisor
         var task = new PendingTask(run, replyTo, Now) { Batch = batch, BatchIndex = index, Trace = Telemetry.TaskTracing.Accepted(run) };
         task.QueueNode = _queue.AddLast(task);
         _tasks.Add(run.TaskId, task);
-        Dispatch();
+        if (dispatch)
+        {
+            Dispatch();
+        }
     }
 
     private string? Validate(RunScript run)

@@ -34,7 +34,7 @@ internal sealed partial class PoolSupervisor
         foreach (var task in _tasks.Values.ToList())
         {
             _drainCutOff++;
-            if (task.Worker is { State: SlotState.Busy busy } slot && busy.Task == task)
+            if (task.Worker is { State: SlotState.Busy busy } slot && busy.Runs(task))
             {
                 // Cut off by the shutdown: the worker is stopped with the rest when the drain completes.
                 SetState(slot, SlotState.Retiring.Instance);

@@ -281,9 +281,12 @@ internal sealed partial class PoolSupervisor
             return;
         }
 
-        if (slot.State is SlotState.Busy { Task: var task })
+        if (slot.State is SlotState.Busy { Tasks: var tasks })
         {
-            Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
+            foreach (var task in tasks)
+            {
+                Settle(task, new ScriptFailed(task.TaskId, FailureKind.WorkerCrashed, "the worker running the task crashed; it was replaced"));
+            }
         }
 
         var wasStarting = slot.State is SlotState.Starting;

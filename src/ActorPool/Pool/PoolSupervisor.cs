@@ -86,7 +86,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
         _log.Error(reason, "The pool supervisor failed on {0} and restarts; answering its {1} tasks", message?.GetType().Name ?? "a message", _tasks.Count);
         foreach (var task in _tasks.Values.ToList())
         {
-            var started = task.QueueNode is null && task.Worker?.State is SlotState.Busy busy && busy.Task == task;
+            var started = task.QueueNode is null && task.Worker?.State is SlotState.Busy busy && busy.Runs(task);
             Settle(task, new ScriptFailed(
                 task.TaskId,
                 FailureKind.WorkerCrashed,
@@ -211,7 +211,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
                 SlotState.Retiring => WorkerStatus.Retiring,
                 _ => WorkerStatus.Starting,
             };
-            var task = slot.State is SlotState.Busy busy ? busy.Task : null;
+            var task = slot.State is SlotState.Busy busy ? busy.Tasks[0] : null;
             workers.Add(new WorkerInfo(
                 slot.Worker.Path.Name, state, _setup.EngineKind, slot.Dispatched, slot.Budget,
                 task?.Command.Module, task?.Command.Function, task is null ? null : now - task.StartedAt, now - slot.SpawnedAt));

@@ -32,7 +32,7 @@ internal sealed class WorkerSlot(IActorRef worker, int budget, DateTimeOffset sp
 /// <remarks>
 /// <c>Starting(predecessor?)</c> → (ready) <c>Idle</c>, or <c>Standby(predecessor)</c> while the worker it was
 /// started ahead for still serves → (that one's last task ends, or it is cut off or leaves) <c>Idle</c>.
-/// <c>Idle</c> ⇄ <c>Busy(task)</c>. <c>Busy</c> → (cut off) <c>Recovering(since, replaced)</c> or (suspect
+/// <c>Idle</c> ⇄ <c>Busy(tasks)</c>. <c>Busy</c> → (cut off) <c>Recovering(since, replaced)</c> or (suspect
 /// engine) <c>Renewing(since)</c> → (engine back) <c>Idle</c>, <c>Standby</c> (for a worker on its last task that
 /// has no successor) or stopped when surplus. Any state →
 /// <c>Retiring</c> (budget, crash, abandonment, stray reply, unresponsive).
@@ -58,8 +58,26 @@ internal abstract record SlotState
         public static Idle Instance { get; } = new();
     }
 
-    /// <summary>Running <paramref name="Task"/>.</summary>
-    public sealed record Busy(PendingTask Task) : SlotState;
+    /// <summary>
+    /// Running one job: <paramref name="Tasks"/> in the order its engine thread runs them (one task, or a run of a
+    /// batch's calls; docs/architecture.md, "Batches").
+    /// </summary>
+    public sealed record Busy(IReadOnlyList<PendingTask> Tasks) : SlotState
+    {
+        /// <summary>Whether <paramref name="task"/> is one of the job's calls.</summary>
+        public bool Runs(PendingTask task)
+        {
+            foreach (var t in Tasks)
+            {
+                if (t == task)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>
     /// Its task was cut off at <paramref name="Since"/> and its engine thread may never come back.

@@ -15,4 +15,12 @@ internal interface IPoolObserver
 
     /// <summary>An engine thread is about to call into its engine for a task (on that thread).</summary>
     void CallStarting(string taskId);
+
+    /// <summary>
+    /// A worker posts one job to its engine thread: worker name, the job's first task id, how many calls it runs
+    /// back to back (docs/architecture.md, "Batches"). Nothing by default.
+    /// </summary>
+    void JobStarted(string worker, string firstTaskId, int calls)
+    {
+    }
 }

@@ -7,11 +7,12 @@ using static ActorPool.Workers.WorkerProtocol;
 namespace ActorPool.Workers;
 
 /// <summary>
-/// Owns one engine on a dedicated engine thread and runs one task at a time for its supervisor.
+/// Owns one engine on a dedicated engine thread and runs one job at a time for its supervisor: a task, or a run of
+/// a batch's calls back to back (docs/architecture.md, "Batches").
 /// </summary>
 /// <remarks>
 /// <para>Its lifecycle is a set of behaviors, each handling only the messages valid in it:
-/// <c>Starting</c> → <c>Idle</c> ⇄ <c>Running(task)</c> → <c>Recovering(task)</c> → <c>Idle</c>, and
+/// <c>Starting</c> → <c>Idle</c> ⇄ <c>Running(job)</c> → <c>Recovering(job)</c> → <c>Idle</c>, and
 /// <c>Retiring</c> from any of them (budget spent, engine abandoned, engine replacement failed, a task sent
 /// while not idle); a failed start ends in <c>StartFailed</c>, where it waits for the supervisor to stop it.</para>
 /// <para><b>One owner per fact.</b> The worker alone decides a task's answer and alone talks to its engine thread:
@@ -19,10 +20,12 @@ namespace ActorPool.Workers;
 /// <see cref="EngineRenewed"/>), and the worker tells the supervisor. A cut-off is the worker's decision too: it
 /// answers, cancels the call's token (the one signal that crosses to the engine thread) and ignores the call's
 /// late result.</para>
-/// <para>While a task is in flight its run limit is the actor's <c>ReceiveTimeout</c> (set when the task starts,
-/// cleared when it ends; every message a running worker receives is an <see cref="INotInfluenceReceiveTimeout"/>,
-/// so cancels, stats and engine reports never postpone it); on expiry (or on cancel) it cancels the engine,
-/// answers, and waits for the engine thread to come back, retiring when it does not within the grace period.
+/// <para>While a job is in flight the run limit of the call that runs is the actor's <c>ReceiveTimeout</c> (set when
+/// the job starts, re-armed for each later call from that call's start as recorded in the <see cref="EngineJob"/>,
+/// cleared when the job ends; every message a running worker receives is an
+/// <see cref="INotInfluenceReceiveTimeout"/>, so cancels, stats and engine reports never postpone it); on expiry (or
+/// on a cancel of the running call) it withdraws the calls not started, cancels the engine, answers the job, and
+/// waits for the engine thread to come back, retiring when it does not within the grace period.
 /// See docs/architecture.md.</para>
 /// </remarks>
 internal sealed class ScriptWorker : UntypedActor, IWithTimers
@@ -36,7 +39,6 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     private CancellationTokenSource? _inFlight;
     private string? _taskId;
     private int _tasksRun;
-    private DateTimeOffset _runLimitAt;
 
     public ScriptWorker(WorkerSetup setup, int budget, IActorRef supervisor)
     {
@@ -132,74 +134,133 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// Starts a job: its calls count against the budget now, one closure crosses to the engine thread, and the run
+    /// limit of the first call is armed.
+    /// </summary>
     private void Run(StartTask start)
     {
-        _tasksRun++;
-        _setup.Observer?.TaskStarted(Self.Path.Name, start.Command.TaskId, _tasksRun, _budget);
+        var job = new EngineJob(start.Calls);
+        var before = _tasksRun;
+        _tasksRun += job.Calls.Count;
+        if (_setup.Observer is { } observer)
+        {
+            observer.JobStarted(Self.Path.Name, job.Id, job.Calls.Count);
+            for (var i = 0; i < job.Calls.Count; i++)
+            {
+                observer.TaskStarted(Self.Path.Name, job.Calls[i].Command.TaskId, before + i + 1, _budget);
+            }
+        }
+
         var last = start.Last || _tasksRun >= _budget;
         var cancellation = new CancellationTokenSource();
         _inFlight = cancellation;
-        _taskId = start.Command.TaskId;
-        ArmRunLimit(start.RunLimit);
+        _taskId = job.Id;
+        var clock = Context.System.Scheduler;
+        var startedAt = clock.Now;
+        ArmRunLimit(LimitOf(job.Calls[0], startedAt));
         var self = Self;
         var setup = _setup;
-        var command = start.Command;
         var token = cancellation.Token;
         _host!.Post(host =>
         {
-            var done = RunOnEngine(host, command, setup, token);
+            var done = RunOnEngine(host, job, setup, clock, token);
             if (!host.IsStopped)
             {
                 self.Tell(done);
             }
         });
-        Become(message => Running(message, command.TaskId, last));
+        Become(message => Running(message, job, startedAt, last));
+    }
+
+    /// <summary>When <paramref name="call"/>, started at <paramref name="startedAt"/>, must be cut off: its run limit, or its caller's deadline if nearer.</summary>
+    private static DateTimeOffset LimitOf(JobCall call, DateTimeOffset startedAt)
+    {
+        var limit = startedAt + (call.RunLimit > TimeSpan.Zero ? call.RunLimit : TimeSpan.FromMilliseconds(1));
+        return call.DeadlineAt is { } deadline && deadline < limit ? deadline : limit;
     }
 
     /// <summary>
-    /// Arms the run limit as this actor's <c>ReceiveTimeout</c>. Every message a running worker receives is an
-    /// <see cref="INotInfluenceReceiveTimeout"/>, so none of them postpones it.
+    /// Arms the run limit as this actor's <c>ReceiveTimeout</c>, to fire at <paramref name="at"/>. Every message a
+    /// running worker receives is an <see cref="INotInfluenceReceiveTimeout"/>, so none of them postpones it.
     /// </summary>
-    private void ArmRunLimit(TimeSpan runLimit)
+    private static void ArmRunLimit(DateTimeOffset at)
     {
-        runLimit = runLimit > TimeSpan.Zero ? runLimit : TimeSpan.FromMilliseconds(1);
-        _runLimitAt = Context.System.Scheduler.Now + runLimit;
-        Context.SetReceiveTimeout(runLimit);
+        var left = at - Context.System.Scheduler.Now;
+        Context.SetReceiveTimeout(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
     }
 
-    /// <summary>Clears the run limit: no task is in flight.</summary>
+    /// <summary>Clears the run limit: no job is in flight.</summary>
     private static void DisarmRunLimit() => Context.SetReceiveTimeout(null);
 
     /// <summary>
-    /// True when a <c>ReceiveTimeout</c> is the running task's: one the previous task's limit put in the mailbox
-    /// just before that task ended is stale (Akka may enqueue it after other messages), and the limit is re-armed
-    /// for the time that is left.
+    /// The <c>ReceiveTimeout</c> fired while a job runs. It is the in-flight limit of the call that runs now,
+    /// measured from that call's start: past it, the call is cut off. Otherwise it was armed for an earlier call
+    /// of the job, or is a stale one of the previous job (Akka may enqueue it after other messages), and it is
+    /// re-armed for the running call (or, between two calls, for the next one as if it started now).
     /// </summary>
-    private bool RunLimitReached()
+    /// <remarks>
+    /// The first call's limit counts from the job's start on this worker (as a single task's always did), so a
+    /// slow engine thread cannot stretch it; each later call's from the moment the engine thread started it.
+    /// </remarks>
+    private void OnRunLimit(EngineJob job, DateTimeOffset jobStartedAt)
     {
-        var left = _runLimitAt - Context.System.Scheduler.Now;
-        if (left <= TimeSpan.Zero)
+        var now = Context.System.Scheduler.Now;
+        var running = job.RunningIndex();
+        if (running >= 0)
         {
-            return true;
+            var limitAt = LimitOf(job.Calls[running], running == 0 ? jobStartedAt : job.StartedAt(running));
+            if (now >= limitAt)
+            {
+                CutOff(job, running, FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
+                return;
+            }
+
+            ArmRunLimit(limitAt);
+            return;
         }
 
-        Context.SetReceiveTimeout(left);
-        return false;
+        // Nothing runs: the job has not begun, is between two calls, or is over (its report is on its way).
+        var next = job.FirstPending();
+        if (next == 0 && now >= LimitOf(job.Calls[0], jobStartedAt))
+        {
+            // The engine thread has not even begun the job within the first call's limit: that call is cut off.
+            CutOff(job, 0, FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
+            return;
+        }
+
+        ArmRunLimit(next switch
+        {
+            0 => LimitOf(job.Calls[0], jobStartedAt),
+            > 0 => LimitOf(job.Calls[next], now),
+            _ => now + _setup.Settings.GracePeriod,
+        });
     }
 
-    private void Running(object message, string taskId, bool last)
+    private void Running(object message, EngineJob job, DateTimeOffset startedAt, bool last)
     {
         switch (message)
         {
-            case EngineDone done when done.TaskId == taskId:
+            case EngineDone done when done.Job == job:
                 DisarmRunLimit();
                 Finish(done, last);
                 break;
-            case ReceiveTimeout when RunLimitReached():
-                CutOff(taskId, FailureKind.Timeout, $"the task ran longer than its in-flight timeout (actor-pool.in-flight-timeout = {_setup.Settings.InFlightTimeout}, or the caller's deadline)");
+            case ReceiveTimeout:
+                OnRunLimit(job, startedAt);
                 break;
-            case CancelTask cancel when cancel.TaskId == taskId:
-                CutOff(taskId, FailureKind.Cancelled, "the task was cancelled by its caller");
+            case CancelTask cancel when job.IndexOf(cancel.TaskId) is var index and >= 0:
+                if (job.TryWithdraw(index, new ScriptFailed(cancel.TaskId, FailureKind.Cancelled, "the task was cancelled by its caller before it started", ScriptFailed.NeverStarted)))
+                {
+                    // Not started yet: the engine thread skips it; it is answered with the job.
+                    break;
+                }
+
+                if (job.IsRunning(index))
+                {
+                    CutOff(job, index, FailureKind.Cancelled, "the task was cancelled by its caller");
+                }
+
+                // Otherwise it ended already: its answer stands.
                 break;
             case CancelTask:
                 break;
@@ -209,21 +270,41 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>The engine thread answered the running task: pass the answer on and say what comes next.</summary>
+    /// <summary>The engine thread is done with the job: pass the answers on and say what comes next.</summary>
     private void Finish(EngineDone done, bool last)
     {
-        if (done.Reply is not { } reply)
+        var job = done.Job;
+
+        // Calls after one that stopped the job (a suspect engine, a script error with recycling, the module
+        // limit, a crash) never started: they go back to the queue.
+        job.WithdrawPending();
+        if (done.Crash is { } crash)
         {
-            throw new WorkerCrashedException($"engine thread failed while running task '{done.TaskId}'", done.Crash);
+            _log.Error(crash, "The engine of {0} failed in a way no failure kind covers during task {1}; the worker retires", Self.Path.Name, job.Id);
+            var crashed = job.Replies(i => new ScriptFailed(job.Calls[i].Command.TaskId, FailureKind.WorkerCrashed, $"the engine failed running the task ({crash.GetType().Name}: {crash.Message}); its worker was replaced"));
+            _supervisor.Tell(new TaskFinished(job.Id, crashed, WorkerNext.Retiring, RetirementReason.Crashed));
+            _inFlight = null;
+            Retire(RetirementReason.Crashed);
+            return;
+        }
+
+        var replies = job.Replies(null);
+        var scriptError = false;
+        if (_setup.Settings.RecycleOnScriptError)
+        {
+            foreach (var reply in replies)
+            {
+                scriptError |= reply is ScriptFailed { Kind: FailureKind.ScriptError };
+            }
         }
 
         var (next, reason) =
             last ? (WorkerNext.Retiring, RetirementReason.Budget)
-            : reply is ScriptFailed { Kind: FailureKind.ScriptError } && _setup.Settings.RecycleOnScriptError ? (WorkerNext.Retiring, RetirementReason.ScriptError)
+            : scriptError ? (WorkerNext.Retiring, RetirementReason.ScriptError)
             : done.LoadedModules > _setup.Settings.MaxModulesPerEngine ? (WorkerNext.Retiring, RetirementReason.ModuleLimit)
             : done.Suspect ? (WorkerNext.Renewing, RetirementReason.Budget)
             : (WorkerNext.Idle, RetirementReason.Budget);
-        _supervisor.Tell(new TaskFinished(done.TaskId, reply, next, reason));
+        _supervisor.Tell(new TaskFinished(job.Id, replies, next, reason));
         switch (next)
         {
             case WorkerNext.Idle:
@@ -232,7 +313,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             case WorkerNext.Renewing:
                 // The engine thread is back: it replaces the engine, then the worker is available again.
                 _inFlight = null;
-                Renew(done.TaskId);
+                Renew(job.Id);
                 break;
             default:
                 _inFlight = null;
@@ -241,15 +322,29 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Answers the task in flight itself and cuts the engine off (timeout or cancel).</summary>
-    private void CutOff(string taskId, FailureKind kind, string message)
+    /// <summary>
+    /// Cuts the engine off in call <paramref name="index"/> (timeout or cancel) and answers the job itself: calls that
+    /// ended keep their answers, the call still running gets <paramref name="kind"/>, and calls that have not started
+    /// never will (they go back to the queue).
+    /// </summary>
+    private void CutOff(EngineJob job, int index, FailureKind kind, string message)
     {
         DisarmRunLimit();
+        var target = job.Calls[index].Command.TaskId;
+
+        // The call itself first: if the engine thread had not started it yet, it never will (answered all the same).
+        job.TryWithdraw(index, new ScriptFailed(target, kind, message));
+        job.WithdrawPending();
         _inFlight!.Cancel();
+        var replies = job.Replies(i => i == index
+            ? new ScriptFailed(target, kind, message)
+            : new ScriptFailed(job.Calls[i].Command.TaskId, kind, $"the engine was cut off (task '{target}': {message}) just as this call of the same job started"));
+
         // Grace timer first: whoever reads the answer may move the clock on at once.
-        Timers.StartSingleTimer(GraceTimer, new GraceExpired(taskId), _setup.Settings.GracePeriod);
-        Become(m => Recovering(m, taskId, engineBack: false));
-        _supervisor.Tell(new TaskFinished(taskId, new ScriptFailed(taskId, kind, message), WorkerNext.Recovering));
+        Timers.StartSingleTimer(GraceTimer, new GraceExpired(job.Id), _setup.Settings.GracePeriod);
+        var id = job.Id;
+        Become(m => Recovering(m, id, engineBack: false));
+        _supervisor.Tell(new TaskFinished(job.Id, replies, WorkerNext.Recovering));
     }
 
     /// <summary>Posts the replacement of the engine (its thread is back) and waits for it.</summary>
@@ -269,7 +364,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case EngineDone done when done.TaskId == taskId && !engineBack:
+            case EngineDone done when done.Job.Id == taskId && !engineBack:
                 // Back from the cut-off call; its answer was given already. The call stopped mid-way: renew.
                 _inFlight = null;
                 if (done.Crash is not null || _tasksRun >= _budget)
@@ -361,31 +456,72 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
 
     private void RejectTask(StartTask start, string state)
     {
-        var id = start.Command.TaskId;
-        _supervisor.Tell(new TaskFinished(id, new ScriptFailed(id, FailureKind.WorkerCrashed, $"the worker was {state}, not idle; the task never ran", ScriptFailed.NeverStarted), WorkerNext.Retiring, RetirementReason.Crashed));
+        var replies = new IScriptReply?[start.Calls.Count];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            var id = start.Calls[i].Command.TaskId;
+            replies[i] = new ScriptFailed(id, FailureKind.WorkerCrashed, $"the worker was {state}, not idle; the task never ran", ScriptFailed.NeverStarted);
+        }
+
+        _supervisor.Tell(new TaskFinished(start.Command.TaskId, replies, WorkerNext.Retiring, RetirementReason.Crashed));
     }
 
-    /// <summary>Runs one call on the engine thread and says how it went. Touches no actor state.</summary>
-    private static EngineDone RunOnEngine(IEngineHost host, RunScript command, WorkerSetup setup, CancellationToken cancellation)
+    /// <summary>
+    /// Engine thread: runs the job's calls back to back and says how it went. Each call is claimed before it starts
+    /// (one the worker withdrew is skipped); a call whose start-by instant passed (its queue age limit or caller's
+    /// deadline, while the calls before it ran) is answered <c>QueueExpired</c> and never runs. The job stops after
+    /// a call that leaves the engine unfit for the next one (suspect, a script error with recycling, past the module
+    /// limit) or that failed outside the failure contract (a crash). Touches no actor state.
+    /// </summary>
+    private static EngineDone RunOnEngine(IEngineHost host, EngineJob job, WorkerSetup setup, IScheduler clock, CancellationToken cancellation)
     {
-        try
+        var settings = setup.Settings;
+        var suspect = false;
+        for (var i = 0; i < job.Calls.Count; i++)
         {
-            setup.Observer?.CallStarting(command.TaskId);
-            var json = host.Engine.Call(command.Module, command.Function, command.ArgsJson, cancellation);
-            return new EngineDone(command.TaskId, new ScriptSucceeded(command.TaskId, json), false, host.Engine.LoadedModuleCount, null);
-        }
-#pragma warning disable CA1031 // Every exception is either a task failure or a worker crash; none may end the thread.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            if (EngineFailures.Map(ex, setup.LimitsText) is not { } failure)
+            var call = job.Calls[i];
+            var command = call.Command;
+            var now = clock.Now;
+            if (!job.TryBegin(i, now))
             {
-                return new EngineDone(command.TaskId, null, true, 0, ex);
+                continue;
             }
 
-            var reply = new ScriptFailed(command.TaskId, failure.Kind, failure.Message, failure.Details, failure.Limit);
-            return new EngineDone(command.TaskId, reply, failure.EngineSuspect, host.Engine.LoadedModuleCount, null);
+            if (call.StartBy is { } startBy && now >= startBy)
+            {
+                job.End(i, new ScriptFailed(command.TaskId, FailureKind.QueueExpired, "the task's max-task-age or its caller's deadline passed while the calls before it in its batch ran; it never ran", ScriptFailed.NeverStarted));
+                continue;
+            }
+
+            setup.Observer?.CallStarting(command.TaskId);
+            var stop = false;
+            try
+            {
+                var json = host.Engine.Call(command.Module, command.Function, command.ArgsJson, cancellation);
+                job.End(i, new ScriptSucceeded(command.TaskId, json));
+            }
+#pragma warning disable CA1031 // Every exception is either a task failure or a worker crash; none may end the thread.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                if (EngineFailures.Map(ex, setup.LimitsText) is not { } failure)
+                {
+                    // The call stays "running": the worker answers it as crashed.
+                    return new EngineDone(job, true, 0, ex);
+                }
+
+                job.End(i, new ScriptFailed(command.TaskId, failure.Kind, failure.Message, failure.Details, failure.Limit));
+                suspect = failure.EngineSuspect;
+                stop = suspect || (failure.Kind == FailureKind.ScriptError && settings.RecycleOnScriptError);
+            }
+
+            if (stop || host.Engine.LoadedModuleCount > settings.MaxModulesPerEngine)
+            {
+                break;
+            }
         }
+
+        return new EngineDone(job, suspect, host.Engine.LoadedModuleCount, null);
     }
 
     /// <summary>Engine thread: replaces a cut-off or suspect engine; null when that worked.</summary>

@@ -29,8 +29,36 @@ internal enum WorkerNext
 /// </summary>
 internal static class WorkerProtocol
 {
-    /// <summary>Supervisor to worker: run this task, for at most <paramref name="RunLimit"/>; <paramref name="Last"/> of its budget.</summary>
-    public sealed record StartTask(RunScript Command, TimeSpan RunLimit, bool Last) : INotInfluenceReceiveTimeout;
+    /// <summary>
+    /// One call of an engine job: the task, its run limit (from the moment the engine starts it), and, when the
+    /// supervisor sets them, the instant after which it may no longer start (<paramref name="StartBy"/>: its queue
+    /// age limit or its caller's deadline, whichever is first) and its caller's deadline
+    /// (<paramref name="DeadlineAt"/>, which shortens the run limit of a call that starts late).
+    /// </summary>
+    public sealed record JobCall(RunScript Command, TimeSpan RunLimit, DateTimeOffset? StartBy = null, DateTimeOffset? DeadlineAt = null);
+
+    /// <summary>
+    /// Supervisor to worker: run these calls back to back as one engine job (one hand-off to the engine thread,
+    /// one <see cref="TaskFinished"/>); <paramref name="Last"/>: the job ends the worker's budget. A single task is
+    /// a job of one call; a run of a batch's calls is one job (docs/architecture.md, "Batches").
+    /// </summary>
+    public sealed record StartTask(IReadOnlyList<JobCall> Calls, bool Last) : INotInfluenceReceiveTimeout
+    {
+        /// <summary>A job of one call with run limit <paramref name="runLimit"/> (no start-by check).</summary>
+        public StartTask(RunScript command, TimeSpan runLimit, bool last)
+            : this([new JobCall(command, runLimit)], last)
+        {
+        }
+
+        /// <summary>The job's first call; its task id names the job.</summary>
+        public RunScript Command => Calls[0].Command;
+
+        /// <inheritdoc />
+        public bool Equals(StartTask? other) => other is not null && Last == other.Last && Calls.SequenceEqual(other.Calls);
+
+        /// <inheritdoc />
+        public override int GetHashCode() => HashCode.Combine(Calls.Count, Last);
+    }
 
     /// <summary>Supervisor to worker: cut off the task in flight with this id.</summary>
     public sealed record CancelTask(string TaskId) : INotInfluenceReceiveTimeout;
@@ -42,10 +70,30 @@ internal static class WorkerProtocol
     public sealed record WorkerStartFailed(string Reason);
 
     /// <summary>
-    /// Worker to supervisor: the task is answered, and what the worker does next (with why it retires, for
-    /// <see cref="WorkerNext.Retiring"/>). The worker alone sends it, once per task.
+    /// Worker to supervisor: the job named by <paramref name="TaskId"/> (its first call) is over, with one entry per
+    /// call in job order: the call's answer, or null for a call that never started and goes back to the queue (the
+    /// job stopped before it: a cut-off, a suspect engine, a retirement). <paramref name="Next"/> says what the
+    /// worker does next (with why it retires, for <see cref="WorkerNext.Retiring"/>). The worker alone sends it,
+    /// once per job.
     /// </summary>
-    public sealed record TaskFinished(string TaskId, IScriptReply Reply, WorkerNext Next, RetirementReason Reason = RetirementReason.Budget);
+    public sealed record TaskFinished(string TaskId, IReadOnlyList<IScriptReply?> Replies, WorkerNext Next, RetirementReason Reason = RetirementReason.Budget)
+    {
+        /// <summary>The end of a job of one call.</summary>
+        public TaskFinished(string taskId, IScriptReply reply, WorkerNext next, RetirementReason reason = RetirementReason.Budget)
+            : this(taskId, [reply], next, reason)
+        {
+        }
+
+        /// <summary>The answer of the job's first call (null when it never started).</summary>
+        public IScriptReply? Reply => Replies[0];
+
+        /// <inheritdoc />
+        public bool Equals(TaskFinished? other) =>
+            other is not null && TaskId == other.TaskId && Next == other.Next && Reason == other.Reason && Replies.SequenceEqual(other.Replies);
+
+        /// <inheritdoc />
+        public override int GetHashCode() => HashCode.Combine(TaskId, Next, Reason, Replies.Count);
+    }
 
     /// <summary>Worker to supervisor: its engine was replaced after a cut-off or suspect task; it is idle again.</summary>
     public sealed record WorkerAvailable;
@@ -57,11 +105,11 @@ internal static class WorkerProtocol
     public sealed record EngineStarted(Exception? Failure) : INotInfluenceReceiveTimeout;
 
     /// <summary>
-    /// Engine thread to worker: the call of <paramref name="TaskId"/> returned. <paramref name="Reply"/> is null
-    /// when the engine failed in a way no failure kind covers (<paramref name="Crash"/>: the worker is broken);
+    /// Engine thread to worker: it is done with <paramref name="Job"/> (every call answered, or it stopped early).
+    /// <paramref name="Crash"/>: the engine failed in a way no failure kind covers (the worker is broken);
     /// <paramref name="Suspect"/> when the engine must be replaced before its next task.
     /// </summary>
-    public sealed record EngineDone(string TaskId, IScriptReply? Reply, bool Suspect, int LoadedModules, Exception? Crash) : INotInfluenceReceiveTimeout;
+    public sealed record EngineDone(EngineJob Job, bool Suspect, int LoadedModules, Exception? Crash) : INotInfluenceReceiveTimeout;
 
     /// <summary>Engine thread to worker: it replaced its engine (or failed to) after task <paramref name="TaskId"/>.</summary>
     public sealed record EngineRenewed(string TaskId, Exception? Failure) : INotInfluenceReceiveTimeout;

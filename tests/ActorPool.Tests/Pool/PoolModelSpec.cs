@@ -18,6 +18,9 @@ namespace ActorPool.Tests.Pool;
 /// A model-based test of the pool: random sequences of operations (submit, batch, cancel, an engine finishes,
 /// fails, crashes or is suspect, hangs, comes back late or never, an engine start fails, time passes, budgets
 /// run out, drain) against the real supervisor and real workers with scripted engines, under virtual time.
+/// A batch's calls run as engine jobs of many calls, and a job's outcome hits one call of it (the calls before
+/// it succeed), so cut-offs, cancels and failures land mid-job too; a hang stops the job inside that call until
+/// a later step lets it come back (late) or never.
 /// Every actor runs on the calling-thread dispatcher and every engine job runs when the sequence says so, on
 /// the test's thread: one step is one deterministic transition, and after each step the invariants of
 /// docs/architecture.md are checked against a small model (what was sent, what was answered). A failing
@@ -41,8 +44,12 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
     /// <summary>A caller cancels the <paramref name="Pick"/>-th task sent (modulo the number sent).</summary>
     public sealed record Cancel(int Pick) : Op;
 
-    /// <summary>The <paramref name="Pick"/>-th engine with work pending runs its next job, with <paramref name="Outcome"/>.</summary>
-    public sealed record RunJob(int Pick, Outcome Outcome) : Op;
+    /// <summary>
+    /// The <paramref name="Pick"/>-th engine with work pending runs its next job, whose call <paramref name="At"/>
+    /// ends with <paramref name="Outcome"/> (the others succeed); or, if it hangs in a call, that call comes back
+    /// with <paramref name="Outcome"/>.
+    /// </summary>
+    public sealed record RunJob(int Pick, Outcome Outcome, int At = 0) : Op;
 
     /// <summary>Virtual time passes.</summary>
     public sealed record Advance(int Millis) : Op;
@@ -50,7 +57,7 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
     /// <summary>The pool is drained (once; later drains join it).</summary>
     public sealed record Drain : Op;
 
-    /// <summary>How an engine job ends: a call succeeds, throws a script error, hits a limit (suspect engine), crashes; an engine start fails.</summary>
+    /// <summary>How a call of an engine job ends: it succeeds, throws a script error, hits a limit (suspect engine), crashes, hangs (until a later step); an engine start fails.</summary>
     public enum Outcome
     {
         Ok,
@@ -58,13 +65,14 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
         Suspect,
         Crash,
         StartFails,
+        Hang,
     }
 
     private static readonly Gen<Op> AnyOp = Gen.Frequency(
         (6, Gen.OneOf(Gen.Const((int?)null), Gen.Int[50, 1500].Select(ms => (int?)ms)).Select(d => (Op)new Submit(d))),
-        (1, Gen.Int[0, 4].Select(n => (Op)new Batch(n))),
+        (2, Gen.Int[0, 6].Select(n => (Op)new Batch(n))),
         (1, Gen.Int[0, 50].Select(i => (Op)new Cancel(i))),
-        (8, Gen.Select(Gen.Int[0, 8], Gen.Frequency((8, Gen.Const(Outcome.Ok)), (1, Gen.Const(Outcome.ScriptError)), (1, Gen.Const(Outcome.Suspect)), (1, Gen.Const(Outcome.Crash)), (1, Gen.Const(Outcome.StartFails)))).Select((i, o) => (Op)new RunJob(i, o))),
+        (8, Gen.Select(Gen.Int[0, 8], Gen.Frequency((8, Gen.Const(Outcome.Ok)), (1, Gen.Const(Outcome.ScriptError)), (1, Gen.Const(Outcome.Suspect)), (1, Gen.Const(Outcome.Crash)), (1, Gen.Const(Outcome.StartFails)), (1, Gen.Const(Outcome.Hang))), Gen.Int[0, 4]).Select((i, o, at) => (Op)new RunJob(i, o, at))),
         (4, Gen.OneOf(Gen.Const(10), Gen.Const(100), Gen.Const(400), Gen.Const(800), Gen.Const(1600), Gen.Const(2100)).Select(ms => (Op)new Advance(ms))),
         (1, Gen.Int[0, 30].Select(i => i == 0 ? (Op)new Drain() : new Advance(50))));
 
@@ -155,6 +163,10 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
         private readonly List<string> _sent = [];
         private readonly Dictionary<string, int> _answers = new(StringComparer.Ordinal);
         private readonly List<string> _violations = [];
+        private readonly HashSet<string> _dispatched = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (DateTimeOffset At, TimeSpan? Deadline)> _sentAt = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _jobHeads = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _started = new(StringComparer.Ordinal);
         private int _next;
         private DateTimeOffset? _lastStartFailure;
 
@@ -178,9 +190,29 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
             {
                 OnTaskDispatched = (id, waited, deadline) =>
                 {
+                    _dispatched.Add(id);
                     if (waited >= _settings.MaxTaskAge || (deadline is { } d && waited >= d))
                     {
                         _violations.Add($"task {id} started after waiting {waited.TotalMilliseconds} ms (max-task-age {_settings.MaxTaskAge.TotalMilliseconds} ms, deadline {deadline?.TotalMilliseconds} ms)");
+                    }
+                },
+                OnJobStarted = (_, first, _) => _jobHeads.Add(first),
+
+                // A job's first call counts as started when dispatched (checked above); every later call is checked
+                // when its engine thread reaches it.
+                OnCallStarting = id =>
+                {
+                    // A call taken back from a job goes back to the queue only if it never started: it runs at most once.
+                    if (!_started.Add(id))
+                    {
+                        _violations.Add($"call {id} started on an engine twice");
+                    }
+
+                    var (sentAt, deadline) = _sentAt[id];
+                    var waited = _spec.Sys.Scheduler.Now - sentAt;
+                    if (!_jobHeads.Contains(id) && (waited >= _settings.MaxTaskAge || (deadline is { } d && waited >= d)))
+                    {
+                        _violations.Add($"call {id} started on its engine after waiting {waited.TotalMilliseconds} ms (max-task-age {_settings.MaxTaskAge.TotalMilliseconds} ms, deadline {deadline?.TotalMilliseconds} ms)");
                     }
                 },
                 OnTaskStarted = (worker, id, count, workerBudget) =>
@@ -219,10 +251,14 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
             switch (op)
             {
                 case Submit submit:
-                    Send(new RunScript(NextId(), "basic", "echo", "[1]", submit.DeadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null));
+                    var deadline = submit.DeadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : (TimeSpan?)null;
+                    Send(new RunScript(NextId(deadline), "basic", "echo", "[1]", deadline));
                     break;
                 case Batch batch:
-                    var calls = Enumerable.Range(0, batch.Calls).Select(_ => new RunScript(NextId(), "basic", "echo", "[2]")).ToList();
+                    // Every other call has a deadline, so calls expire mid-job too.
+                    var calls = Enumerable.Range(0, batch.Calls).Select(i => i % 2 == 0
+                        ? new RunScript(NextId(), "basic", "echo", "[2]")
+                        : new RunScript(NextId(TimeSpan.FromMilliseconds(300 * i)), "basic", "echo", "[2]", TimeSpan.FromMilliseconds(300 * i))).ToList();
                     _supervisor.Tell(new RunScriptBatch("batch-" + _next, calls), _caller.Ref);
                     break;
                 case Cancel cancel when _sent.Count > 0:
@@ -237,7 +273,7 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
                             _lastStartFailure = _spec.Sys.Scheduler.Now;
                         }
 
-                        pending[run.Pick % pending.Count].RunNext(run.Outcome);
+                        pending[run.Pick % pending.Count].RunNext(run.Outcome, run.At);
                     }
 
                     break;
@@ -259,9 +295,12 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
             var states = WorkerStates();
             var failures = new List<string>(_violations);
             failures.AddRange(_answers.Where(a => a.Value > 1).Select(a => $"task {a.Key} was answered {a.Value} times"));
-            if (stats.QueueLength > _settings.MaxQueueLength)
+            // The bound is on admission: calls taken back from a job that was cut off or stopped early (dispatched,
+            // not answered) return to the queue on top of it.
+            var takenBack = _dispatched.Count(id => !_answers.ContainsKey(id));
+            if (stats.QueueLength > _settings.MaxQueueLength + takenBack)
             {
-                failures.Add($"the queue holds {stats.QueueLength} tasks, over its bound {_settings.MaxQueueLength}");
+                failures.Add($"the queue holds {stats.QueueLength} tasks, over its bound {_settings.MaxQueueLength} (+{takenBack} dispatched and unanswered)");
             }
 
             // Work-conserving: a task never waits while the supervisor has an idle worker.
@@ -344,10 +383,11 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
             _probe.Dispose();
         }
 
-        private string NextId()
+        private string NextId(TimeSpan? deadline = null)
         {
             var id = "t" + (++_next).ToString(System.Globalization.CultureInfo.InvariantCulture);
             _sent.Add(id);
+            _sentAt[id] = (_spec.Sys.Scheduler.Now, deadline);
             return id;
         }
 
@@ -468,11 +508,21 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
         }
     }
 
-    /// <summary>An engine host whose jobs run only when the sequence says so, on the test's thread.</summary>
+    /// <summary>
+    /// An engine host whose jobs run only when the sequence says so, on the test's thread; a job that is to hang in a
+    /// call runs on a thread of its own that hands control back to the test's thread while it hangs (and when it
+    /// ends), so the two never run at once and every step stays one deterministic transition.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The semaphores never allocate a wait handle (AvailableWaitHandle is not used), so there is nothing to dispose.")]
     private sealed class ScriptedHost(Func<IScriptEngine> factory) : IEngineHost
     {
         private readonly Queue<Action<IEngineHost>> _jobs = new();
+        private readonly SemaphoreSlim _resume = new(0);
+        private readonly SemaphoreSlim _back = new(0);
         private IScriptEngine? _engine;
+        private Thread? _thread;
+        private bool _finished;
+        private int _call;
 
         public IScriptEngine Engine => _engine ?? throw new InvalidOperationException("no engine");
 
@@ -481,10 +531,13 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
         /// <summary>True while this host creates its engine (the engine factory finds its host by it).</summary>
         public bool Creating { get; private set; }
 
-        /// <summary>How the job that runs now ends.</summary>
+        /// <summary>How the call <see cref="At"/> of the job that runs now ends (the others succeed).</summary>
         public Outcome Outcome { get; private set; }
 
-        public bool HasWork => !IsStopped && _jobs.Count > 0;
+        /// <summary>The call of the running job that ends with <see cref="Outcome"/>.</summary>
+        public int At { get; private set; }
+
+        public bool HasWork => !IsStopped && (_jobs.Count > 0 || _thread is not null);
 
         public void Post(Action<IEngineHost> item)
         {
@@ -513,20 +566,91 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
             }
         }
 
-        public void RunNext(Outcome outcome)
+        public void RunNext(Outcome outcome, int at)
         {
+            if (_thread is not null)
+            {
+                // The hung call comes back (late) with the outcome; a second hang keeps it in.
+                Outcome = outcome;
+                At = _call;
+                Resume();
+                return;
+            }
+
             Outcome = outcome;
-            _jobs.Dequeue()(this);
+            At = at;
+            _call = -1;
+            var job = _jobs.Dequeue();
+            if (outcome != Outcome.Hang)
+            {
+                job(this);
+                return;
+            }
+
+            _finished = false;
+            _thread = new Thread(() =>
+            {
+                job(this);
+                _finished = true;
+                _back.Release();
+            })
+            {
+                IsBackground = true,
+                Name = "scripted-engine",
+            };
+            _thread.Start();
+            Wait();
+        }
+
+        /// <summary>Engine thread: the index of the call that starts now in the running job.</summary>
+        public int NextCall() => ++_call;
+
+        /// <summary>Engine thread: hangs in the call until the test's thread resumes it.</summary>
+        public void Hang()
+        {
+            _back.Release();
+            _resume.Wait();
         }
 
         public void Stop()
         {
             IsStopped = true;
             _jobs.Clear();
+            if (_thread is not null && Thread.CurrentThread != _thread)
+            {
+                // Let the hung job end (its calls now fail as cancelled; a stopped host reports nothing).
+                while (_thread is not null)
+                {
+                    Resume();
+                }
+            }
+        }
+
+        private void Resume()
+        {
+            _resume.Release();
+            Wait();
+        }
+
+        private void Wait()
+        {
+            if (!_back.Wait(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException("the scripted engine thread neither hung nor ended");
+            }
+
+            if (_finished)
+            {
+                _thread!.Join();
+                _thread = null;
+            }
         }
     }
 
-    /// <summary>An engine whose call ends as its host's current outcome says (a call whose token was cancelled honours it).</summary>
+    /// <summary>
+    /// An engine whose call ends as its host says: call <see cref="ScriptedHost.At"/> of the job with its outcome,
+    /// the others succeed (a call whose token was cancelled, or on a stopped host, honours it).
+    /// </summary>
     private sealed class ScriptedEngine(ScriptedHost host) : IScriptEngine
     {
         public int LoadedModuleCount => 1;
@@ -537,7 +661,23 @@ public sealed class PoolModelSpec(ITestOutputHelper output) : PoolTestKit(Virtua
 
         public string Call(string module, string function, string argsJson, CancellationToken cancellation)
         {
+            var index = host.NextCall();
             cancellation.ThrowIfCancellationRequested();
+            if (index != host.At)
+            {
+                return argsJson;
+            }
+
+            while (host.Outcome == Outcome.Hang && !host.IsStopped)
+            {
+                host.Hang();
+            }
+
+            if (host.IsStopped)
+            {
+                throw new OperationCanceledException("the scripted engine's host stopped");
+            }
+
             return host.Outcome switch
             {
                 Outcome.ScriptError => throw new global::ActorPool.Engines.ScriptErrorException("scripted error"),

@@ -14,6 +14,11 @@ internal sealed class DelegatingObserver : IPoolObserver
     /// <summary>Task id, on the engine thread just before the engine call.</summary>
     public Action<string>? OnCallStarting { get; init; }
 
+    /// <summary>Worker name, the job's first task id, its number of calls, when a worker posts a job to its engine thread.</summary>
+    public Action<string, string, int>? OnJobStarted { get; init; }
+
+    public void JobStarted(string worker, string firstTaskId, int calls) => OnJobStarted?.Invoke(worker, firstTaskId, calls);
+
     public void TaskDispatched(string taskId, TimeSpan waited, TimeSpan? deadline) => OnTaskDispatched?.Invoke(taskId, waited, deadline);
 
     public void TaskStarted(string worker, string taskId, int tasksRun, int budget) => OnTaskStarted?.Invoke(worker, taskId, tasksRun, budget);
