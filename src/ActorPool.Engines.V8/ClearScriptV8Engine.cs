@@ -38,14 +38,17 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
         (() => {
           'use strict';
           const parse = JSON.parse, stringify = JSON.stringify, isArray = Array.isArray, apply = Reflect.apply;
-          const PromiseType = Promise, then = Promise.prototype.then;
+          const PromiseType = Promise, then = Promise.prototype.then, RangeErrorType = RangeError;
+          // V8's stack guard inside the result's toJSON or getters is the recursion limit, not a result JSON
+          // cannot represent: it goes on to the host (Translate) as LimitExceeded(recursion), as on Jint.
+          const overflow = e => e instanceof RangeErrorType && e.message === 'Maximum call stack size exceeded';
           let state = 0, outcome;
           const describe = e => (e !== null && typeof e === 'object' && typeof e.message === 'string') ? e.message : String(e);
           const kind = v => typeof v === 'function' ? 'object' : typeof v;
           const encode = v => {
             if (v === undefined || v === null) return 'Rnull';
             let json;
-            try { json = stringify(v); } catch (e) { return "Nthe function's result cannot be represented as JSON: " + describe(e); }
+            try { json = stringify(v); } catch (e) { if (overflow(e)) throw e; return "Nthe function's result cannot be represented as JSON: " + describe(e); }
             return typeof json === 'string' ? 'R' + json : 'Nthe function returned a ' + kind(v) + ', which JSON cannot represent';
           };
           const call = (fn, argsJson) => {
@@ -86,6 +89,7 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
     private readonly Dictionary<string, ScriptObject> _namespaces = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Module, string Function), ScriptObject> _functions = [];
     private readonly int _maxArgsLength;
+    private readonly string? _stackLimitMessage;
     private readonly TimeSpan _timeLimit;
     private readonly Timer _timeLimitTimer;
     private readonly Timer _interruptRepeater;
@@ -101,6 +105,7 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
         _catalog = catalog;
         _codeCache = codeCache;
         _maxArgsLength = limits.MaxArgsLength;
+        _stackLimitMessage = StackLimitMessage(limits);
         _timeLimit = limits.TimeLimit;
 
         var heapLimit = limits.MemoryLimitBytes > 0 ? limits.MemoryLimitBytes : DefaultHeapLimit;
@@ -148,6 +153,24 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
     /// </summary>
     internal static long StackUsage(EngineLimits limits) =>
         Math.Min(limits.ThreadStackSize / 2L, Math.Max(MiB, limits.RecursionLimit * 1024L));
+
+    /// <summary>
+    /// The caller's message for V8's stack guard when <see cref="StackUsage"/> is capped by the engine thread's stack
+    /// (so the stack, not <c>recursion-limit</c>, is what stopped the call: at 100,000 and the default 64 MiB thread,
+    /// 32 MiB); null when the pool's usual call-depth message is true.
+    /// </summary>
+    internal static string? StackLimitMessage(EngineLimits limits)
+    {
+        var usage = StackUsage(limits);
+        if (usage >= limits.RecursionLimit * 1024L)
+        {
+            return null;
+        }
+
+        var mib = (usage / (double)MiB).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+        var depth = limits.RecursionLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"the script exceeded V8's stack limit of {mib} MiB, half of the engine thread's stack (actor-pool.engine.thread-stack-size), which is less than the call depth limit of {depth} (actor-pool.engine.recursion-limit) at 1 KiB a call";
+    }
 
     public void EnsureModule(string name) => Guarded(() => GetNamespace(name), CancellationToken.None);
 
@@ -343,7 +366,9 @@ internal sealed class ClearScriptV8Engine : IScriptEngine
             || message.Contains("stack usage limit", StringComparison.Ordinal)
             || message.Contains("potential stack overflow", StringComparison.Ordinal))
         {
-            return new EngineLimitExceededException(LimitKind.Recursion, ex);
+            return _stackLimitMessage is { } stackLimit
+                ? new EngineLimitExceededException(LimitKind.Recursion, stackLimit, ex)
+                : new EngineLimitExceededException(LimitKind.Recursion, ex);
         }
 
         if (ex.IsFatal)

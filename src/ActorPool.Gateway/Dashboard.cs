@@ -16,13 +16,17 @@ internal sealed record DashboardOptions(string PoolName, int TaskBudget, bool Sh
 
 /// <summary>
 /// Takes one sample per second of the pool (tasks answered per second, run-time p50/p99, wait p99, queue length)
-/// into a ring of the last <see cref="Capacity"/> samples, for the charts of the home page.
+/// into a ring of the last <see cref="Capacity"/> samples, for the charts of the home page, while someone watches:
+/// from a <c>/dashboard.json</c> request (<see cref="Watch"/>) until <see cref="WatchWindow"/> passes without one.
 /// </summary>
 /// <remarks>
-/// Task rates come from <see cref="PoolStats"/> totals; latencies from the <c>ActorPool</c> meter's
+/// <para>An unwatched gateway asks its pools for nothing (on a cluster gateway each stats query is a round of messages
+/// to every worker node) and records no latencies; when the watch lapses the history is dropped, so the charts of a
+/// dashboard opened later start from that moment.</para>
+/// <para>Task rates come from <see cref="PoolStats"/> totals; latencies from the <c>ActorPool</c> meter's
 /// <c>actorpool.task.run</c> and <c>actorpool.task.wait</c> histograms, filtered by the pool tag (pools of the same
 /// name in one process are one series). The wait and run of one task are separate measurements, so the charts show
-/// them separately rather than guess their sum.
+/// them separately rather than guess their sum.</para>
 /// </remarks>
 internal sealed class DashboardSampler : BackgroundService
 {
@@ -45,6 +49,9 @@ internal sealed class DashboardSampler : BackgroundService
     private long? _lastAnswered;
     private long _lastFailed;
     private long _lastTimestamp;
+    private long _watchedAt;
+    private bool _everWatched;
+    private volatile bool _collecting;
 
     /// <param name="stats">Reads the pool's stats (<see cref="IScriptPool.GetStatsAsync"/>).</param>
     /// <param name="options">Pool name (to filter the meter), engine, budget.</param>
@@ -71,6 +78,68 @@ internal sealed class DashboardSampler : BackgroundService
     /// <summary>One second between samples.</summary>
     public static TimeSpan Interval => TimeSpan.FromSeconds(1);
 
+    /// <summary>How long after the last <see cref="Watch"/> the sampler keeps sampling (the page asks every second).</summary>
+    public static TimeSpan WatchWindow => TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether someone asked for the dashboard within <see cref="WatchWindow"/>.</summary>
+    public bool IsWatched
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _everWatched && _time.GetElapsedTime(_watchedAt) <= WatchWindow;
+            }
+        }
+    }
+
+    /// <summary>Someone is looking at the dashboard (each <c>/dashboard.json</c> request): sample for the next <see cref="WatchWindow"/>.</summary>
+    public void Watch()
+    {
+        var now = _time.GetTimestamp();
+        lock (_gate)
+        {
+            _watchedAt = now;
+            _everWatched = true;
+        }
+
+        _collecting = true;
+    }
+
+    /// <summary>
+    /// One tick of the timer (every <see cref="Interval"/>; tests call it directly): a sample while watched; otherwise
+    /// no stats query, and the history and latencies of a lapsed watch are dropped. True when it sampled.
+    /// </summary>
+    public async Task<bool> TickAsync(CancellationToken cancellationToken)
+    {
+        if (!IsWatched)
+        {
+            Forget();
+            return false;
+        }
+
+        _collecting = true;
+        await SampleAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private void Forget()
+    {
+        _collecting = false;
+        lock (_gate)
+        {
+            if (_count == 0 && _lastAnswered is null)
+            {
+                return;
+            }
+
+            Array.Clear(_ring);
+            (_next, _count) = (0, 0);
+            (_run, _wait) = ([], []);
+            _lastAnswered = null;
+        }
+    }
+
     /// <summary>The samples, oldest first.</summary>
     public IReadOnlyList<DashboardSample> Samples()
     {
@@ -94,23 +163,22 @@ internal sealed class DashboardSampler : BackgroundService
         var answered = stats.Succeeded + failed;
         var now = _time.GetTimestamp();
         List<double> run, wait;
+        double? rate = null, failedRate = null;
         lock (_gate)
         {
             (run, _run) = (_run, []);
             (wait, _wait) = (_wait, []);
-        }
+            if (_lastAnswered is { } last)
+            {
+                var seconds = _time.GetElapsedTime(_lastTimestamp, now).TotalSeconds;
+                rate = seconds > 0 ? Math.Max(0, answered - last) / seconds : 0;
+                failedRate = seconds > 0 ? Math.Max(0, failed - _lastFailed) / seconds : 0;
+            }
 
-        double? rate = null, failedRate = null;
-        if (_lastAnswered is { } last)
-        {
-            var seconds = _time.GetElapsedTime(_lastTimestamp, now).TotalSeconds;
-            rate = seconds > 0 ? Math.Max(0, answered - last) / seconds : 0;
-            failedRate = seconds > 0 ? Math.Max(0, failed - _lastFailed) / seconds : 0;
+            _lastAnswered = answered;
+            _lastFailed = failed;
+            _lastTimestamp = now;
         }
-
-        _lastAnswered = answered;
-        _lastFailed = failed;
-        _lastTimestamp = now;
         var sample = new DashboardSample(
             _time.GetUtcNow().ToUnixTimeMilliseconds(),
             rate is { } r ? Math.Round(r, 2) : null,
@@ -159,7 +227,7 @@ internal sealed class DashboardSampler : BackgroundService
             {
                 try
                 {
-                    await SampleAsync(stoppingToken).ConfigureAwait(false);
+                    await TickAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (ScriptPoolException)
                 {
@@ -179,6 +247,11 @@ internal sealed class DashboardSampler : BackgroundService
 
     private void OnMeasurement(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
+        if (!_collecting)
+        {
+            return;
+        }
+
         foreach (var tag in tags)
         {
             if (tag.Key == "pool" && !string.Equals(tag.Value as string, _options.PoolName, StringComparison.Ordinal))
@@ -255,6 +328,12 @@ internal static class DashboardApi
     public static IEndpointConventionBuilder MapDashboardApi(this IEndpointRouteBuilder routes) =>
         routes.MapGet(Path, async (HttpContext context, GatewayPools gatewayPools, DashboardSamplers samplers, RecentFailures failures, DashboardOptions options, GatewaySettings settings, CancellationToken cancellationToken) =>
         {
+            // Someone is looking: the samplers chart the next WatchWindow (they query nothing while nobody does).
+            foreach (var sampler in samplers.ByPool.Values)
+            {
+                sampler.Watch();
+            }
+
             var services = context.RequestServices;
             var youtube = options.ShowYouTube ? services.GetService<YouTubeSolverService>() : null;
             var timings = services.GetService<YtCipherMetrics>()?.Timings;

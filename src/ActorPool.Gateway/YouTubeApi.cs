@@ -139,6 +139,10 @@ internal static class YouTubeApi
         {
             result = BadRequest("Player script error: " + ex.Message);
         }
+        catch (SolverInputException ex)
+        {
+            result = BadRequest("Invalid request body: " + ex.Message);
+        }
         catch (PlayerFetchException ex)
         {
             result = ApiError.Result(StatusCodes.Status502BadGateway, "upstream_error", ex.Message);
@@ -201,16 +205,9 @@ internal static class YouTubeApi
                     continue;
                 }
 
-                var text = value.GetString();
-                if (name is "encrypted_signature" or "n_param" && text is not null && text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
-                {
-                    // A solver moves UTF-16 units about, so it would split the pair into lone surrogates, which no
-                    // answer can carry as Unicode text (docs/gateway.md). Real signatures and n values are ASCII.
-                    errors.Add($"'{name}' holds a character outside the Basic Multilingual Plane; signatures and n values are ASCII");
-                    continue;
-                }
-
-                fields[name] = text;
+                // A signature or n outside the Basic Multilingual Plane is refused by YouTubeSolverService itself
+                // (SolverInputException), so an n taken from the stream URL is refused the same way.
+                fields[name] = value.GetString();
             }
 
             return errors.Count > 0 ? (null, BadRequest("Invalid request body: " + string.Join(", ", errors))) : (fields, null);

@@ -94,9 +94,14 @@ public sealed partial class YouTubeSolverService : IDisposable
     /// </remarks>
     /// <exception cref="PlayerFetchException">The player could not be downloaded.</exception>
     /// <exception cref="SolverFailedException">The solver could not be built or a call failed.</exception>
+    /// <exception cref="SolverInputException">The signature or n holds a character outside the Basic Multilingual Plane
+    /// (an <see cref="FailureKind.InvalidRequest"/>, answered before the player is fetched or any task runs).</exception>
     /// <exception cref="ScriptPoolException">The pool refused or timed out the call.</exception>
     public async Task<DecryptResult> DecryptAsync(PlayerIdentity player, string? encryptedSignature, string? n, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
     {
+        // Checked here, where every caller passes (gateway, hosts, cluster gateways), not at one HTTP entry.
+        SolverInputException.ThrowIfNotSolvable("encrypted_signature", encryptedSignature);
+        SolverInputException.ThrowIfNotSolvable("n_param", n);
         var solver = await GetSolverAsync(player, cancellationToken).ConfigureAwait(false);
         var wantSig = !string.IsNullOrEmpty(encryptedSignature) && solver.HasSig;
         var wantN = !string.IsNullOrEmpty(n) && solver.HasN;
@@ -264,16 +269,34 @@ public sealed partial class YouTubeSolverService : IDisposable
         var i = 0;
         foreach (var item in sigArray.EnumerateArray())
         {
-            sigs[i++] = item.ValueKind == JsonValueKind.String ? item.GetString()! : throw Failed(ExtractedSolver.SigExport);
+            sigs[i++] = Text(item) ?? throw Failed(ExtractedSolver.SigExport);
         }
 
         string? n = null;
         if (wantN)
         {
-            n = root.TryGetProperty("n", out var nValue) && nValue.ValueKind == JsonValueKind.String ? nValue.GetString() : throw Failed(ExtractedSolver.NExport);
+            n = (root.TryGetProperty("n", out var nValue) ? Text(nValue) : null) ?? throw Failed(ExtractedSolver.NExport);
         }
 
         return (sigs, n);
+
+        // A string that is Unicode text; a lone surrogate escape (a solver that split a pair) is no answer either.
+        static string? Text(JsonElement value)
+        {
+            if (value.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+
+            try
+            {
+                return value.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
 
         SolverFailedException Failed(string function)
         {

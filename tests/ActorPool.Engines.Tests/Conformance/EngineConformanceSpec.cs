@@ -192,6 +192,17 @@ public abstract class EngineConformanceSpec
         Assert.Equal("the script exceeded the call depth limit of 500 (actor-pool.engine.recursion-limit)", failure.Message);
     }
 
+    [Theory]
+    [InlineData("resultToJSON")]
+    [InlineData("resultGetter")]
+    public void Engine_should_answer_LimitExceeded_recursion_when_turning_the_result_into_json_recurses(string function)
+    {
+        // The recursion runs in the engine's own JSON encoding of the result, after the function returned.
+        var failure = Fail("probe", function, "[]");
+
+        Assert.Equal((FailureKind.LimitExceeded, LimitKind.Recursion, true), (failure.Kind, failure.Limit, failure.EngineSuspect));
+    }
+
     [Fact]
     public void Engine_should_allow_recursion_within_the_recursion_limit()
     {

@@ -16,6 +16,8 @@ public static class EngineScripts
         export function sum(...xs) { return xs.reduce((a, b) => a + b, 0); }
         export async function rejects(message) { throw new Error(message); }
         export function pending() { return new Promise(() => { }); }
+        export function resultToJSON() { const o = { toJSON() { return JSON.stringify(o); } }; return o; }
+        export function resultGetter() { return { get x() { return this.x; } }; }
         export function keepJsonIntact() { JSON.parse = () => 'hijacked'; JSON.stringify = () => 'hijacked'; return 1; }
         """;
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using ActorPool.Protocol;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorPool.Gateway.Tests.Dashboard;
 
@@ -17,6 +18,8 @@ public sealed class DashboardSamplerSpec
         using var meter = new Meter("ActorPool");
         var run = meter.CreateHistogram<double>("actorpool.task.run", "ms");
         var wait = meter.CreateHistogram<double>("actorpool.task.wait", "ms");
+        // Latencies are recorded only while someone watches the dashboard.
+        sampler.Watch();
 
         await sampler.SampleAsync(CancellationToken.None);
         for (var i = 1; i <= 100; i++)
@@ -62,6 +65,73 @@ public sealed class DashboardSamplerSpec
         var samples = sampler.Samples();
         Assert.Equal(DashboardSampler.Capacity, samples.Count);
         Assert.Equal(Enumerable.Range(5, DashboardSampler.Capacity), samples.Select(s => s.Queue));
+    }
+
+    [Fact]
+    public async Task An_unwatched_sampler_should_never_query_the_pool_stats_nor_keep_samples()
+    {
+        var clock = new ManualClock();
+        var queries = 0;
+        using var sampler = new DashboardSampler(_ => { queries++; return Task.FromResult(Stats(0, 0, 0)); }, new DashboardOptions("unwatched", 100, false), clock);
+
+        var sampled = new List<bool>();
+        for (var tick = 0; tick < 120; tick++)
+        {
+            sampled.Add(await sampler.TickAsync(CancellationToken.None));
+            clock.Advance(DashboardSampler.Interval);
+        }
+
+        Assert.Equal((0, 0), (queries, sampler.Samples().Count));
+        Assert.DoesNotContain(true, sampled);
+        Assert.False(sampler.IsWatched);
+    }
+
+    [Fact]
+    public async Task A_watched_sampler_should_sample_every_tick_until_the_watch_window_passes_then_drop_its_history()
+    {
+        var clock = new ManualClock();
+        var queries = 0;
+        using var sampler = new DashboardSampler(_ => { queries++; return Task.FromResult(Stats(queries, 0, 0)); }, new DashboardOptions("watched", 100, false), clock);
+        using var meter = new Meter("ActorPool");
+        var run = meter.CreateHistogram<double>("actorpool.task.run", "ms");
+        run.Record(7, new KeyValuePair<string, object?>("pool", "watched"));
+
+        // A dashboard request, then one tick a second for the whole window: one query per tick.
+        sampler.Watch();
+        var ticks = (int)(DashboardSampler.WatchWindow / DashboardSampler.Interval);
+        for (var tick = 0; tick <= ticks; tick++)
+        {
+            Assert.True(await sampler.TickAsync(CancellationToken.None), $"tick {tick} of a watched sampler did not sample");
+            clock.Advance(DashboardSampler.Interval);
+        }
+
+        Assert.Equal(ticks + 1, queries);
+        Assert.Equal(ticks + 1, sampler.Samples().Count);
+        Assert.Null(sampler.Samples()[0].RunP50Ms);
+
+        // Nobody asked again: the next tick queries nothing and the history is gone.
+        Assert.False(await sampler.TickAsync(CancellationToken.None));
+        Assert.Equal((ticks + 1, 0), (queries, sampler.Samples().Count));
+
+        // A new watcher starts a new history, whose first sample has no rate (nothing to compare with).
+        sampler.Watch();
+        Assert.True(await sampler.TickAsync(CancellationToken.None));
+        Assert.Equal((ticks + 2, 1), (queries, sampler.Samples().Count));
+        Assert.Null(sampler.Samples()[0].TasksPerSecond);
+    }
+
+    [Fact]
+    public async Task A_gateway_should_watch_its_pools_only_once_the_dashboard_is_asked_for()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        var samplers = gateway.App.Services.GetRequiredService<DashboardSamplers>().ByPool.Values.ToList();
+        Assert.Equal(2, samplers.Count);
+        Assert.DoesNotContain(samplers, s => s.IsWatched);
+
+        using var response = await gateway.Client.GetAsync(new Uri(DashboardApi.Path, UriKind.Relative));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.All(samplers, s => Assert.True(s.IsWatched));
     }
 
     [Fact]

@@ -90,6 +90,36 @@ public sealed class YouTubeApiSpec(YouTubeWorld world) : IClassFixture<YouTubeWo
         Assert.Equal("https://example.googlevideo.com/videoplayback?itag=1", body.GetProperty("resolved_url").GetString());
     }
 
+    /// <summary>
+    /// A signature or n outside the Basic Multilingual Plane is refused by the solver service (SolverInputException),
+    /// so it is a 400 whichever way it arrives, an n in the stream URL included (an empty 500 before, issue 17).
+    /// </summary>
+    [Theory]
+    [InlineData("/decrypt_signature", "encrypted_signature", null)]
+    [InlineData("/decrypt_signature", "n_param", null)]
+    [InlineData("/resolve_url", "encrypted_signature", null)]
+    [InlineData("/resolve_url", "n_param", null)]
+    [InlineData("/resolve_url", "n_param", "https://rr1.googlevideo.com/videoplayback?itag=18&n=ab%F0%9F%8E%89cd")]
+    public async Task A_signature_or_n_outside_the_BMP_should_be_answered_400_invalid_request(string path, string field, string? streamUrl)
+    {
+        var body = new Dictionary<string, string> { ["player_url"] = Small.PlayerUrl };
+        if (path == "/resolve_url")
+        {
+            body["stream_url"] = streamUrl ?? "https://rr1.googlevideo.com/videoplayback?itag=18";
+        }
+
+        if (streamUrl is null)
+        {
+            body[field] = "ab🎉cd";
+        }
+
+        var (status, json) = await Gateway.PostJsonAsync(path, body).ReadAsync();
+
+        Assert.Equal(400, status);
+        Assert.Equal("invalid_request", json.GetProperty("kind").GetString());
+        Assert.Equal($"Invalid request body: '{field}' holds a character outside the Basic Multilingual Plane; signatures and n values are ASCII", json.GetProperty("error").GetString());
+    }
+
     public static TheoryData<string, string, string> BadInputs => new()
     {
         { "/decrypt_signature", "not json", "Invalid request body" },

@@ -129,6 +129,40 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
         Assert.Equal(1, service.Stats().SignatureMapEntries);
     }
 
+    [Theory]
+    [InlineData("🎉abc", null, "encrypted_signature")]
+    [InlineData("abc<lone high>", null, "encrypted_signature")]
+    [InlineData(null, "ab😀", "n_param")]
+    [InlineData("AOq0QJ8wRAIg", "<lone low>n", "n_param")]
+    public async Task A_signature_or_n_outside_the_BMP_should_be_refused_as_InvalidRequest_before_any_pool_task(string? sig, string? n, string field)
+    {
+        // Lone surrogates stay out of the test case names (xunit writes them as UTF-8).
+        sig = sig?.Replace("<lone high>", "\ud800", StringComparison.Ordinal);
+        n = n?.Replace("<lone low>", "\udc00", StringComparison.Ordinal);
+        var player = _service.Identify(Fixtures.Player("4918c89a").PlayerUrl);
+
+        var refused = await Assert.ThrowsAsync<SolverInputException>(() => _service.DecryptAsync(player, sig, n));
+
+        Assert.Equal((FailureKind.InvalidRequest, field), (refused.Kind, refused.Field));
+        Assert.Equal($"'{field}' holds a character outside the Basic Multilingual Plane; signatures and n values are ASCII", refused.Message);
+        // Refused before the player was prepared or anything ran: no task at all.
+        Assert.Empty(_counting.Functions);
+        Assert.Equal(0, _service.Stats().SolverTasks);
+    }
+
+    [Fact]
+    public async Task A_solver_answer_holding_a_lone_surrogate_should_be_a_SolverFailedException()
+    {
+        // What a solver gives back when it splits a surrogate pair: valid JSON, but no Unicode text.
+        var vector = Fixtures.Player("449ea0a5");
+        using var service = new YouTubeSolverService(new SplittingPool(), new YouTubeServiceOptions { CacheDirectory = _cache });
+        var player = service.Identify(vector.PlayerUrl);
+
+        var failed = await Assert.ThrowsAsync<SolverFailedException>(() => service.DecryptAsync(player, vector.Sig[0].Input, null));
+
+        Assert.StartsWith("the sig solver of player 449ea0a5 returned ", failed.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Serves the fixture players at their canonical paths, like YouTube.</summary>
     private sealed class FixtureHandler : HttpMessageHandler
     {
@@ -169,6 +203,20 @@ public sealed class YouTubeSolverServiceSpec : IAsyncLifetime, IDisposable
             RunAsync(moduleName, functionName, JsonSerializer.Serialize(args), deadline, cancellationToken);
 
         public Task<PoolStats> GetStatsAsync(CancellationToken cancellationToken = default) => inner.GetStatsAsync(cancellationToken);
+    }
+
+    /// <summary>A pool whose <c>solve</c> answers a lone surrogate escape for every signature.</summary>
+    private sealed class SplittingPool : IScriptPool
+    {
+        public Task<ScriptResult> RunAsync(string moduleName, string functionName, string argsJson, TimeSpan? deadline = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ScriptResult("t", functionName == "check"
+                ? JsonSerializer.Serialize(new { sts = "19000", hasN = false, sig = "x", n = (string?)null })
+                : """{"sig":["\ud83d","\ud83d","\ud83d"],"n":null}"""));
+
+        public Task<ScriptResult> RunAsync(string moduleName, string functionName, IReadOnlyList<object?> args, TimeSpan? deadline = null, CancellationToken cancellationToken = default) =>
+            RunAsync(moduleName, functionName, JsonSerializer.Serialize(args), deadline, cancellationToken);
+
+        public Task<PoolStats> GetStatsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 
     /// <summary>A pool whose <c>solve</c> answers each signature by a character substitution (not a reindexing).</summary>
