@@ -21,6 +21,14 @@ internal sealed class ParkingThreadExecutorConfigurator : ExecutorServiceConfigu
         }
     }
 
-    /// <inheritdoc />
-    public override ExecutorService Produce(string id) => new ParkingThreadExecutor(id, _threadCount);
+    /// <summary>
+    /// A new executor. Akka shuts it down <c>shutdown-timeout</c> after its last actor stopped, on the scheduler; an
+    /// actor system that terminates first (or whose scheduler is virtual, in specs) ends its threads on termination.
+    /// </summary>
+    public override ExecutorService Produce(string id)
+    {
+        var executor = new ParkingThreadExecutor(id, _threadCount);
+        Prerequisites.Settings.System.RegisterOnTermination(executor.Shutdown);
+        return executor;
+    }
 }
