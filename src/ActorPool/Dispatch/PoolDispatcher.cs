@@ -6,13 +6,13 @@ using Akka.Dispatch;
 namespace ActorPool.Dispatch;
 
 /// <summary>
-/// The dispatcher the pool's actors (supervisor and workers) run on: <c>actor-pool.dispatcher</c> in
+/// The dispatcher the pool's actors (supervisor and workers) run on: <c>akka.actor.actor-pool-dispatcher</c> in
 /// reference.conf, on <see cref="ParkingThreadExecutor"/> threads by default.
 /// </summary>
 internal static class PoolDispatcher
 {
     /// <summary>The dispatcher id (also its HOCON path).</summary>
-    public const string Id = "actor-pool.dispatcher";
+    public const string Id = "akka.actor.actor-pool-dispatcher";
 
     /// <summary>
     /// Makes <see cref="Id"/> known to <paramref name="system"/>: its own configuration of the path over the embedded

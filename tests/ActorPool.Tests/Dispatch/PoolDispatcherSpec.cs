@@ -25,7 +25,7 @@ public sealed class PoolDispatcherSpec(ITestOutputHelper output) : PoolTestKit(R
     [Fact]
     public async Task A_pool_should_run_on_the_thread_pool_when_its_dispatcher_is_configured_so()
     {
-        var config = ConfigurationFactory.ParseString("actor-pool.dispatcher.executor = default-executor").WithFallback(RealTime);
+        var config = ConfigurationFactory.ParseString("akka.actor.actor-pool-dispatcher.executor = default-executor").WithFallback(RealTime);
         using var system = ActorSystem.Create("thread-pool-dispatcher", config);
         try
         {
