@@ -130,7 +130,11 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
             EngineFactory = () => engines.Create(limits, catalog),
             EngineKind = engines.Kind,
         };
-        var supervisor = system.ActorOf(PoolSupervisor.Props(settings, setup, seed), name);
+        // The supervisor and its workers share the pool dispatcher, so the hops between them wake no thread.
+        var dispatcher = Dispatch.PoolDispatcher.EnsureRegistered(system);
+        var supervisor = system.ActorOf(
+            PoolSupervisor.Props(settings, setup, seed, (worker, budget, parent) => ScriptWorker.Props(worker, budget, parent).WithDispatcher(dispatcher)).WithDispatcher(dispatcher),
+            name);
         var pool = new ScriptPool(system, supervisor, settings.DrainTimeout + settings.GracePeriod, owned: true, metrics, settings.MaxRemotePayload);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actorpool-drain-" + name, async () =>
         {
