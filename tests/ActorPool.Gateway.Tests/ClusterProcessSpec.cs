@@ -17,47 +17,20 @@ public sealed class ClusterProcessSpec
     {
         using var cluster = ProcessCluster.Start(workers: 2);
         var gateway = cluster.Gateway;
-        var ((w1, a1), (w2, a2)) = (cluster.Workers[0], cluster.Workers[1]);
+        var (a1, a2) = (cluster.Workers[0].Address, cluster.Workers[1].Address);
         await cluster.WaitRoutableAsync(routable: 2, TimeSpan.FromSeconds(60));
         var metrics = await gateway.Client.GetStringAsync("/metrics");
         Assert.Contains($"actorpool_cluster_members{{address=\"{a1}\"", metrics, StringComparison.Ordinal);
         Assert.Contains($"actorpool_cluster_node_workers{{address=\"{a2}\",state=\"idle\"}} 1", metrics, StringComparison.Ordinal);
 
         // Load: a slow call per request, 8 at a time; kill the worker that serves the module mid-way.
-        var served = 0;
-        var kill = new TaskCompletionSource();
-        var responses = new List<(int Status, string Body, TimeSpan Took)>();
-        using var gate = new SemaphoreSlim(8);
-        var calls = Enumerable.Range(0, Requests).Select(async i =>
+        var (responses, victimAddress) = await cluster.KillBusiestWorkerUnderLoadAsync(Requests, async _ =>
         {
-            await gate.WaitAsync();
-            try
-            {
-                var started = System.Diagnostics.Stopwatch.StartNew();
-                using var response = await gateway.Client.PostAsync("/v1/scripts/faults/sleep", new StringContent("""{"args": [40]}""", Encoding.UTF8, "application/json"));
-                var body = await response.Content.ReadAsStringAsync();
-                lock (responses)
-                {
-                    responses.Add(((int)response.StatusCode, body, started.Elapsed));
-                }
-
-                if (Interlocked.Increment(ref served) == Requests / 3)
-                {
-                    kill.TrySetResult();
-                }
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }).ToList();
-
-        await kill.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var home = await ClusterMembers.BusiestAsync(gateway);
-        var (victim, victimAddress) = home == a1 ? (w1, a1) : (w2, a2);
-        var survivorAddress = victim == w1 ? a2 : a1;
-        victim.Signal(9);
-        await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(60));
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            using var response = await gateway.Client.PostAsync("/v1/scripts/faults/sleep", new StringContent("""{"args": [40]}""", Encoding.UTF8, "application/json"));
+            return (Status: (int)response.StatusCode, Body: await response.Content.ReadAsStringAsync(), Took: started.Elapsed);
+        }, TimeSpan.FromSeconds(60));
+        var survivorAddress = victimAddress == a1 ? a2 : a1;
 
         Assert.Equal(Requests, responses.Count);
         foreach (var (status, body, took) in responses)

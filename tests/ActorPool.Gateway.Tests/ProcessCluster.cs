@@ -97,6 +97,47 @@ public sealed class ProcessCluster : IDisposable
         await ClusterMembers.AwaitRoutableAsync(Gateway, routable, max, pool);
     }
 
+    /// <summary>
+    /// Sends <paramref name="requests"/> calls through <paramref name="send"/>, 8 at a time; once a third of them are
+    /// answered, kills (SIGKILL) the worker node the gateway routed most work of <paramref name="pool"/> to, then
+    /// waits for the rest. Each wait fails after <paramref name="bound"/> (a hang). Returns every answer (in the
+    /// order they came) and the killed node's address.
+    /// </summary>
+    public async Task<(List<T> Answers, string Killed)> KillBusiestWorkerUnderLoadAsync<T>(int requests, Func<int, Task<T>> send, TimeSpan bound, string? pool = null)
+    {
+        var answers = new List<T>();
+        var answered = 0;
+        var third = new TaskCompletionSource();
+        using var gate = new SemaphoreSlim(8);
+        var calls = Enumerable.Range(0, requests).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var answer = await send(i);
+                lock (answers)
+                {
+                    answers.Add(answer);
+                }
+
+                if (Interlocked.Increment(ref answered) == requests / 3)
+                {
+                    third.TrySetResult();
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToList();
+
+        await third.Task.WaitAsync(bound);
+        var busiest = await ClusterMembers.BusiestAsync(Gateway, pool);
+        _workers.Single(w => w.Address == busiest).Process.Signal(9);
+        await Task.WhenAll(calls).WaitAsync(bound);
+        return (answers, busiest);
+    }
+
     /// <summary>Stops the worker nodes, then the gateway node.</summary>
     public void Dispose()
     {

@@ -31,8 +31,8 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
         });
         var gateway = cluster.Gateway;
         // Each worker node caches players on its own disk.
-        var (w1, a1) = cluster.StartWorker(new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cache1.Path });
-        var (w2, a2) = cluster.StartWorker(new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cache2.Path });
+        var a1 = cluster.StartWorker(new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cache1.Path }).Address;
+        var a2 = cluster.StartWorker(new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cache2.Path }).Address;
         await cluster.WaitRoutableAsync(2, TimeSpan.FromSeconds(60), SolverPool);
         await AssertEnginesAsync(gateway);
 
@@ -73,41 +73,15 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
 
         // Signature load (a fresh n per request, so every request runs a task on a worker node); kill the busier node.
         var modern = YouTubeFixtures.Vectors.Where(v => v.N.Count > 0).ToList();
-        var served = 0;
-        var kill = new TaskCompletionSource();
-        var answers = new List<(string Player, string N, int Status, string Body, TimeSpan Took)>();
-        using var gate = new SemaphoreSlim(8);
-        var calls = Enumerable.Range(0, LoadRequests).Select(async i =>
+        var (answers, killed) = await cluster.KillBusiestWorkerUnderLoadAsync(LoadRequests, async i =>
         {
-            await gate.WaitAsync();
-            try
-            {
-                var vector = modern[i % modern.Count];
-                var n = RandomN(i);
-                var started = Stopwatch.StartNew();
-                using var response = await gateway.Client.PostAsync("/decrypt_signature", Json(new { player_url = vector.PlayerUrl, encrypted_signature = vector.Sig[0].Input, n_param = n }));
-                var text = await response.Content.ReadAsStringAsync();
-                lock (answers)
-                {
-                    answers.Add((vector.PlayerId, n, (int)response.StatusCode, text, started.Elapsed));
-                }
-
-                if (Interlocked.Increment(ref served) == LoadRequests / 3)
-                {
-                    kill.TrySetResult();
-                }
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }).ToList();
-
-        await kill.Task.WaitAsync(TimeSpan.FromSeconds(120));
-        var busier = await ClusterMembers.BusiestAsync(gateway, SolverPool);
-        var (victim, survivorAddress) = busier == a1 ? (w1, a2) : (w2, a1);
-        victim.Signal(9);
-        await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(120));
+            var vector = modern[i % modern.Count];
+            var n = RandomN(i);
+            var started = Stopwatch.StartNew();
+            using var response = await gateway.Client.PostAsync("/decrypt_signature", Json(new { player_url = vector.PlayerUrl, encrypted_signature = vector.Sig[0].Input, n_param = n }));
+            return (Player: vector.PlayerId, N: n, Status: (int)response.StatusCode, Body: await response.Content.ReadAsStringAsync(), Took: started.Elapsed);
+        }, TimeSpan.FromSeconds(120), SolverPool);
+        var survivorAddress = killed == a1 ? a2 : a1;
 
         Assert.Equal(LoadRequests, answers.Count);
         output.WriteLine("statuses under the kill: " + string.Join(", ", answers.GroupBy(a => a.Status).Select(g => $"{g.Key} x{g.Count()}")));
