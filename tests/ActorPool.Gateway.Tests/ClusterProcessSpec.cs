@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -16,115 +15,56 @@ public sealed class ClusterProcessSpec
     [Fact]
     public async Task Cluster_should_answer_every_request_once_when_a_worker_process_is_killed_and_use_it_again_after_a_restart()
     {
-        var seedPort = GatewayProcess.FreePort();
-        var seed = $"akka.tcp://actorpool@127.0.0.1:{seedPort}";
-        using var gateway = GatewayProcess.Start(new Dictionary<string, string>
+        using var cluster = ProcessCluster.Start(workers: 2);
+        var gateway = cluster.Gateway;
+        var (a1, a2) = (cluster.Workers[0].Address, cluster.Workers[1].Address);
+        await cluster.WaitRoutableAsync(routable: 2, TimeSpan.FromSeconds(60));
+        var metrics = await gateway.Client.GetStringAsync("/metrics");
+        Assert.Contains($"actorpool_cluster_members{{address=\"{a1}\"", metrics, StringComparison.Ordinal);
+        Assert.Contains($"actorpool_cluster_node_workers{{address=\"{a2}\",state=\"idle\"}} 1", metrics, StringComparison.Ordinal);
+
+        // Load: a slow call per request, 8 at a time; kill the worker that serves the module mid-way.
+        var (responses, victimAddress) = await cluster.KillBusiestWorkerUnderLoadAsync(Requests, async _ =>
         {
-            ["CLUSTER_ROLE"] = "gateway",
-            ["CLUSTER_PORT"] = seedPort.ToString(CultureInfo.InvariantCulture),
-            ["CLUSTER_SEEDS"] = seed,
-        });
-        var (w1, a1) = StartWorker(seed);
-        var (w2, a2) = StartWorker(seed);
-        GatewayProcess? restarted = null;
-        try
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            using var response = await gateway.Client.PostAsync("/v1/scripts/faults/sleep", new StringContent("""{"args": [40]}""", Encoding.UTF8, "application/json"));
+            return (Status: (int)response.StatusCode, Body: await response.Content.ReadAsStringAsync(), Took: started.Elapsed);
+        }, TimeSpan.FromSeconds(60));
+        var survivorAddress = victimAddress == a1 ? a2 : a1;
+
+        Assert.Equal(Requests, responses.Count);
+        foreach (var (status, body, took) in responses)
         {
-            await gateway.WaitReadyAsync(TimeSpan.FromSeconds(60));
-            await ClusterMembers.AwaitRoutableAsync(gateway, routable: 2, TimeSpan.FromSeconds(60));
-            var metrics = await gateway.Client.GetStringAsync("/metrics");
-            Assert.Contains($"actorpool_cluster_members{{address=\"{a1}\"", metrics, StringComparison.Ordinal);
-            Assert.Contains($"actorpool_cluster_node_workers{{address=\"{a2}\",state=\"idle\"}} 1", metrics, StringComparison.Ordinal);
-
-            // Load: a slow call per request, 8 at a time; kill the worker that serves the module mid-way.
-            var served = 0;
-            var kill = new TaskCompletionSource();
-            var responses = new List<(int Status, string Body, TimeSpan Took)>();
-            using var gate = new SemaphoreSlim(8);
-            var calls = Enumerable.Range(0, Requests).Select(async i =>
+            Assert.True(status is 200 or 500 or 503, $"unexpected {status}: {body}");
+            using var json = JsonDocument.Parse(body);
+            if (status != 200)
             {
-                await gate.WaitAsync();
-                try
-                {
-                    var started = System.Diagnostics.Stopwatch.StartNew();
-                    using var response = await gateway.Client.PostAsync("/v1/scripts/faults/sleep", new StringContent("""{"args": [40]}""", Encoding.UTF8, "application/json"));
-                    var body = await response.Content.ReadAsStringAsync();
-                    lock (responses)
-                    {
-                        responses.Add(((int)response.StatusCode, body, started.Elapsed));
-                    }
-
-                    if (Interlocked.Increment(ref served) == Requests / 3)
-                    {
-                        kill.TrySetResult();
-                    }
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }).ToList();
-
-            await kill.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            var home = await ClusterMembers.BusiestAsync(gateway);
-            var (victim, victimAddress) = home == a1 ? (w1, a1) : (w2, a2);
-            var survivorAddress = victim == w1 ? a2 : a1;
-            victim.Signal(9);
-            await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(60));
-
-            Assert.Equal(Requests, responses.Count);
-            foreach (var (status, body, took) in responses)
-            {
-                Assert.True(status is 200 or 500 or 503, $"unexpected {status}: {body}");
-                using var json = JsonDocument.Parse(body);
-                if (status != 200)
-                {
-                    Assert.Equal("worker_crashed", json.RootElement.GetProperty("kind").GetString());
-                    Assert.Contains("lost", json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
-                }
-
-                Assert.True(took < TimeSpan.FromSeconds(20), $"a request took {took}");
+                Assert.Equal("worker_crashed", json.RootElement.GetProperty("kind").GetString());
+                Assert.Contains("lost", json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
             }
 
-            Assert.True(responses.Count(r => r.Status == 200) >= Requests / 3, "too few requests succeeded");
-
-            // The survivor takes over; the pool view shows the lost member.
-            using (var after = await gateway.Client.PostAsync("/v1/scripts/faults/add", new StringContent("""{"args": [2, 3]}""", Encoding.UTF8, "application/json")))
-            {
-                Assert.Equal("""{"result":5}""", await after.Content.ReadAsStringAsync());
-            }
-
-            var members = await ClusterMembers.ReadAsync(gateway);
-            Assert.Equal(1, members.Count(m => m.Routable));
-            Assert.True(members.All(m => m.Address != victimAddress || !m.Reachable || m.Status is "down" or "removed" or "exiting"), "the killed worker still looks healthy");
-            Assert.Equal(survivorAddress, await ClusterMembers.BusiestAsync(gateway));
-
-            // Restart the killed worker: once the lost one is downed, the new one joins and is routable.
-            (restarted, var restartedAddress) = StartWorker(seed);
-            await ClusterMembers.AwaitRoutableAsync(gateway, routable: 2, TimeSpan.FromSeconds(90));
-            // A burst larger than one worker: the router spills onto the restarted node.
-            var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => gateway.Client.PostAsync("/v1/scripts/faults/sleep", new StringContent("""{"args": [100]}""", Encoding.UTF8, "application/json"))));
-            Assert.All(burst, m => Assert.Equal(200, (int)m.StatusCode));
-            Assert.True((await ClusterMembers.ReadAsync(gateway)).Single(m => m.Address == restartedAddress).Served > 0, "the restarted worker was not used");
+            Assert.True(took < TimeSpan.FromSeconds(20), $"a request took {took}");
         }
-        finally
-        {
-            w1.Dispose();
-            w2.Dispose();
-            restarted?.Dispose();
-        }
-    }
 
-    /// <summary>A worker-only node on a port chosen here, so the test knows its cluster address.</summary>
-    private static (GatewayProcess Worker, string Address) StartWorker(string seed)
-    {
-        var port = GatewayProcess.FreePort();
-        var worker = GatewayProcess.Start(new Dictionary<string, string>
+        Assert.True(responses.Count(r => r.Status == 200) >= Requests / 3, "too few requests succeeded");
+
+        // The survivor takes over; the pool view shows the lost member.
+        using (var after = await gateway.Client.PostAsync("/v1/scripts/faults/add", new StringContent("""{"args": [2, 3]}""", Encoding.UTF8, "application/json")))
         {
-            ["CLUSTER_ROLE"] = "script-worker",
-            ["CLUSTER_PORT"] = port.ToString(CultureInfo.InvariantCulture),
-            ["CLUSTER_SEEDS"] = seed,
-            ["MAX_THREADS"] = "1",
-        });
-        return (worker, $"akka.tcp://actorpool@127.0.0.1:{port}");
+            Assert.Equal("""{"result":5}""", await after.Content.ReadAsStringAsync());
+        }
+
+        var members = await ClusterMembers.ReadAsync(gateway);
+        Assert.Equal(1, members.Count(m => m.Routable));
+        Assert.True(members.All(m => m.Address != victimAddress || !m.Reachable || m.Status is "down" or "removed" or "exiting"), "the killed worker still looks healthy");
+        Assert.Equal(survivorAddress, await ClusterMembers.BusiestAsync(gateway));
+
+        // Restart the killed worker: once the lost one is downed, the new one joins and is routable.
+        var restartedAddress = cluster.StartWorker().Address;
+        await ClusterMembers.AwaitRoutableAsync(gateway, routable: 2, TimeSpan.FromSeconds(90));
+        // A burst larger than one worker: the router spills onto the restarted node.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => gateway.Client.PostAsync("/v1/scripts/faults/sleep", new StringContent("""{"args": [100]}""", Encoding.UTF8, "application/json"))));
+        Assert.All(burst, m => Assert.Equal(200, (int)m.StatusCode));
+        Assert.True((await ClusterMembers.ReadAsync(gateway)).Single(m => m.Address == restartedAddress).Served > 0, "the restarted worker was not used");
     }
 }

@@ -180,10 +180,10 @@ public sealed class PoolLimitsSpec
         Assert.Contains("max-queue-length", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Polls /v1/pool (a cheap ask) until <paramref name="condition"/> holds; fails after 10 s.</summary>
+    /// <summary>Polls /v1/pool (a cheap ask) until <paramref name="condition"/> holds; fails after 30 s (a hang, not a slow box).</summary>
     internal static async Task WaitForAsync(GatewayHost gateway, Func<System.Text.Json.JsonElement, bool> condition)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         System.Text.Json.JsonElement last = default;
         while (DateTime.UtcNow < deadline)
         {

@@ -23,150 +23,98 @@ public sealed class YouTubeClusterProcessSpec(Xunit.Abstractions.ITestOutputHelp
         await using var youtube = await FakeYouTube.StartAsync();
         using var cache1 = new TempDirectory();
         using var cache2 = new TempDirectory();
-        var seedPort = GatewayProcess.FreePort();
-        var seed = $"akka.tcp://actorpool@127.0.0.1:{seedPort}";
-        using var gateway = GatewayProcess.Start(new Dictionary<string, string>
+        using var cluster = ProcessCluster.Start(workers: 0, workerEnvironment: new Dictionary<string, string>
         {
-            ["CLUSTER_ROLE"] = "gateway",
-            ["CLUSTER_PORT"] = seedPort.ToString(CultureInfo.InvariantCulture),
-            ["CLUSTER_SEEDS"] = seed,
-        });
-        var (w1, a1) = StartWorker(seed, youtube, cache1);
-        var (w2, a2) = StartWorker(seed, youtube, cache2);
-        try
-        {
-            await gateway.WaitReadyAsync(TimeSpan.FromSeconds(60));
-            await ClusterMembers.AwaitRoutableAsync(gateway, 2, TimeSpan.FromSeconds(60), SolverPool);
-            await AssertEnginesAsync(gateway);
-
-            // Every fixture vector and sts through the gateway node.
-            var mismatches = new List<string>();
-            foreach (var vector in YouTubeFixtures.Vectors)
-            {
-                for (var i = 0; i < Math.Max(vector.Sig.Count, vector.N.Count); i++)
-                {
-                    var sig = vector.Sig.ElementAtOrDefault(i);
-                    var n = vector.N.ElementAtOrDefault(i);
-                    var (status, body) = await PostAsync(gateway, "/decrypt_signature", new { player_url = vector.PlayerUrl, encrypted_signature = sig?.Input, n_param = n?.Input });
-                    var gotSig = status == 200 ? body.GetProperty("decrypted_signature").GetString() : $"HTTP {status}: {body}";
-                    var gotN = status == 200 ? body.GetProperty("decrypted_n_sig").GetString() : $"HTTP {status}: {body}";
-                    if (gotSig != (sig?.Output ?? "") || gotN != (n?.Output ?? ""))
-                    {
-                        mismatches.Add($"{vector.PlayerId} #{i}: sig '{gotSig}' n '{gotN}'");
-                    }
-                }
-
-                var (stsStatus, stsBody) = await PostAsync(gateway, "/get_sts", new { player_url = vector.PlayerUrl });
-                if (stsStatus != 200 || stsBody.GetProperty("sts").GetString() != vector.Sts.ToString(CultureInfo.InvariantCulture))
-                {
-                    mismatches.Add($"{vector.PlayerId} sts: HTTP {stsStatus} {stsBody}");
-                }
-            }
-
-            Assert.True(mismatches.Count == 0, "mismatches:\n" + string.Join('\n', mismatches) + "\n" + gateway.Output);
-
-            // Lavalink youtube-source's remote cipher client, both generations, every player, as the embed page gives
-            // the jsUrl (relative) and protocol-relative: the client contract holds through a gateway node too.
-            foreach (var version in new[] { LavalinkVersion.V1_14, LavalinkVersion.V1_15 })
-            {
-                var contract = await LavalinkContract.RunAsync(gateway.Client, gateway.Client.BaseAddress!.ToString(), null, version, YouTubeFixtures.Vectors, ["relative", "protocol-relative"]);
-                Assert.True(contract.Count == 0, $"{version}: {contract.Count} client failures:\n" + string.Join('\n', contract.Take(20)));
-            }
-            Assert.True(Directory.EnumerateFiles(cache1.Players).Any() || Directory.EnumerateFiles(cache2.Players).Any(), "no worker node cached a player on its disk");
-
-            // Signature load (a fresh n per request, so every request runs a task on a worker node); kill the busier node.
-            var modern = YouTubeFixtures.Vectors.Where(v => v.N.Count > 0).ToList();
-            var served = 0;
-            var kill = new TaskCompletionSource();
-            var answers = new List<(string Player, string N, int Status, string Body, TimeSpan Took)>();
-            using var gate = new SemaphoreSlim(8);
-            var calls = Enumerable.Range(0, LoadRequests).Select(async i =>
-            {
-                await gate.WaitAsync();
-                try
-                {
-                    var vector = modern[i % modern.Count];
-                    var n = RandomN(i);
-                    var started = Stopwatch.StartNew();
-                    using var response = await gateway.Client.PostAsync("/decrypt_signature", Json(new { player_url = vector.PlayerUrl, encrypted_signature = vector.Sig[0].Input, n_param = n }));
-                    var text = await response.Content.ReadAsStringAsync();
-                    lock (answers)
-                    {
-                        answers.Add((vector.PlayerId, n, (int)response.StatusCode, text, started.Elapsed));
-                    }
-
-                    if (Interlocked.Increment(ref served) == LoadRequests / 3)
-                    {
-                        kill.TrySetResult();
-                    }
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }).ToList();
-
-            await kill.Task.WaitAsync(TimeSpan.FromSeconds(120));
-            var busier = await ClusterMembers.BusiestAsync(gateway, SolverPool);
-            var (victim, survivorAddress) = busier == a1 ? (w1, a2) : (w2, a1);
-            victim.Signal(9);
-            await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(120));
-
-            Assert.Equal(LoadRequests, answers.Count);
-            output.WriteLine("statuses under the kill: " + string.Join(", ", answers.GroupBy(a => a.Status).Select(g => $"{g.Key} x{g.Count()}")));
-            foreach (var (player, n, status, text, took) in answers)
-            {
-                using var json = JsonDocument.Parse(text);
-                Assert.True(took < TimeSpan.FromSeconds(30), $"a request took {took}");
-                if (status == 200)
-                {
-                    var vector = YouTubeFixtures.Vectors.Single(v => v.PlayerId == player);
-                    Assert.Equal(vector.Sig[0].Output, json.RootElement.GetProperty("decrypted_signature").GetString());
-                    var nAnswer = json.RootElement.GetProperty("decrypted_n_sig").GetString();
-                    Assert.False(string.IsNullOrEmpty(nAnswer) || nAnswer == n, $"{player}: n {n} answered '{nAnswer}'");
-                }
-                else
-                {
-                    Assert.True(status is 500 or 503 or 504, $"unexpected {status}: {text}");
-                    Assert.True(json.RootElement.TryGetProperty("error", out _), text);
-                }
-            }
-
-            Assert.True(answers.Count(a => a.Status == 200) >= LoadRequests / 3, "too few requests succeeded");
-
-            // The survivor serves every player afterwards (a fresh n, so each request runs there).
-            await ClusterMembers.AwaitRoutableAsync(gateway, 1, TimeSpan.FromSeconds(60), SolverPool);
-            foreach (var vector in modern)
-            {
-                var (status, body) = await PostAsync(gateway, "/decrypt_signature", new { player_url = vector.PlayerUrl, encrypted_signature = vector.Sig[1].Input, n_param = RandomN(1000) });
-                Assert.True(status == 200, $"{vector.PlayerId}: HTTP {status} {body}");
-                Assert.Equal(vector.Sig[1].Output, body.GetProperty("decrypted_signature").GetString());
-            }
-
-            Assert.Equal(survivorAddress, await ClusterMembers.BusiestAsync(gateway, SolverPool));
-        }
-        finally
-        {
-            w1.Dispose();
-            w2.Dispose();
-        }
-    }
-
-    private static (GatewayProcess Worker, string Address) StartWorker(string seed, FakeYouTube youtube, TempDirectory cache)
-    {
-        var port = GatewayProcess.FreePort();
-        var worker = GatewayProcess.Start(new Dictionary<string, string>
-        {
-            ["CLUSTER_ROLE"] = "script-worker",
-            ["CLUSTER_PORT"] = port.ToString(CultureInfo.InvariantCulture),
-            ["CLUSTER_SEEDS"] = seed,
-            ["MAX_THREADS"] = "1",
             ["YOUTUBE_BASE_URL"] = youtube.BaseUrl.ToString(),
-            ["XDG_CACHE_HOME"] = cache.Path,
             ["IN_FLIGHT_TIMEOUT_MS"] = "20000",
             ["ENGINE_MEMORY_LIMIT_MB"] = "512",
         });
-        return (worker, $"akka.tcp://actorpool@127.0.0.1:{port}");
+        var gateway = cluster.Gateway;
+        // Each worker node caches players on its own disk.
+        var a1 = cluster.StartWorker(new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cache1.Path }).Address;
+        var a2 = cluster.StartWorker(new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cache2.Path }).Address;
+        await cluster.WaitRoutableAsync(2, TimeSpan.FromSeconds(60), SolverPool);
+        await AssertEnginesAsync(gateway);
+
+        // Every fixture vector and sts through the gateway node.
+        var mismatches = new List<string>();
+        foreach (var vector in YouTubeFixtures.Vectors)
+        {
+            for (var i = 0; i < Math.Max(vector.Sig.Count, vector.N.Count); i++)
+            {
+                var sig = vector.Sig.ElementAtOrDefault(i);
+                var n = vector.N.ElementAtOrDefault(i);
+                var (status, body) = await PostAsync(gateway, "/decrypt_signature", new { player_url = vector.PlayerUrl, encrypted_signature = sig?.Input, n_param = n?.Input });
+                var gotSig = status == 200 ? body.GetProperty("decrypted_signature").GetString() : $"HTTP {status}: {body}";
+                var gotN = status == 200 ? body.GetProperty("decrypted_n_sig").GetString() : $"HTTP {status}: {body}";
+                if (gotSig != (sig?.Output ?? "") || gotN != (n?.Output ?? ""))
+                {
+                    mismatches.Add($"{vector.PlayerId} #{i}: sig '{gotSig}' n '{gotN}'");
+                }
+            }
+
+            var (stsStatus, stsBody) = await PostAsync(gateway, "/get_sts", new { player_url = vector.PlayerUrl });
+            if (stsStatus != 200 || stsBody.GetProperty("sts").GetString() != vector.Sts.ToString(CultureInfo.InvariantCulture))
+            {
+                mismatches.Add($"{vector.PlayerId} sts: HTTP {stsStatus} {stsBody}");
+            }
+        }
+
+        Assert.True(mismatches.Count == 0, "mismatches:\n" + string.Join('\n', mismatches) + "\n" + gateway.Output);
+
+        // Lavalink youtube-source's remote cipher client, both generations, every player, as the embed page gives
+        // the jsUrl (relative) and protocol-relative: the client contract holds through a gateway node too.
+        foreach (var version in new[] { LavalinkVersion.V1_14, LavalinkVersion.V1_15 })
+        {
+            var contract = await LavalinkContract.RunAsync(gateway.Client, gateway.Client.BaseAddress!.ToString(), null, version, YouTubeFixtures.Vectors, ["relative", "protocol-relative"]);
+            Assert.True(contract.Count == 0, $"{version}: {contract.Count} client failures:\n" + string.Join('\n', contract.Take(20)));
+        }
+        Assert.True(Directory.EnumerateFiles(cache1.Players).Any() || Directory.EnumerateFiles(cache2.Players).Any(), "no worker node cached a player on its disk");
+
+        // Signature load (a fresh n per request, so every request runs a task on a worker node); kill the busier node.
+        var modern = YouTubeFixtures.Vectors.Where(v => v.N.Count > 0).ToList();
+        var (answers, killed) = await cluster.KillBusiestWorkerUnderLoadAsync(LoadRequests, async i =>
+        {
+            var vector = modern[i % modern.Count];
+            var n = RandomN(i);
+            var started = Stopwatch.StartNew();
+            using var response = await gateway.Client.PostAsync("/decrypt_signature", Json(new { player_url = vector.PlayerUrl, encrypted_signature = vector.Sig[0].Input, n_param = n }));
+            return (Player: vector.PlayerId, N: n, Status: (int)response.StatusCode, Body: await response.Content.ReadAsStringAsync(), Took: started.Elapsed);
+        }, TimeSpan.FromSeconds(120), SolverPool);
+        var survivorAddress = killed == a1 ? a2 : a1;
+
+        Assert.Equal(LoadRequests, answers.Count);
+        output.WriteLine("statuses under the kill: " + string.Join(", ", answers.GroupBy(a => a.Status).Select(g => $"{g.Key} x{g.Count()}")));
+        foreach (var (player, n, status, text, took) in answers)
+        {
+            using var json = JsonDocument.Parse(text);
+            Assert.True(took < TimeSpan.FromSeconds(30), $"a request took {took}");
+            if (status == 200)
+            {
+                var vector = YouTubeFixtures.Vectors.Single(v => v.PlayerId == player);
+                Assert.Equal(vector.Sig[0].Output, json.RootElement.GetProperty("decrypted_signature").GetString());
+                var nAnswer = json.RootElement.GetProperty("decrypted_n_sig").GetString();
+                Assert.False(string.IsNullOrEmpty(nAnswer) || nAnswer == n, $"{player}: n {n} answered '{nAnswer}'");
+            }
+            else
+            {
+                Assert.True(status is 500 or 503 or 504, $"unexpected {status}: {text}");
+                Assert.True(json.RootElement.TryGetProperty("error", out _), text);
+            }
+        }
+
+        Assert.True(answers.Count(a => a.Status == 200) >= LoadRequests / 3, "too few requests succeeded");
+
+        // The survivor serves every player afterwards (a fresh n, so each request runs there).
+        await ClusterMembers.AwaitRoutableAsync(gateway, 1, TimeSpan.FromSeconds(60), SolverPool);
+        foreach (var vector in modern)
+        {
+            var (status, body) = await PostAsync(gateway, "/decrypt_signature", new { player_url = vector.PlayerUrl, encrypted_signature = vector.Sig[1].Input, n_param = RandomN(1000) });
+            Assert.True(status == 200, $"{vector.PlayerId}: HTTP {status} {body}");
+            Assert.Equal(vector.Sig[1].Output, body.GetProperty("decrypted_signature").GetString());
+        }
+
+        Assert.Equal(survivorAddress, await ClusterMembers.BusiestAsync(gateway, SolverPool));
     }
 
     private static string RandomN(int i) => string.Create(19, i, static (span, seed) =>

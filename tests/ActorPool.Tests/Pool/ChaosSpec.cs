@@ -12,15 +12,25 @@ using Xunit.Abstractions;
 namespace ActorPool.Tests.Pool;
 
 /// <summary>
-/// A seeded storm of good and bad tasks at a random pool shape. Every task has a set of outcomes it may end in
-/// (spin ⇒ Timeout, allocate ⇒ LimitExceeded(Memory), recurse ⇒ LimitExceeded(Recursion), missing ⇒
-/// ModuleNotFound, a good task ⇒ its exact value, a cancelled task ⇒ Cancelled or its own outcome), and gets
-/// exactly one answer from that set. Half of the seeds send more tasks at once than the queue holds (so
-/// Overloaded must occur), the other half never more than it holds (so Overloaded must not). Every engine is
-/// used only by the thread that created it. The seed is the theory's argument: a failing case names it.
-/// Runs alone in its process (no other spec class beside it): its time bounds are about the pool, not about
-/// whatever else the test runner schedules on the same two cores, and the held-memory estimate reads the whole
-/// process.
+/// A seeded storm of good and bad tasks at a random pool shape. Every task kind has the exact set of outcomes it
+/// may end in, and every task gets exactly one answer from its own set (see <see cref="Allowed"/>):
+/// <list type="bullet">
+/// <item>a task is <em>admitted</em> when <c>PoolSupervisor.Accept</c> queues it (src/ActorPool/Pool/PoolSupervisor.Queue.cs);
+/// the only answer for a task that was not is <c>Overloaded</c>. A paced task is always admitted (it is sent only
+/// while fewer tasks than the queue holds are unanswered), and a task the supervisor dispatched was admitted;</item>
+/// <item>an admitted task that never started may end only in <c>QueueExpired</c> (its age or deadline passed) or
+/// <c>Cancelled</c> (its caller cancelled it);</item>
+/// <item>a dispatched task ends in its kind's own outcome: a pure task (add, reverse, count) in its exact value, an
+/// endless loop in <c>Timeout</c>, a catastrophic regex in <c>LimitExceeded(RegexTimeout)</c>, an allocation bomb in
+/// <c>LimitExceeded(Memory)</c>, a recursion in <c>LimitExceeded(Recursion)</c>, a throwing task in
+/// <c>ScriptError</c>, a missing module or function in <c>ModuleNotFound</c>; besides, <c>Timeout</c> when the task
+/// carried a deadline, and <c>Cancelled</c> when its caller cancelled it. Never <c>Overloaded</c> or <c>QueueExpired</c>.</item>
+/// </list>
+/// Half of the seeds send more tasks at once than the queue holds (so Overloaded must occur), the other half never
+/// more than it holds (so Overloaded must not). Every engine is used only by the thread that created it. The seed is
+/// the theory's argument: a failing case names it. Runs in the held-memory collection (no spec class beside it):
+/// its time bounds are about the pool, not about whatever else the test runner schedules on the same two cores, and
+/// the held-memory estimate reads the whole process.
 /// </summary>
 [Collection(Engines.HeldMemorySpecs.Name)]
 public sealed class ChaosSpec : PoolTestKit
@@ -37,8 +47,11 @@ public sealed class ChaosSpec : PoolTestKit
         this.output = output;
     }
 
-    /// <summary>What a task's answer may be, besides the pool's own refusals (Overloaded, QueueExpired).</summary>
+    /// <summary>What a dispatched task of one kind may end in (its own outcome), besides Timeout for a deadline and Cancelled when cancelled.</summary>
     private sealed record Expectation(string Name, Func<IScriptReply, bool> Matches);
+
+    /// <summary>What the storm knows about one task when it checks the answer.</summary>
+    private sealed record SentTask(TimeSpan At, TimeSpan? Deadline, Expectation Expected, bool Cancelled, bool Paced);
 
     [Theory]
     [InlineData(20261128)]
@@ -72,7 +85,8 @@ public sealed class ChaosSpec : PoolTestKit
             GracePeriod = TimeSpan.FromSeconds(2),
             MaxTaskAge = TimeSpan.FromSeconds(3),
             SweepInterval = TimeSpan.FromMilliseconds(25),
-            Engine = Settings().Engine with { MemoryLimitBytes = 8L << 20, RecursionLimit = 200 },
+            // A catastrophic regex gives up after 100 ms (it cannot be interrupted otherwise), so it holds a worker briefly.
+            Engine = Settings().Engine with { MemoryLimitBytes = 8L << 20, RecursionLimit = 200, RegexTimeout = TimeSpan.FromMilliseconds(100) },
         };
         var violations = new ConcurrentQueue<string>();
         void CheckWait(string what, TimeSpan waited, TimeSpan? deadline)
@@ -83,9 +97,14 @@ public sealed class ChaosSpec : PoolTestKit
             }
         }
 
+        var dispatched = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var hooks = new DelegatingObserver
         {
-            OnTaskDispatched = (id, waited, deadline) => CheckWait($"task {id} started", waited, deadline),
+            OnTaskDispatched = (id, waited, deadline) =>
+            {
+                dispatched[id] = true;
+                CheckWait($"task {id} started", waited, deadline);
+            },
             OnTaskStarted = (worker, id, count, workerBudget) =>
             {
                 if (count > workerBudget)
@@ -118,7 +137,7 @@ public sealed class ChaosSpec : PoolTestKit
         using var burstAnswers = new SemaphoreSlim(0);
         var paced = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var recorder = Sys.ActorOf(Props.Create(() => new Recorder(answers, answerTimes, clock, room, burstAnswers, paced)));
-        var sent = new Dictionary<string, (TimeSpan At, TimeSpan? Deadline, Expectation Expected, bool Cancelled)>();
+        var sent = new Dictionary<string, SentTask>();
         var maxQueueSeen = 0;
 
         for (var i = 0; i < TaskCount; i++)
@@ -132,7 +151,7 @@ public sealed class ChaosSpec : PoolTestKit
 
             var (module, function, args, expected) = PickTask(random);
             TimeSpan? deadline = function == "spin" ? SpinDeadline : random.NextDouble() < 0.05 ? TimeSpan.FromMilliseconds(random.Next(50, 400)) : null;
-            sent[id] = (clock.Elapsed, deadline, expected, false);
+            sent[id] = new SentTask(clock.Elapsed, deadline, expected, Cancelled: false, Paced: paced.ContainsKey(id));
             supervisor.Tell(new RunScript(id, module, function, args, deadline), recorder);
             if (random.NextDouble() < 0.05)
             {
@@ -169,18 +188,14 @@ public sealed class ChaosSpec : PoolTestKit
         Assert.True(violations.IsEmpty, $"seed {seed}: " + string.Join("; ", violations.Take(10)));
         Assert.True(maxQueueSeen <= queueBound, $"seed {seed}: queue reached {maxQueueSeen} > bound {queueBound}");
 
-        // Each answer is in its task's outcome set.
+        // Each answer is in its own task's outcome set.
         var unexpected = new List<string>();
         foreach (var (id, task) in sent)
         {
             var reply = answers[id].Single();
-            var allowed = task.Expected.Matches(reply)
-                || reply is ScriptFailed { Kind: FailureKind.Overloaded or FailureKind.QueueExpired }
-                || (task.Cancelled && reply is ScriptFailed { Kind: FailureKind.Cancelled })
-                || (task.Deadline is not null && reply is ScriptFailed { Kind: FailureKind.Timeout });
-            if (!allowed)
+            if (!Allowed(task, dispatched.ContainsKey(id), reply))
             {
-                unexpected.Add($"{id} ({task.Expected.Name}{(task.Cancelled ? ", cancelled" : string.Empty)}{(task.Deadline is { } d ? $", deadline {d.TotalMilliseconds} ms" : string.Empty)}) => {Describe(reply)}");
+                unexpected.Add($"{id} ({task.Expected.Name}{(task.Paced ? ", paced" : ", burst")}{(dispatched.ContainsKey(id) ? ", dispatched" : ", never dispatched")}{(task.Cancelled ? ", cancelled" : string.Empty)}{(task.Deadline is { } d ? $", deadline {d.TotalMilliseconds} ms" : string.Empty)}) => {Describe(reply)}");
             }
         }
 
@@ -216,6 +231,29 @@ public sealed class ChaosSpec : PoolTestKit
         Assert.Equal(TaskCount, final.Succeeded + final.Failures.Values.Sum());
     }
 
+    /// <summary>
+    /// The outcome set of one task (see the class remarks). <paramref name="dispatched"/>: the supervisor handed it to
+    /// a worker (observed through IPoolObserver.TaskDispatched), so it was admitted and started.
+    /// </summary>
+    private static bool Allowed(SentTask task, bool dispatched, IScriptReply reply)
+    {
+        if (dispatched)
+        {
+            return task.Expected.Matches(reply)
+                || (task.Deadline is not null && reply is ScriptFailed { Kind: FailureKind.Timeout })
+                || (task.Cancelled && reply is ScriptFailed { Kind: FailureKind.Cancelled });
+        }
+
+        return reply switch
+        {
+            // Refused at the door: only a task that may have found the queue full (sent in a burst).
+            ScriptFailed { Kind: FailureKind.Overloaded } => !task.Paced,
+            ScriptFailed { Kind: FailureKind.QueueExpired } => true,
+            ScriptFailed { Kind: FailureKind.Cancelled } f => task.Cancelled && f.TaskNeverStarted,
+            _ => false,
+        };
+    }
+
     private static (string Module, string Function, string Args, Expectation Expected) PickTask(Random random)
     {
         switch (random.Next(1000))
@@ -225,8 +263,12 @@ public sealed class ChaosSpec : PoolTestKit
                 return ("basic", "add", $"[{a}, 1]", Value("add", (a + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             case < 680:
                 return ("basic", "reverse", "[\"chaos\"]", Value("reverse", "\"soahc\""));
-            case < 760:
+            case < 750:
                 return ("faults", "boom", "[\"chaos\"]", Failure("boom", FailureKind.ScriptError));
+            case < 755:
+                return ("faults", "throwString", "[]", Failure("throwString", FailureKind.ScriptError));
+            case < 760:
+                return ("faults", "catastrophicRegex", "[]", Limit("catastrophicRegex", LimitKind.RegexTimeout));
             case < 775:
                 return ("faults", "spin", "[]", Failure("spin", FailureKind.Timeout));
             case < 815:

@@ -61,12 +61,23 @@ public abstract class PoolTestKit : Akka.TestKit.Xunit2.TestKit
         var states = new List<(IActorRef, WorkerProtocol.WorkerState)>();
         foreach (var worker in refs)
         {
-            worker.Tell(WorkerProtocol.GetWorkerState.Instance, probe);
-            // A worker that stopped meanwhile does not answer; skip it.
-            if (probe.ReceiveOne(TimeSpan.FromSeconds(1)) is WorkerProtocol.WorkerState state)
+            // A worker that stopped meanwhile does not answer; its Terminated says so (at once if it is gone
+            // already), so the wait is for an event, and the bound only catches a live worker that never answers.
+            var watcher = CreateTestProbe();
+            watcher.Watch(worker);
+            worker.Tell(WorkerProtocol.GetWorkerState.Instance, watcher);
+            switch (watcher.ReceiveOne(TimeSpan.FromSeconds(30)))
             {
-                states.Add((worker, state));
+                case WorkerProtocol.WorkerState state:
+                    states.Add((worker, state));
+                    break;
+                case Terminated:
+                    break;
+                case var other:
+                    throw new Xunit.Sdk.XunitException($"{worker.Path} answered a state query with {other?.ToString() ?? "nothing within 30 s"}");
             }
+
+            watcher.Unwatch(worker);
         }
 
         return states;

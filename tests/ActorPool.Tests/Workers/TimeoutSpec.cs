@@ -7,38 +7,9 @@ namespace ActorPool.Tests.Workers;
 
 public sealed class TimeoutSpec(ITestOutputHelper output) : PoolTestKit(VirtualTime, output)
 {
-    [Fact]
-    public void ScriptWorker_should_cut_off_an_endless_loop_at_the_in_flight_timeout_and_serve_the_next_task()
-    {
-        var pool = StartPool(Settings());
-        var caller = CreateTestProbe();
-
-        pool.Supervisor.Tell(new RunScript("loop", "faults", "spin", "[]"), caller);
-        AwaitRunning(pool, "loop");
-        VirtualScheduler.Advance(TimeSpan.FromSeconds(4.9));
-        caller.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        VirtualScheduler.Advance(TimeSpan.FromSeconds(0.2));
-
-        var failed = caller.ExpectMsg<ScriptFailed>();
-        Assert.Equal(("loop", FailureKind.Timeout), (failed.TaskId, failed.Kind));
-        pool.Supervisor.Tell(new RunScript("next", "basic", "add", "[1, 2]"), caller);
-        Assert.Equal("3", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
-    }
-
-    [Fact]
-    public void ScriptWorker_should_cut_off_a_loop_that_catches_everything()
-    {
-        var pool = StartPool(Settings());
-        var caller = CreateTestProbe();
-
-        pool.Supervisor.Tell(new RunScript("stubborn", "faults", "stubbornSpin", "[]"), caller);
-        AwaitRunning(pool, "stubborn");
-        VirtualScheduler.Advance(TimeSpan.FromSeconds(5));
-
-        Assert.Equal(FailureKind.Timeout, caller.ExpectMsg<ScriptFailed>().Kind);
-        pool.Supervisor.Tell(new RunScript("next", "basic", "echo", "[7]"), caller);
-        Assert.Equal("7", caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10)).ResultJson);
-    }
+    // Cutting off an endless loop (plain, and one that catches everything) at the in-flight timeout and serving the
+    // next task is pinned once per engine by PoolConformanceSpec.Pool_should_cut_off_an_endless_loop_at_the_in_flight_timeout_and_serve_the_next_call
+    // (tests/ActorPool.Engines.Tests/Conformance), Jint included.
 
     [Fact]
     public void ScriptWorker_should_not_postpone_the_in_flight_timeout_for_stats_queries()
