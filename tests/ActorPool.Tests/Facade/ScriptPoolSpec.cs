@@ -23,7 +23,9 @@ public sealed class ScriptPoolSpec(ITestOutputHelper output) : PoolTestKit(RealT
     [Fact]
     public async Task ScriptPool_should_run_a_batch_and_give_each_call_its_own_outcome_in_call_order()
     {
-        await using var pool = StartPool(Settings(workers: 2));
+        // A long grace period: on a loaded machine the supervisor's backstop (deadline + grace) must not beat the
+        // worker's own cut-off of the endless call; a real hang still fails the spec.
+        await using var pool = StartPool(Settings(workers: 2) with { GracePeriod = TimeSpan.FromSeconds(10) });
         await WarmUpAsync(pool);
 
         var outcomes = await pool.RunBatchAsync(MixedBatch(), deadline: BatchDeadline);
@@ -38,7 +40,7 @@ public sealed class ScriptPoolSpec(ITestOutputHelper output) : PoolTestKit(RealT
     {
         // One worker: every call after the first is handed over while the one before it runs (pipelining),
         // and the endless call must still be cut off at its deadline, not later by the supervisor's backstop.
-        await using var pool = StartPool(Settings(workers: 1) with { InFlightTimeout = TimeSpan.FromSeconds(20), Pipelining = true });
+        await using var pool = StartPool(Settings(workers: 1) with { InFlightTimeout = TimeSpan.FromSeconds(20), GracePeriod = TimeSpan.FromSeconds(10), Pipelining = true });
 
         for (var round = 0; round < 3; round++)
         {
