@@ -35,7 +35,7 @@ internal sealed record BenchOptions
     /// <summary>Warm decrypts per server in the yt-cipher-steady run, in ten legs (after a tenth as many to warm up); at least 10.</summary>
     public int Decrypts { get; init; } = 100_000;
 
-    /// <summary>A published gateway executable to run in the HTTP scenarios instead of the gateway built beside this program.</summary>
+    /// <summary>A published gateway executable (or a gateway .dll, run with dotnet) to run in the HTTP scenarios instead of the gateway built beside this program.</summary>
     public string? Gateway { get; init; }
 
     public static BenchOptions? Parse(string[] args)

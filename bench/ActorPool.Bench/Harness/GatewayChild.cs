@@ -23,8 +23,11 @@ internal sealed class GatewayChild : IDisposable
     {
         var port = ChildServer.FreePort();
         // --gateway runs a published gateway executable (e.g. build.ps1 publish's) instead of the one built beside this program.
+        // A .dll runs with `dotnet` (e.g. a build of another commit, for an A/B).
         var start = options.Gateway is { } published
-            ? new ProcessStartInfo(Path.GetFullPath(published)) { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(published))! }
+            ? published.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+                ? new ProcessStartInfo("dotnet", [Path.GetFullPath(published)]) { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(published))! }
+                : new ProcessStartInfo(Path.GetFullPath(published)) { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(published))! }
             : new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ActorPool.Gateway.dll")]) { WorkingDirectory = AppContext.BaseDirectory };
         start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["HOST"] = "127.0.0.1";
