@@ -7,7 +7,7 @@ namespace ActorPool.Dispatch;
 
 /// <summary>
 /// The dispatcher the pool's actors (supervisor and workers) run on: <c>akka.actor.actor-pool-dispatcher</c> in
-/// reference.conf, on <see cref="ParkingThreadExecutor"/> threads by default.
+/// reference.conf: the .NET thread pool by default, or <see cref="ParkingThreadExecutor"/> threads when configured.
 /// </summary>
 internal static class PoolDispatcher
 {

@@ -19,20 +19,21 @@ public sealed class PoolDispatcherSpec(ITestOutputHelper output) : PoolTestKit(R
         var workers = supervisor.Children.Cast<ActorRefWithCell>().ToList();
         Assert.NotEmpty(workers);
         Assert.All(workers, worker => Assert.Equal(PoolDispatcher.Id, worker.Underlying.Props.Dispatcher));
-        Assert.Equal(typeof(ParkingThreadExecutorConfigurator), Type.GetType(PoolDispatcher.ConfigFor(Sys).GetString("executor")));
+        // The thread pool by default: the parking executor was not better in the yt-cipher benchmark (reference.conf).
+        Assert.Equal("default-executor", PoolDispatcher.ConfigFor(Sys).GetString("executor"));
     }
 
     [Fact]
-    public async Task A_pool_should_run_on_the_thread_pool_when_its_dispatcher_is_configured_so()
+    public async Task A_pool_should_run_on_the_parking_thread_when_its_dispatcher_is_configured_so()
     {
-        var config = ConfigurationFactory.ParseString("akka.actor.actor-pool-dispatcher.executor = default-executor").WithFallback(RealTime);
-        using var system = ActorSystem.Create("thread-pool-dispatcher", config);
+        var config = ConfigurationFactory.ParseString("akka.actor.actor-pool-dispatcher.executor = \"ActorPool.Dispatch.ParkingThreadExecutorConfigurator, ActorPool\"").WithFallback(RealTime);
+        using var system = ActorSystem.Create("parking-dispatcher", config);
         try
         {
             await using var pool = ScriptPool.Start(system, TestModules.Source(), Settings());
 
             Assert.Equal("\"cba\"", (await pool.RunAsync("basic", "reverse", ["abc"])).Json);
-            Assert.Equal("default-executor", PoolDispatcher.ConfigFor(system).GetString("executor"));
+            Assert.Equal(typeof(ParkingThreadExecutorConfigurator), Type.GetType(PoolDispatcher.ConfigFor(system).GetString("executor")));
         }
         finally
         {
