@@ -264,6 +264,10 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 break;
             case CancelTask:
                 break;
+            case GetWorkerState:
+                var onEngine = job.RunningIndex();
+                Sender.Tell(new WorkerState("running", _taskId, _tasksRun) { OnEngine = onEngine >= 0 ? job.Calls[onEngine].Command.TaskId : null });
+                break;
             default:
                 Common(message, "running");
                 break;
@@ -335,10 +339,13 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         // The call itself first: if the engine thread had not started it yet, it never will (answered all the same).
         job.TryWithdraw(index, new ScriptFailed(target, kind, message));
         job.WithdrawPending();
-        _inFlight!.Cancel();
+
+        // The answers are taken before the engine is told to stop: once cancelled, the call ends on the engine
+        // thread with the engine's own "cancelled" failure, which must not replace the reason it was cut off for.
         var replies = job.Replies(i => i == index
             ? new ScriptFailed(target, kind, message)
             : new ScriptFailed(job.Calls[i].Command.TaskId, kind, $"the engine was cut off (task '{target}': {message}) just as this call of the same job started"));
+        _inFlight!.Cancel();
 
         // Grace timer first: whoever reads the answer may move the clock on at once.
         Timers.StartSingleTimer(GraceTimer, new GraceExpired(job.Id), _setup.Settings.GracePeriod);

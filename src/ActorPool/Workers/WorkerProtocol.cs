@@ -136,5 +136,13 @@ internal static class WorkerProtocol
     public sealed record WorkerList(IReadOnlyList<IActorRef> Refs);
 
     /// <summary>A worker's answer to <see cref="GetWorkerState"/>.</summary>
-    public sealed record WorkerState(string State, string? TaskId, int TasksRun) : INotInfluenceReceiveTimeout;
+    public sealed record WorkerState(string State, string? TaskId, int TasksRun) : INotInfluenceReceiveTimeout
+    {
+        /// <summary>
+        /// While running: the task whose call the engine thread is inside right now (null before it begins the
+        /// job, between two calls, and after it ended). A job is handed to the engine thread before it begins, so a
+        /// cut-off before then withdraws the call and the engine never enters it (docs/architecture.md).
+        /// </summary>
+        public string? OnEngine { get; init; }
+    }
 }

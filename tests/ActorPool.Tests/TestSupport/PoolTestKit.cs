@@ -83,14 +83,19 @@ public abstract class PoolTestKit : Akka.TestKit.Xunit2.TestKit
         return states;
     }
 
-    /// <summary>Waits until some worker runs <paramref name="taskId"/> (so its in-flight timeout is armed) and returns it.</summary>
+    /// <summary>
+    /// Waits until some worker runs <paramref name="taskId"/> and its engine thread is inside that call, and returns
+    /// the worker. The worker has then armed the in-flight timeout, and a cut-off from now on interrupts the engine
+    /// in the call: before the engine thread begins it, a cut-off withdraws the call instead, so an engine that
+    /// would hang in it comes back at once (the specs of cut-off engines depend on the difference).
+    /// </summary>
     internal IActorRef AwaitRunning(ScriptPool pool, string taskId)
     {
         IActorRef? found = null;
         AwaitAssert(
             () =>
             {
-                found = WorkerStates(pool).Where(w => w.State.TaskId == taskId && w.State.State == "running").Select(w => w.Worker).FirstOrDefault();
+                found = WorkerStates(pool).Where(w => w.State.State == "running" && w.State.OnEngine == taskId).Select(w => w.Worker).FirstOrDefault();
                 Assert.NotNull(found);
             },
             TimeSpan.FromSeconds(10),
