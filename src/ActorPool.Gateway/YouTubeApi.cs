@@ -83,8 +83,13 @@ internal static class YouTubeApi
                 return (BadRequest("Invalid request body: 'stream_url' is not an absolute http(s) URL"), null);
             }
 
-            var solver = await service.GetSolverAsync(player, context.RequestAborted).ConfigureAwait(false);
+            // Inputs the solver would refuse are refused before the player is fetched, as DecryptAsync does: a
+            // caller's bad n is a 400 whether or not the player host answers.
             var encrypted = fields.GetValueOrDefault("encrypted_signature");
+            var nGiven = fields.GetValueOrDefault("n_param") is { Length: > 0 } fromBody ? fromBody : url.Get("n");
+            SolverInputException.ThrowIfNotSolvable("encrypted_signature", encrypted);
+            SolverInputException.ThrowIfNotSolvable("n_param", nGiven);
+            var solver = await service.GetSolverAsync(player, context.RequestAborted).ConfigureAwait(false);
             var hasEncrypted = !string.IsNullOrEmpty(encrypted);
             if (hasEncrypted && !solver.HasSig)
             {
@@ -95,8 +100,7 @@ internal static class YouTubeApi
             string? n = null;
             if (solver.HasN)
             {
-                n = fields.GetValueOrDefault("n_param") is { Length: > 0 } fromBody ? fromBody : url.Get("n");
-                n = string.IsNullOrEmpty(n) ? null : n;
+                n = string.IsNullOrEmpty(nGiven) ? null : nGiven;
             }
 
             // sig and n together: one pool task at most (see YouTubeSolverService.DecryptAsync).
