@@ -94,7 +94,8 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
         worker.Tell(Start("t1", "block"));
         AwaitEntered(worker);
 
-        Assert.Equal(("running", "t1"), (StateOf(worker).State, StateOf(worker).TaskId));
+        var state = StateOf(worker);
+        Assert.Equal(("running", "t1", "t1"), (state.State, state.TaskId, state.OnEngine));
     }
 
     [Fact]
