@@ -7,7 +7,7 @@ internal sealed record BenchOptions
 {
     public const string Usage =
         "usage: dotnet run -c Release --project bench/ActorPool.Bench -- <tiny|node|respawn|soak|gateway|remote|scale|youtube|yt-cipher|yt-cipher-steady|all|profile|hops|constraints|wire>\n" +
-        "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16] [--decrypts 100000] [--gateway <published gateway executable>]";
+        "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16] [--decrypts 100000] [--gateway <published gateway executable>] [--gateway-gc server|workstation]";
 
     public required string Scenario { get; init; }
 
@@ -38,6 +38,9 @@ internal sealed record BenchOptions
     /// <summary>A published gateway executable (or a gateway .dll, run with dotnet) to run in the HTTP scenarios instead of the gateway built beside this program.</summary>
     public string? Gateway { get; init; }
 
+    /// <summary>The garbage collector the gateway child runs with (<c>DOTNET_gcServer</c>, for an A/B); null: its own setting.</summary>
+    public string? GatewayGc { get; init; }
+
     public static BenchOptions? Parse(string[] args)
     {
         if (args.Length == 0 || args[0] is not ("tiny" or "node" or "respawn" or "soak" or "gateway" or "remote" or "scale" or "youtube" or "yt-cipher" or "yt-cipher-steady" or "profile" or "hops" or "constraints" or "wire" or "all"))
@@ -59,6 +62,7 @@ internal sealed record BenchOptions
                 "--work-n" => options with { WorkN = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--batch" => options with { Batch = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--gateway" when File.Exists(value) => options with { Gateway = value },
+                "--gateway-gc" when value is "server" or "workstation" => options with { GatewayGc = value },
                 "--decrypts" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 10 => options with { Decrypts = n },
                 _ => null,
             };

@@ -15,7 +15,9 @@ namespace ActorPool.Bench.Scenarios;
 /// request: player download from the loopback host, solver extraction and load, the call), warmed with a tenth of
 /// <c>--decrypts</c>, then sent <c>--decrypts</c> (default 100,000) warm decrypts at 32 connections in ten legs; its
 /// RSS is read from /proc after the warm-up and after every leg. Flat means every reading within ± 10 % of the one
-/// after the warm-up.
+/// after the warm-up. For our gateway each reading also shows the managed heap (<c>dotnet_total_memory_bytes</c>
+/// from its <c>/metrics</c>), so growth can be told apart: managed objects, or native memory (V8 isolates, the GC's
+/// own reserve, thread stacks).
 /// </remarks>
 internal static class YtCipherSteadyScenario
 {
@@ -76,7 +78,10 @@ internal static class YtCipherSteadyScenario
 
                 var warm = await load.RunCountAsync("/decrypt_signature", () => workload.Body(YtCipherScenario.RandomN()), workload.Check, decrypts / Legs);
                 var baseline = ProcessMeter.RssMegabytes(pid);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warm-up {decrypts / Legs:N0} requests in {warm.Seconds:N1} s, failed {warm.Failures}; RSS {baseline:N0} MiB"));
+                using var scraper = new HttpClient { BaseAddress = address };
+                var ours = name.StartsWith("ours", StringComparison.Ordinal);
+                var heap = ours ? await ManagedHeapAsync(scraper) : "";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warm-up {decrypts / Legs:N0} requests in {warm.Seconds:N1} s, failed {warm.Failures}; RSS {baseline:N0} MiB{heap}"));
                 var readings = new List<double>();
                 var failures = warm.Failures;
                 var seconds = 0.0;
@@ -87,8 +92,9 @@ internal static class YtCipherSteadyScenario
                     readings.Add(rss);
                     failures += run.Failures;
                     seconds += run.Seconds;
+                    heap = ours ? await ManagedHeapAsync(scraper) : "";
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  after {leg * (decrypts / Legs),7:N0}: RSS {rss:N0} MiB ({(rss / baseline) - 1:+0.0%;-0.0%}), {decrypts / Legs / run.Seconds:N0} req/s, failed {run.Failures}"));
+                        $"  after {leg * (decrypts / Legs),7:N0}: RSS {rss:N0} MiB ({(rss / baseline) - 1:+0.0%;-0.0%}), {decrypts / Legs / run.Seconds:N0} req/s, failed {run.Failures}{heap}"));
                 }
 
                 var worst = readings.Max(r => Math.Abs((r / baseline) - 1));
@@ -112,5 +118,22 @@ internal static class YtCipherSteadyScenario
         {
             Console.WriteLine(line);
         }
+    }
+
+    /// <summary>The gateway's managed heap as its <c>/metrics</c> reports it (prometheus-net's <c>dotnet_total_memory_bytes</c>).</summary>
+    private static async Task<string> ManagedHeapAsync(HttpClient client)
+    {
+        const string Gauge = "dotnet_total_memory_bytes ";
+        var text = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(Gauge, StringComparison.Ordinal)
+                && double.TryParse(line.AsSpan(Gauge.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var bytes))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"; managed heap {bytes / (1 << 20):N0} MiB");
+            }
+        }
+
+        return "; managed heap not in /metrics";
     }
 }
