@@ -7,7 +7,7 @@ internal sealed record BenchOptions
 {
     public const string Usage =
         "usage: dotnet run -c Release --project bench/ActorPool.Bench -- <tiny|node|respawn|soak|gateway|remote|scale|youtube|yt-cipher|yt-cipher-steady|all|profile|hops|constraints|wire>\n" +
-        "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16] [--decrypts 100000] [--gateway <published gateway executable>] [--gateway-gc server|workstation]";
+        "       [--seconds 5] [--rounds 3] [--inflight 32] [--workers 2] [--count 1000000] [--work-n 2000] [--batch 16] [--decrypts 100000] [--gateway <published gateway executable>] [--gateway-env NAME=VALUE ...]";
 
     public required string Scenario { get; init; }
 
@@ -38,8 +38,8 @@ internal sealed record BenchOptions
     /// <summary>A published gateway executable (or a gateway .dll, run with dotnet) to run in the HTTP scenarios instead of the gateway built beside this program.</summary>
     public string? Gateway { get; init; }
 
-    /// <summary>The garbage collector the gateway child runs with (<c>DOTNET_gcServer</c>, for an A/B); null: its own setting.</summary>
-    public string? GatewayGc { get; init; }
+    /// <summary>Extra environment variables of the gateway child (e.g. <c>DOTNET_gcServer=1</c>, for an A/B); repeatable.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> GatewayEnvironment { get; init; } = [];
 
     public static BenchOptions? Parse(string[] args)
     {
@@ -62,7 +62,10 @@ internal sealed record BenchOptions
                 "--work-n" => options with { WorkN = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--batch" => options with { Batch = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--gateway" when File.Exists(value) => options with { Gateway = value },
-                "--gateway-gc" when value is "server" or "workstation" => options with { GatewayGc = value },
+                "--gateway-env" when value.IndexOf('=', StringComparison.Ordinal) > 0 => options with
+                {
+                    GatewayEnvironment = [.. options.GatewayEnvironment, new(value[..value.IndexOf('=', StringComparison.Ordinal)], value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..])],
+                },
                 "--decrypts" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 10 => options with { Decrypts = n },
                 _ => null,
             };

@@ -37,9 +37,9 @@ internal sealed class GatewayChild : IDisposable
         start.Environment["YOUTUBE_BASE_URL"] = youtube.ToString();
         start.Environment["XDG_CACHE_HOME"] = cache;
         start.Environment["SOLVER_ENGINE"] = solverEngine;
-        if (options.GatewayGc is { } gc)
+        foreach (var (name, value) in options.GatewayEnvironment)
         {
-            start.Environment["DOTNET_gcServer"] = gc == "server" ? "1" : "0";
+            start.Environment[name] = value;
         }
 
         return new GatewayChild(await ChildServer.StartAsync("the gateway", start, port, "/health/ready", TimeSpan.FromSeconds(60)));
