@@ -112,7 +112,7 @@ internal sealed partial class PoolSupervisor
         var index = _idle.Count - 1;
         for (var i = _idle.Count - 1; i >= 0; i--)
         {
-            if (_idle[i].Modules.Contains(module))
+            if (_idle[i].HasLoaded(module))
             {
                 index = i;
                 break;
@@ -150,11 +150,7 @@ internal sealed partial class PoolSupervisor
             task.Worker = slot;
             task.StartedAt = now;
             task.BackstopAt = backstop;
-            if (i == 0 || !ReferenceEquals(task.Command.Module, tasks[i - 1].Command.Module))
-            {
-                slot.Modules.Add(task.Command.Module);
-            }
-
+            slot.Loads(task.Command.Module);
             calls[i] = new JobCall(task.Command, _settings.InFlightTimeout, i == 0 ? null : task.ExpiresAt(_settings.MaxTaskAge), task.DeadlineAt);
             _metrics.TaskWaited(now - task.AcceptedAt);
             Telemetry.TaskTracing.Started(task.Trace, now - task.AcceptedAt);

@@ -26,6 +26,22 @@ internal sealed class WorkerSlot(IActorRef worker, int budget, DateTimeOffset sp
 
     /// <summary>Modules this worker's engine has loaded (for dispatch affinity).</summary>
     public HashSet<string> Modules { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The module of its last call (the same string instance skips hashing on the next task of the same module).</summary>
+    private string? _lastModule;
+
+    /// <summary>Records that its engine loads <paramref name="module"/>.</summary>
+    public void Loads(string module)
+    {
+        if (!ReferenceEquals(module, _lastModule))
+        {
+            Modules.Add(module);
+            _lastModule = module;
+        }
+    }
+
+    /// <summary>Whether its engine has <paramref name="module"/> loaded.</summary>
+    public bool HasLoaded(string module) => ReferenceEquals(module, _lastModule) || Modules.Contains(module);
 }
 
 /// <summary>
