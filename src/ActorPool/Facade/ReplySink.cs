@@ -12,7 +12,7 @@ namespace ActorPool;
 /// </summary>
 internal sealed class ReplySink : MinimalActorRef
 {
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<IScriptReply>> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IPendingReply> _pending = new(StringComparer.Ordinal);
 
     public ReplySink(IActorRefProvider provider, ActorPath path)
     {
@@ -37,9 +37,19 @@ internal sealed class ReplySink : MinimalActorRef
     /// <summary>Records that the supervisor terminated; call before <see cref="FailAll"/>.</summary>
     public void MarkSupervisorGone() => _gone.TrySetResult();
 
-    public TaskCompletionSource<IScriptReply> Register(string taskId)
+    /// <summary>Waits for the reply to <paramref name="taskId"/> as it comes.</summary>
+    public TaskCompletionSource<IScriptReply> Register(string taskId) => Add(taskId, new RawReply());
+
+    /// <summary>
+    /// Waits for the reply to <paramref name="taskId"/> as the caller's result: the task ends with the
+    /// <see cref="ScriptResult"/>, or faults with the failure's <see cref="ScriptPoolException"/> (one task per call,
+    /// no continuation to unwrap the reply).
+    /// </summary>
+    public TaskCompletionSource<ScriptResult> RegisterResult(string taskId) => Add(taskId, new ResultReply());
+
+    private T Add<T>(string taskId, T completion)
+        where T : IPendingReply
     {
-        var completion = new TaskCompletionSource<IScriptReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_pending.TryAdd(taskId, completion))
         {
             throw new InvalidOperationException($"task id '{taskId}' is already pending");
@@ -57,7 +67,7 @@ internal sealed class ReplySink : MinimalActorRef
         {
             if (_pending.TryRemove(taskId, out var completion))
             {
-                completion.TrySetResult(new ScriptFailed(taskId, kind, message));
+                completion.Complete(new ScriptFailed(taskId, kind, message));
             }
         }
     }
@@ -66,7 +76,39 @@ internal sealed class ReplySink : MinimalActorRef
     {
         if (message is IScriptReply reply && _pending.TryRemove(reply.TaskId, out var completion))
         {
-            completion.TrySetResult(reply);
+            completion.Complete(reply);
+        }
+    }
+
+    /// <summary>A call waiting for its reply.</summary>
+    private interface IPendingReply
+    {
+        void Complete(IScriptReply reply);
+    }
+
+    /// <summary>Completed with the reply itself; continuations run asynchronously (never on the thread that delivered it).</summary>
+    private sealed class RawReply() : TaskCompletionSource<IScriptReply>(TaskCreationOptions.RunContinuationsAsynchronously), IPendingReply
+    {
+        public void Complete(IScriptReply reply) => TrySetResult(reply);
+    }
+
+    /// <summary>Completed with the caller's result or failure; continuations run asynchronously.</summary>
+    private sealed class ResultReply() : TaskCompletionSource<ScriptResult>(TaskCreationOptions.RunContinuationsAsynchronously), IPendingReply
+    {
+        public void Complete(IScriptReply reply)
+        {
+            switch (reply)
+            {
+                case ScriptSucceeded ok:
+                    TrySetResult(new ScriptResult(ok.TaskId, ok.ResultJson));
+                    break;
+                case ScriptFailed failed:
+                    TrySetException(ScriptPoolException.From(failed));
+                    break;
+                default:
+                    TrySetException(new ScriptPoolException($"unexpected reply {reply.GetType().Name}"));
+                    break;
+            }
         }
     }
 }

@@ -154,7 +154,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(moduleName);
         ArgumentNullException.ThrowIfNull(functionName);
         ArgumentNullException.ThrowIfNull(argsJson);
-        var taskId = _idPrefix + Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
+        var taskId = TaskId(Interlocked.Increment(ref _nextId));
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromException<ScriptResult>(new ScriptCancelledException(new ScriptFailed(taskId, FailureKind.Cancelled, "the call was cancelled before it was sent")));
@@ -179,6 +179,20 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
             return Task.FromException<ScriptResult>(Failed(activity, new ScriptRequestException(PayloadLimit.RequestTooLarge(taskId, size, _maxPayload))));
         }
 
+        if (activity is null && !cancellationToken.CanBeCanceled)
+        {
+            // The common case: nothing to end or cancel, so the sink completes the caller's task itself.
+            var result = _sink.RegisterResult(taskId);
+            if (_sink.SupervisorGone)
+            {
+                _sink.Forget(taskId);
+                return Task.FromException<ScriptResult>(ScriptPoolException.From(new ScriptFailed(taskId, FailureKind.WorkerCrashed, SupervisorGoneMessage)));
+            }
+
+            Supervisor.Tell(run, _sink);
+            return result.Task;
+        }
+
         var completion = _sink.Register(taskId);
         // Checked after registering: the watcher sets the flag before failing what is registered, so a call
         // either sees the flag or is failed by the watcher, and never waits on a supervisor that is gone.
@@ -197,6 +211,14 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
+    }
+
+    /// <summary>This facade's task id number <paramref name="number"/>: its prefix and the number, one string allocated.</summary>
+    private string TaskId(long number)
+    {
+        Span<char> digits = stackalloc char[20];
+        number.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
+        return string.Concat(_idPrefix.AsSpan(), digits[..written]);
     }
 
     /// <summary>Starts the call's client span when someone listens, leaving the caller's current activity as it was.</summary>
@@ -264,7 +286,7 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         for (var i = 0; i < runs.Length; i++)
         {
             var call = calls[i] ?? throw new ArgumentException($"call {i} of the batch is null", nameof(calls));
-            runs[i] = new RunScript(_idPrefix + (first + i).ToString(CultureInfo.InvariantCulture), call.Module, call.Function, call.ArgsJson, deadline);
+            runs[i] = new RunScript(TaskId(first + i), call.Module, call.Function, call.ArgsJson, deadline);
         }
 
         var batch = new RunScriptBatch(batchId, runs);

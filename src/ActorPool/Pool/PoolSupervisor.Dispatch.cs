@@ -36,35 +36,51 @@ internal sealed partial class PoolSupervisor
     }
 
     /// <summary>
+    /// The most calls one job takes across batches (<see cref="TakeJob"/>): a batch's own run is never cut below its
+    /// length by this (only by the worker's budget), but runs of later batches join a job only up to this size, so
+    /// one job holds a few batches' worth of hand-offs, not a whole queue.
+    /// </summary>
+    internal const int MaxJobCalls = 64;
+
+    /// <summary>
     /// Takes <paramref name="head"/> (unexpired, first in the queue) off the queue with, when it is a call of a
-    /// batch, the calls of the same batch queued right behind it: as many as <paramref name="slot"/>'s budget has
-    /// room for, so that they cross to its engine thread as one job. The run is shared evenly among the idle
-    /// workers only when nothing else waits behind it (otherwise the other workers take what waits, and every
-    /// extra job is one more hand-off). Expired calls on the way are answered <c>QueueExpired</c>.
+    /// batch, the batch calls of the same caller queued right behind it (its own batch's, then those of the same
+    /// caller's next batches up to <see cref="MaxJobCalls"/>): as many as <paramref name="slot"/>'s budget has room
+    /// for, so that they cross to its engine thread as one job. Only one caller's calls share a job: a call that
+    /// overruns holds back only its own caller's calls behind it, never another caller's. The run is shared evenly
+    /// among the idle workers only when nothing else waits behind it (otherwise the other workers take what waits,
+    /// and every extra job is one more hand-off). Expired calls on the way are answered <c>QueueExpired</c>.
     /// </summary>
     private List<PendingTask> TakeJob(PendingTask head, WorkerSlot slot, DateTimeOffset now)
     {
-        var job = new List<PendingTask>(head.Batch is null ? 1 : 4);
-        Unqueue(head);
-        job.Add(head);
         if (head.Batch is not { } batch)
         {
-            return job;
+            Unqueue(head);
+            return [head];
         }
 
-        var run = 1;
-        for (var node = _queue.First; node is not null && node.Value.Batch == batch; node = node.Next)
+        // The calls that may join: the head's own batch, then batch calls of the same caller, in queue order.
+        var run = 0;
+        for (var node = _queue.First; node is not null && Joins(node.Value, head); node = node.Next)
         {
+            if (run >= MaxJobCalls && node.Value.Batch != batch)
+            {
+                break;
+            }
+
             run++;
         }
 
         var size = Math.Min(slot.Budget - slot.Dispatched, run);
-        if (run == _queue.Count + 1 && _idle.Count > 1)
+        if (run == _queue.Count && _idle.Count > 1)
         {
             size = Math.Min(size, (run + _idle.Count - 1) / _idle.Count);
         }
 
-        while (job.Count < size && _queue.First is { } node && node.Value.Batch == batch)
+        var job = new List<PendingTask>(size);
+        Unqueue(head);
+        job.Add(head);
+        while (job.Count < size && _queue.First is { } node && Joins(node.Value, head))
         {
             var call = node.Value;
             if (ExpiryReason(call, now) is { } reason)
@@ -80,6 +96,10 @@ internal sealed partial class PoolSupervisor
         return job;
     }
 
+    /// <summary>Whether queued <paramref name="call"/> may join the job of batch call <paramref name="head"/>: a batch call of the same caller.</summary>
+    private static bool Joins(PendingTask call, PendingTask head) =>
+        call.Batch is not null && (call.Batch == head.Batch || ReferenceEquals(call.ReplyTo, head.ReplyTo) || call.ReplyTo.Equals(head.ReplyTo));
+
     private void Unqueue(PendingTask task)
     {
         _queue.Remove(task.QueueNode!);
@@ -92,7 +112,7 @@ internal sealed partial class PoolSupervisor
         var index = _idle.Count - 1;
         for (var i = _idle.Count - 1; i >= 0; i--)
         {
-            if (_idle[i].Modules.Contains(module))
+            if (_idle[i].HasLoaded(module))
             {
                 index = i;
                 break;
@@ -130,11 +150,7 @@ internal sealed partial class PoolSupervisor
             task.Worker = slot;
             task.StartedAt = now;
             task.BackstopAt = backstop;
-            if (i == 0 || !ReferenceEquals(task.Command.Module, tasks[i - 1].Command.Module))
-            {
-                slot.Modules.Add(task.Command.Module);
-            }
-
+            slot.Loads(task.Command.Module);
             calls[i] = new JobCall(task.Command, _settings.InFlightTimeout, i == 0 ? null : task.ExpiresAt(_settings.MaxTaskAge), task.DeadlineAt);
             _metrics.TaskWaited(now - task.AcceptedAt);
             Telemetry.TaskTracing.Started(task.Trace, now - task.AcceptedAt);
@@ -179,7 +195,14 @@ internal sealed partial class PoolSupervisor
         var answered = 0;
         for (var i = 0; i < tasks.Count; i++)
         {
-            if (finished.Replies[i] is { } reply)
+            var reply = finished.Replies[i];
+            if (ScriptWorker.NeverRan(reply))
+            {
+                // The budget counts calls that ran: the worker gave this one back too (ScriptWorker.Refund).
+                slot.Dispatched--;
+            }
+
+            if (reply is not null)
             {
                 Settle(tasks[i], reply);
                 answered++;

@@ -23,12 +23,12 @@ internal sealed partial class PoolSupervisor
 
         // A cut-off worker left without a replacement (the bound of recovering engines above target was reached)
         // gets one as soon as the bound allows.
-        var covered = _slots.Values.Count(slot => slot.State is SlotState.Recovering { Replaced: true });
+        var covered = _slots.Values.Count(slot => slot.State is SlotState.Recovering);
         foreach (var slot in _slots.Values.ToList())
         {
-            if (covered < _settings.Workers && slot.State is SlotState.Recovering { Replaced: false } recovering)
+            if (covered < _settings.Workers && slot.State is SlotState.RecoveringInSeat inSeat)
             {
-                SetState(slot, recovering with { Replaced = true });
+                SetState(slot, new SlotState.Recovering(inSeat.Since));
                 covered++;
             }
         }
@@ -96,7 +96,8 @@ internal sealed partial class PoolSupervisor
             {
                 SlotState.Starting or SlotState.Standby => true,
                 SlotState.Idle or SlotState.Busy or SlotState.Renewing => slot.HasBudget && succeeded?.Contains(slot) != true,
-                SlotState.Recovering recovering => !recovering.Replaced,
+                SlotState.Recovering => false,
+                SlotState.RecoveringInSeat => true,
                 SlotState.Retiring => false,
                 _ => throw new InvalidOperationException($"unknown worker state {slot.State}"),
             };
@@ -208,7 +209,7 @@ internal sealed partial class PoolSupervisor
 
     private void OnWorkerAvailable(IActorRef worker)
     {
-        if (!_slots.TryGetValue(worker, out var slot) || slot.State is not (SlotState.Recovering or SlotState.Renewing))
+        if (!_slots.TryGetValue(worker, out var slot) || slot.State is not (SlotState.Recovering or SlotState.RecoveringInSeat or SlotState.Renewing))
         {
             return;
         }
@@ -238,8 +239,8 @@ internal sealed partial class PoolSupervisor
         // Its successor (if any) serves at once either way; past the bound it still counts towards the target, so
         // no further engine starts for it until a recovering engine ends (SpawnMissing then covers it).
         ReleaseSuccessor(slot);
-        var covered = _slots.Values.Count(other => other.State is SlotState.Recovering { Replaced: true });
-        SetState(slot, new SlotState.Recovering(now, Replaced: covered < _settings.Workers));
+        var covered = _slots.Values.Count(other => other.State is SlotState.Recovering);
+        SetState(slot, covered < _settings.Workers ? new SlotState.Recovering(now) : new SlotState.RecoveringInSeat(now));
         SpawnMissing();
     }
 

@@ -207,7 +207,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
             {
                 SlotState.Idle => WorkerStatus.Idle,
                 SlotState.Busy => WorkerStatus.Busy,
-                SlotState.Recovering => WorkerStatus.Recovering,
+                SlotState.Recovering or SlotState.RecoveringInSeat => WorkerStatus.Recovering,
                 SlotState.Retiring => WorkerStatus.Retiring,
                 _ => WorkerStatus.Starting,
             };
@@ -243,7 +243,7 @@ internal sealed partial class PoolSupervisor : UntypedActor, IWithTimers
                 case SlotState.Starting or SlotState.Standby or SlotState.Renewing:
                     starting++;
                     break;
-                case SlotState.Recovering:
+                case SlotState.Recovering or SlotState.RecoveringInSeat:
                     recovering++;
                     break;
                 case SlotState.Retiring:

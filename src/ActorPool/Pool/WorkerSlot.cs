@@ -13,7 +13,10 @@ internal sealed class WorkerSlot(IActorRef worker, int budget, DateTimeOffset sp
     /// <summary>When it was spawned (its engine start time feeds <see cref="Succession"/>).</summary>
     public DateTimeOffset SpawnedAt { get; } = spawnedAt;
 
-    /// <summary>Tasks handed to it so far; never exceeds <see cref="Budget"/>.</summary>
+    /// <summary>
+    /// Calls handed to it that ran or may still run: counted at dispatch, given back for the calls of a job that
+    /// never ran (<c>PoolSupervisor.OnTaskFinished</c>, as the worker does); never exceeds <see cref="Budget"/>.
+    /// </summary>
     public int Dispatched { get; set; }
 
     public bool HasBudget => Dispatched < Budget;
@@ -23,6 +26,22 @@ internal sealed class WorkerSlot(IActorRef worker, int budget, DateTimeOffset sp
 
     /// <summary>Modules this worker's engine has loaded (for dispatch affinity).</summary>
     public HashSet<string> Modules { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The module of its last call (the same string instance skips hashing on the next task of the same module).</summary>
+    private string? _lastModule;
+
+    /// <summary>Records that its engine loads <paramref name="module"/>.</summary>
+    public void Loads(string module)
+    {
+        if (!ReferenceEquals(module, _lastModule))
+        {
+            Modules.Add(module);
+            _lastModule = module;
+        }
+    }
+
+    /// <summary>Whether its engine has <paramref name="module"/> loaded.</summary>
+    public bool HasLoaded(string module) => ReferenceEquals(module, _lastModule) || Modules.Contains(module);
 }
 
 /// <summary>
@@ -32,8 +51,9 @@ internal sealed class WorkerSlot(IActorRef worker, int budget, DateTimeOffset sp
 /// <remarks>
 /// <c>Starting(predecessor?)</c> → (ready) <c>Idle</c>, or <c>Standby(predecessor)</c> while the worker it was
 /// started ahead for still serves → (that one's last task ends, or it is cut off or leaves) <c>Idle</c>.
-/// <c>Idle</c> ⇄ <c>Busy(tasks)</c>. <c>Busy</c> → (cut off) <c>Recovering(since, replaced)</c> or (suspect
-/// engine) <c>Renewing(since)</c> → (engine back) <c>Idle</c>, <c>Standby</c> (for a worker on its last task that
+/// <c>Idle</c> ⇄ <c>Busy(tasks)</c>. <c>Busy</c> → (cut off) <c>Recovering(since)</c> (replaced) or
+/// <c>RecoveringInSeat(since)</c> (past the bound of recovering engines: no replacement yet; → <c>Recovering</c> when
+/// one may start), or (suspect engine) <c>Renewing(since)</c>; each → (engine back) <c>Idle</c>, <c>Standby</c> (for a worker on its last task that
 /// has no successor) or stopped when surplus. Any state →
 /// <c>Retiring</c> (budget, crash, abandonment, stray reply, unresponsive).
 /// </remarks>
@@ -80,11 +100,17 @@ internal abstract record SlotState
     }
 
     /// <summary>
-    /// Its task was cut off at <paramref name="Since"/> and its engine thread may never come back.
-    /// <paramref name="Replaced"/>: a replacement (or its successor) serves in its place; false only when the
-    /// bound on recovering engines above target was reached, so it still counts towards the target.
+    /// Its task was cut off at <paramref name="Since"/> and its engine thread may never come back; a replacement (or
+    /// its successor) serves in its place, so it does not count towards the target.
     /// </summary>
-    public sealed record Recovering(DateTimeOffset Since, bool Replaced) : SlotState;
+    public sealed record Recovering(DateTimeOffset Since) : SlotState;
+
+    /// <summary>
+    /// Cut off at <paramref name="Since"/> like <see cref="Recovering"/>, but when the bound on recovering engines
+    /// above target was reached: no replacement was started for it, so it keeps its seat (counts towards the target)
+    /// until a recovering engine ends and it becomes <see cref="Recovering"/> with a replacement.
+    /// </summary>
+    public sealed record RecoveringInSeat(DateTimeOffset Since) : SlotState;
 
     /// <summary>Its engine thread is back and replaces a suspect engine (one engine start) since <paramref name="Since"/>.</summary>
     public sealed record Renewing(DateTimeOffset Since) : SlotState;

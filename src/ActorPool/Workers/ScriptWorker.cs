@@ -37,14 +37,24 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IEngineHost? _host;
     private CancellationTokenSource? _inFlight;
+
+    // A token source of a job that ended normally, reset for the next one (no allocation per job).
+    private CancellationTokenSource? _spareCancellation;
     private string? _taskId;
     private int _tasksRun;
+
+    // The job in flight while Running (fields rather than a closure per job: this is the tiny-task path).
+    private EngineJob? _job;
+    private DateTimeOffset _jobStartedAt;
+    private bool _jobLast;
+    private readonly UntypedReceive _running;
 
     public ScriptWorker(WorkerSetup setup, int budget, IActorRef supervisor)
     {
         _setup = setup;
         _budget = budget;
         _supervisor = supervisor;
+        _running = Running;
         Become(Starting);
     }
 
@@ -135,8 +145,9 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
     }
 
     /// <summary>
-    /// Starts a job: its calls count against the budget now, one closure crosses to the engine thread, and the run
-    /// limit of the first call is armed.
+    /// Starts a job: its calls count against the budget now (those that never start are given back when the job
+    /// ends, see <see cref="Refund"/>), one closure crosses to the engine thread, and the run limit of the first
+    /// call is armed.
     /// </summary>
     private void Run(StartTask start)
     {
@@ -152,8 +163,8 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             }
         }
 
-        var last = start.Last || _tasksRun >= _budget;
-        var cancellation = new CancellationTokenSource();
+        var cancellation = _spareCancellation ?? new CancellationTokenSource();
+        _spareCancellation = null;
         _inFlight = cancellation;
         _taskId = job.Id;
         var clock = Context.System.Scheduler;
@@ -170,7 +181,10 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
                 self.Tell(done);
             }
         });
-        Become(message => Running(message, job, startedAt, last));
+        _job = job;
+        _jobStartedAt = startedAt;
+        _jobLast = start.Last;
+        Become(_running);
     }
 
     /// <summary>When <paramref name="call"/>, started at <paramref name="startedAt"/>, must be cut off: its run limit, or its caller's deadline if nearer.</summary>
@@ -237,16 +251,17 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         });
     }
 
-    private void Running(object message, EngineJob job, DateTimeOffset startedAt, bool last)
+    private void Running(object message)
     {
+        var job = _job!;
         switch (message)
         {
             case EngineDone done when done.Job == job:
                 DisarmRunLimit();
-                Finish(done, last);
+                Finish(done, _jobLast);
                 break;
             case ReceiveTimeout:
-                OnRunLimit(job, startedAt);
+                OnRunLimit(job, _jobStartedAt);
                 break;
             case CancelTask cancel when job.IndexOf(cancel.TaskId) is var index and >= 0:
                 if (job.TryWithdraw(index, new ScriptFailed(cancel.TaskId, FailureKind.Cancelled, "the task was cancelled by its caller before it started", ScriptFailed.NeverStarted)))
@@ -274,10 +289,14 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>The engine thread is done with the job: pass the answers on and say what comes next.</summary>
+    /// <summary>
+    /// The engine thread is done with the job: pass the answers on and say what comes next. <paramref name="last"/>:
+    /// the supervisor handed the job as the last of the budget; it stays the last only if every call of it ran.
+    /// </summary>
     private void Finish(EngineDone done, bool last)
     {
         var job = done.Job;
+        _job = null;
 
         // Calls after one that stopped the job (a suspect engine, a script error with recycling, the module
         // limit, a crash) never started: they go back to the queue.
@@ -286,6 +305,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         {
             _log.Error(crash, "The engine of {0} failed in a way no failure kind covers during task {1}; the worker retires", Self.Path.Name, job.Id);
             var crashed = job.Replies(i => new ScriptFailed(job.Calls[i].Command.TaskId, FailureKind.WorkerCrashed, $"the engine failed running the task ({crash.GetType().Name}: {crash.Message}); its worker was replaced"));
+            Refund(crashed);
             _supervisor.Tell(new TaskFinished(job.Id, crashed, WorkerNext.Retiring, RetirementReason.Crashed));
             _inFlight = null;
             Retire(RetirementReason.Crashed);
@@ -293,6 +313,7 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         }
 
         var replies = job.Replies(null);
+        last = Refund(replies) == 0 ? last || _tasksRun >= _budget : _tasksRun >= _budget;
         var scriptError = false;
         if (_setup.Settings.RecycleOnScriptError)
         {
@@ -312,6 +333,8 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
         switch (next)
         {
             case WorkerNext.Idle:
+                // The engine thread is done with the token: keep it for the next job.
+                _spareCancellation = _inFlight!.TryReset() ? _inFlight : null;
                 BecomeIdle();
                 break;
             case WorkerNext.Renewing:
@@ -347,12 +370,35 @@ internal sealed class ScriptWorker : UntypedActor, IWithTimers
             : new ScriptFailed(job.Calls[i].Command.TaskId, kind, $"the engine was cut off (task '{target}': {message}) just as this call of the same job started"));
         _inFlight!.Cancel();
 
+        Refund(replies);
+        _job = null;
+
         // Grace timer first: whoever reads the answer may move the clock on at once.
         Timers.StartSingleTimer(GraceTimer, new GraceExpired(job.Id), _setup.Settings.GracePeriod);
         var id = job.Id;
         Become(m => Recovering(m, id, engineBack: false));
         _supervisor.Tell(new TaskFinished(job.Id, replies, WorkerNext.Recovering));
     }
+
+    /// <summary>
+    /// Gives back the budget of the job's calls that never ran (re-queued, or answered as never started): the budget
+    /// counts calls that ran on this worker's engines. The supervisor gives back the same calls when it reads the
+    /// job's <see cref="TaskFinished"/> (<c>PoolSupervisor.OnTaskFinished</c>), so both count alike. Returns how many.
+    /// </summary>
+    private int Refund(IReadOnlyList<IScriptReply?> replies)
+    {
+        var refunded = 0;
+        foreach (var reply in replies)
+        {
+            refunded += NeverRan(reply) ? 1 : 0;
+        }
+
+        _tasksRun -= refunded;
+        return refunded;
+    }
+
+    /// <summary>Whether a job's reply says its call never ran: null (it goes back to the queue) or answered as never started.</summary>
+    internal static bool NeverRan(IScriptReply? reply) => reply is null or ScriptFailed { TaskNeverStarted: true };
 
     /// <summary>Posts the replacement of the engine (its thread is back) and waits for it.</summary>
     private void Renew(string taskId)

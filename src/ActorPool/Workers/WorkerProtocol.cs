@@ -35,7 +35,8 @@ internal static class WorkerProtocol
     /// age limit or its caller's deadline, whichever is first) and its caller's deadline
     /// (<paramref name="DeadlineAt"/>, which shortens the run limit of a call that starts late).
     /// </summary>
-    public sealed record JobCall(RunScript Command, TimeSpan RunLimit, DateTimeOffset? StartBy = null, DateTimeOffset? DeadlineAt = null);
+    /// <remarks>A value, not an object: a job of n calls is one array, not n allocations.</remarks>
+    public readonly record struct JobCall(RunScript Command, TimeSpan RunLimit, DateTimeOffset? StartBy = null, DateTimeOffset? DeadlineAt = null);
 
     /// <summary>
     /// Supervisor to worker: run these calls back to back as one engine job (one hand-off to the engine thread,

@@ -64,6 +64,30 @@ public sealed class BatchJobSpec : PoolTestKit, IDisposable
     }
 
     [Fact]
+    public void Pool_should_run_the_queued_batches_of_one_caller_as_one_job_but_never_mix_in_another_callers_calls()
+    {
+        var pool = Start(workers: 1);
+        var caller = CreateTestProbe();
+        var other = CreateTestProbe();
+
+        // The worker is busy with a gated task while three batches queue: two of one caller, then one of another.
+        pool.Supervisor.Tell(Call("gated", "gate", "[g]"), caller);
+        AwaitEntered("[g]");
+        pool.Supervisor.Tell(Batch("b1", [.. Enumerable.Range(0, 3).Select(i => Call($"b1-{i}", "echo", $"[{i}]"))]), caller);
+        pool.Supervisor.Tell(Batch("b2", [.. Enumerable.Range(0, 2).Select(i => Call($"b2-{i}", "echo", $"[{i}]"))]), caller);
+        pool.Supervisor.Tell(Batch("o1", [.. Enumerable.Range(0, 2).Select(i => Call($"o1-{i}", "echo", $"[{i}]"))]), other);
+        Sync(pool);
+        _fake.Gate("[g]").Set();
+
+        caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10));
+        var completed = new[] { caller.ExpectMsg<ScriptBatchCompleted>(TimeSpan.FromSeconds(10)), caller.ExpectMsg<ScriptBatchCompleted>(TimeSpan.FromSeconds(10)) };
+        Assert.Equal(["b1", "b2"], completed.Select(c => c.TaskId).Order());
+        Assert.All(completed.SelectMany(c => c.Replies), r => Assert.IsType<ScriptSucceeded>(r));
+        Assert.All(other.ExpectMsg<ScriptBatchCompleted>(TimeSpan.FromSeconds(10)).Replies, r => Assert.IsType<ScriptSucceeded>(r));
+        Assert.Equal([("gated", 1), ("b1-0", 5), ("o1-0", 2)], _jobs.Snapshot().Select(j => (j.First, j.Calls)));
+    }
+
+    [Fact]
     public void Pool_should_give_each_call_of_one_job_its_own_outcome()
     {
         var pool = Start(workers: 1);
@@ -94,6 +118,24 @@ public sealed class BatchJobSpec : PoolTestKit, IDisposable
         // The call after the suspect one never ran on that engine: it went back to the queue, as a job of its own.
         Assert.Equal([("ok1", 3), ("ok3", 1)], _jobs.Snapshot().Select(j => (j.First, j.Calls)));
         Assert.Equal(["[1]", "[]", "[3]"], _fake.Entered.ToArray());
+    }
+
+    [Fact]
+    public void Pool_should_count_against_a_workers_budget_only_the_calls_that_ran_not_those_re_queued()
+    {
+        var pool = Start(workers: 1, budget: 4);
+        var caller = CreateTestProbe();
+
+        // ok3 never starts in the first job (the engine is suspect after "limit"): it goes back to the queue and runs
+        // on the renewed engine. Three calls ran, so the worker has one left, and serves ok4 as its fourth.
+        pool.Supervisor.Tell(Batch("b", [Call("ok1", "echo", "[1]"), Call("limit", "suspect"), Call("ok3", "echo", "[3]")]), caller);
+        Assert.Equal("[3]", ((ScriptSucceeded)caller.ExpectMsg<ScriptBatchCompleted>(TimeSpan.FromSeconds(10)).Replies[2]).ResultJson);
+        pool.Supervisor.Tell(Call("ok4", "echo", "[4]"), caller);
+        caller.ExpectMsg<ScriptSucceeded>(TimeSpan.FromSeconds(10));
+
+        var started = _started.Snapshot();
+        Assert.Single(started.Select(s => s.Worker).Distinct());
+        Assert.Equal([1, 2, 3, 3, 4], started.Select(s => s.Count));
     }
 
     [Fact]

@@ -200,6 +200,32 @@ public sealed class ScriptWorkerSpec : PoolTestKit, IDisposable
     }
 
     [Fact]
+    public void ScriptWorker_should_count_against_its_budget_only_the_calls_of_a_job_that_ran()
+    {
+        // Budget 3, a job of three calls: the second leaves the engine suspect, so the third never starts and goes
+        // back to the queue. Two calls ran: the worker renews its engine and serves its third (not retiring).
+        var worker = StartWorker(budget: 3);
+
+        worker.Tell(new StartTask([Call("ok1", "echo", "[1]"), Call("limit", "suspect"), Call("ok3", "echo", "[3]")], Last: true));
+
+        var finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal(WorkerNext.Renewing, finished.Next);
+        Assert.Null(finished.Replies[2]);
+        _supervisor.ExpectMsg<WorkerAvailable>();
+        Assert.Equal(("idle", 2), (StateOf(worker).State, StateOf(worker).TasksRun));
+
+        // A call cancelled before its engine reached it never ran either.
+        worker.Tell(new StartTask([Call("first", "gate", "[g]"), Call("dropped", "echo", "[2]")], Last: true));
+        Assert.Equal(["[1]", "[]", "[g]"], Enumerable.Range(0, 3).Select(_ => _fake.Entered.TryTake(out var args, TimeSpan.FromSeconds(10)) ? args : "none"));
+        worker.Tell(new CancelTask("dropped"));
+        StateOf(worker);
+        _fake.Gate("[g]").Set();
+        finished = _supervisor.ExpectMsg<TaskFinished>();
+        Assert.Equal((WorkerNext.Retiring, true), (finished.Next, ((ScriptFailed)finished.Replies[1]!).TaskNeverStarted));
+        Assert.Equal(RetirementReason.Budget, _supervisor.ExpectMsg<WorkerRetiring>().Reason);
+    }
+
+    [Fact]
     public void ScriptWorker_should_be_recovering_while_a_cut_off_engine_has_not_come_back()
     {
         var worker = StartWorker();
