@@ -1,6 +1,9 @@
 using ActorPool.Configuration;
 using ActorPool.Gateway;
 
+// Fewer malloc arenas keep the resident set flat over a long run (see NativeHeap).
+NativeHeap.CapArenas();
+
 // Build the gateway from the environment; bad settings stop here with one message naming each variable.
 WebApplication app;
 try
