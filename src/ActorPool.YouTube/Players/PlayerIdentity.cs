@@ -289,11 +289,13 @@ public sealed partial record PlayerIdentity(string Id, PlayerVariant Variant, st
     ];
 
     // R: a locale (letters, digits and underscores, e.g. en_US, es_419, sr_Latn_RS); V: a legacy id.
+    // Non-backtracking: matching is linear in the path's length whatever the input, so no match timeout is needed.
+    // (A 100 ms timeout here failed a valid player URL on a loaded machine: a wall-clock limit, not a work limit.)
     private static Regex Shape(string pattern) => new(
         "^" + pattern.Replace("(?<region>R)", "(?<region>" + RegionChars + ")", StringComparison.Ordinal)
             .Replace("(?<id>V)", "(?<id>vfl[A-Za-z0-9_-]{6})", StringComparison.Ordinal) + "$",
-        RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture,
-        TimeSpan.FromMilliseconds(100));
+        RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | RegexOptions.NonBacktracking,
+        Regex.InfiniteMatchTimeout);
 
     private static string StripQuery(string path)
     {
