@@ -28,10 +28,11 @@ public sealed class ClusterBootstrapProcessSpec(Xunit.Abstractions.ITestOutputHe
             await ClusterMembers.AwaitRoutableAsync(gateway, routable: 2, TimeSpan.FromSeconds(90));
             output.WriteLine($"formed (gateway ready, two workers routable): {clock.Elapsed.TotalSeconds:F1} s");
 
-            // One cluster: every node's contact point reports the same three members.
+            // One cluster: every node's contact point comes to report the same three members (gossip reaches each
+            // node in its own time; the gateway seeing both workers says nothing of what a worker has seen yet).
             foreach (var management in new[] { gatewayManagement, w1Management, w2Management })
             {
-                Assert.Equal(3, (await SeedNodesAsync(management)).Count);
+                await AwaitMembersAsync(management, 3, TimeSpan.FromSeconds(30));
             }
 
             for (var i = 0; i < 4; i++)
@@ -95,6 +96,19 @@ public sealed class ClusterBootstrapProcessSpec(Xunit.Abstractions.ITestOutputHe
     {
         using var response = await gateway.Client.PostAsync($"/v1/scripts/faults/{function}", DeployChecks.Json($$"""{"args": {{args}}}"""));
         return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>Waits until a node's contact point lists <paramref name="count"/> members, at most <paramref name="max"/>.</summary>
+    private static async Task AwaitMembersAsync(int managementPort, int count, TimeSpan max)
+    {
+        var waited = Stopwatch.StartNew();
+        List<(string Address, bool Self)> members;
+        while ((members = await SeedNodesAsync(managementPort)).Count != count && waited.Elapsed < max)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(members.Count == count, $"the node with management port {managementPort} lists {members.Count} members after {max.TotalSeconds} s, not {count}: {string.Join(", ", members)}");
     }
 
     /// <summary>What a node's bootstrap contact point says: the cluster's members (address, whether it is that node).</summary>
