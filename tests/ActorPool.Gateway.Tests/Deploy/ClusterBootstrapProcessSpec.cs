@@ -74,9 +74,24 @@ public sealed class ClusterBootstrapProcessSpec(Xunit.Abstractions.ITestOutputHe
             Assert.True(members.Single(m => m.Address == lateAddress.Address).Served > 0, "the late worker was not used: " + string.Join(", ", members));
             output.WriteLine($"whole spec: {clock.Elapsed.TotalSeconds:F1} s");
         }
+        catch (Exception) when (Report(("gateway", gateway), ("worker 1", w1), ("worker 2", w2), ("late worker", late)))
+        {
+            throw;
+        }
         finally
         {
             late?.Dispose();
+        }
+
+        // On failure, what each process logged (a node that left the cluster, or downed itself, says so there).
+        bool Report(params (string Name, GatewayProcess? Process)[] processes)
+        {
+            foreach (var (name, process) in processes)
+            {
+                output.WriteLine($"--- {name} ---{Environment.NewLine}{process?.Output ?? "(not started)"}");
+            }
+
+            return false;
         }
     }
 
