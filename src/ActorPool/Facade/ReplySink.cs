@@ -97,17 +97,13 @@ internal sealed class ReplySink : MinimalActorRef
     {
         public void Complete(IScriptReply reply)
         {
-            switch (reply)
+            if (ScriptPool.TryUnwrap(reply, out var result, out var failure))
             {
-                case ScriptSucceeded ok:
-                    TrySetResult(new ScriptResult(ok.TaskId, ok.ResultJson));
-                    break;
-                case ScriptFailed failed:
-                    TrySetException(ScriptPoolException.From(failed));
-                    break;
-                default:
-                    TrySetException(new ScriptPoolException($"unexpected reply {reply.GetType().Name}"));
-                    break;
+                TrySetResult(result);
+            }
+            else
+            {
+                TrySetException(failure);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using ActorPool.Configuration;
@@ -453,12 +454,20 @@ public sealed class ScriptPool : IScriptPool, IAsyncDisposable
         return Unwrap(reply);
     }
 
-    private static ScriptResult Unwrap(IScriptReply reply) => reply switch
+    private static ScriptResult Unwrap(IScriptReply reply) =>
+        TryUnwrap(reply, out var result, out var failure) ? result : throw failure;
+
+    /// <summary>A reply as the caller's result, or the exception it is to the caller (one mapping for every call path).</summary>
+    internal static bool TryUnwrap(IScriptReply reply, [NotNullWhen(true)] out ScriptResult? result, [NotNullWhen(false)] out ScriptPoolException? failure)
     {
-        ScriptSucceeded ok => new ScriptResult(ok.TaskId, ok.ResultJson),
-        ScriptFailed failed => throw ScriptPoolException.From(failed),
-        _ => throw new ScriptPoolException($"unexpected reply {reply.GetType().Name}"),
-    };
+        (result, failure) = reply switch
+        {
+            ScriptSucceeded ok => (new ScriptResult(ok.TaskId, ok.ResultJson), null),
+            ScriptFailed failed => ((ScriptResult?)null, ScriptPoolException.From(failed)),
+            _ => (null, new ScriptPoolException($"unexpected reply {reply.GetType().Name}")),
+        };
+        return result is not null;
+    }
 
     /// <summary>Fails every pending call when the supervisor terminates, so no call waits forever.</summary>
     private sealed class PoolWatcher : UntypedActor
